@@ -1,0 +1,45 @@
+use super::cbor::CborError;
+use super::status::StatusCode;
+use crate::ctaphid::CtapHidError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Ctap2Error {
+    #[error(transparent)]
+    Hid(#[from] CtapHidError),
+    #[error("the key answered: {0}")]
+    Status(StatusCode),
+    #[error("the key sent a malformed reply: {0}")]
+    Cbor(#[from] CborError),
+    #[error("the key sent an invalid reply: {0}")]
+    Protocol(String),
+    #[error("the key does not support {0}")]
+    Unsupported(&'static str),
+    #[error("no PIN is set on this key")]
+    PinNotSet,
+    #[error("only {retries} PIN attempts are left; refusing to risk locking the key (use --force only if you are certain of the PIN)")]
+    RetriesTooLow { retries: u8 },
+    #[error("wrong PIN: {retries} attempts left{}", if *power_cycle_required { "; unplug and replug the key before trying again" } else { "" })]
+    PinInvalid {
+        retries: u8,
+        power_cycle_required: bool,
+    },
+    #[error("three wrong PINs in a row: unplug and replug the key before trying again")]
+    PinAuthBlocked,
+    #[error("the PIN is blocked: the key can only be reset, which erases every credential on it")]
+    PinBlocked,
+    #[error("the PIN does not meet the key's policy (minimum length {min_length})")]
+    PinPolicy { min_length: u8 },
+    #[error("the new PIN must be 4 to 63 characters and 63 bytes at most")]
+    PinLength,
+    #[error("the key did not accept the request: {0}")]
+    Crypto(String),
+}
+
+impl Ctap2Error {
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Ctap2Error::Status(s) => Some(*s),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! glasskey: audit and inventory the FIDO2 security keys that guard break-glass accounts.
+//!
+//! Layers, each talking only to the one below (see docs/architecture.md):
+//! `transport` (one 64-byte report at a time) → `ctaphid` (messages) → `ctap2` (commands,
+//! PIN protocols, safety rules) → `device` (one opened key) → commands.
+
+pub mod ctap2;
+pub mod ctaphid;
+pub mod secret;
+pub mod transport;
+pub mod util;

@@ -1,0 +1,36 @@
+//! Small formatting helpers shared by several layers.
+
+use serde::Serializer;
+
+pub fn format_uuid(b: &[u8; 16]) -> String {
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+pub fn parse_uuid(s: &str) -> Option<[u8; 16]> {
+    let compact: String = s.chars().filter(|c| *c != '-').collect();
+    let bytes = hex::decode(compact).ok()?;
+    bytes.try_into().ok()
+}
+
+pub fn serialize_hex<S: Serializer, T: AsRef<[u8]>>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hex::encode(v))
+}
+
+pub fn serialize_opt_hex<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(b) => s.serialize_str(&hex::encode(b)),
+        None => s.serialize_none(),
+    }
+}
+
+pub fn serialize_uuid<S: Serializer>(v: &[u8; 16], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_uuid(v))
+}
