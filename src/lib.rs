@@ -9,3 +9,5 @@ pub mod ctaphid;
 pub mod secret;
 pub mod transport;
 pub mod util;
+pub mod vendor;
+pub mod virtual_key;

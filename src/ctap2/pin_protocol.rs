@@ -61,7 +61,7 @@ pub fn protocol(version: u8) -> Option<Box<dyn PinUvAuthProtocol>> {
     }
 }
 
-fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+pub(crate) fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     // HMAC accepts keys of any length.
     let mut mac = match HmacSha256::new_from_slice(key) {
         Ok(m) => m,
@@ -71,7 +71,11 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-fn cbc_encrypt(key: &[u8], iv: &[u8; 16], plaintext: &[u8]) -> Result<Vec<u8>, Ctap2Error> {
+pub(crate) fn cbc_encrypt(
+    key: &[u8],
+    iv: &[u8; 16],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, Ctap2Error> {
     if plaintext.len() % 16 != 0 {
         return Err(Ctap2Error::Crypto(
             "plaintext is not a multiple of the AES block size".into(),
@@ -82,7 +86,11 @@ fn cbc_encrypt(key: &[u8], iv: &[u8; 16], plaintext: &[u8]) -> Result<Vec<u8>, C
     Ok(cipher.encrypt_padded_vec_mut::<NoPadding>(plaintext))
 }
 
-fn cbc_decrypt(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, Ctap2Error> {
+pub(crate) fn cbc_decrypt(
+    key: &[u8],
+    iv: &[u8],
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, Ctap2Error> {
     if ciphertext.len() % 16 != 0 {
         return Err(Ctap2Error::Crypto(
             "ciphertext is not a multiple of the AES block size".into(),

@@ -1,0 +1,3 @@
+//! Vendor-specific reads over the FIDO HID interface.
+
+pub mod yubico;

@@ -1,0 +1,302 @@
+//! The virtual key's CTAPHID endpoint: reports in, reports out. It allocates channels, reassembles
+//! requests, answers INIT/PING/WINK/CBOR/CANCEL and the YubiKey read-config vendor command, sends
+//! KEEPALIVE while "waiting for a touch" (the virtual key touches itself), and misbehaves on
+//! request through its fault knobs.
+
+use std::collections::VecDeque;
+
+use super::authenticator::Authenticator;
+use crate::ctap2::cbor::{self, int, Value};
+use crate::ctap2::StatusCode;
+use crate::ctaphid::packet::{cmd, fragment, Packet, Reassembler, BROADCAST_CID, MAX_MESSAGE_LEN};
+use crate::ctaphid::HidErrorCode;
+use crate::transport::{Report, REPORT_LEN};
+use crate::vendor::yubico;
+
+/// Keepalives sent before the virtual key "is touched".
+const TOUCH_KEEPALIVES: u32 = 2;
+const KEEPALIVE_UP_NEEDED: u8 = 2;
+const CAPABILITIES: u8 = 0x01 | 0x04 | 0x08; // WINK | CBOR | NMSG (no U2F)
+
+struct Pending {
+    cid: u32,
+    reply: Vec<u8>,
+    /// None: keep sending keepalives forever (a fault).
+    keepalives_left: Option<u32>,
+}
+
+pub struct VirtualDevice {
+    auth: Authenticator,
+    next_cid: u32,
+    channels: Vec<u32>,
+    assembling: Option<Reassembler>,
+    outbox: VecDeque<Report>,
+    pending: Option<Pending>,
+    busy_left: u32,
+    cbor_replies: u32,
+    vanished: bool,
+}
+
+impl VirtualDevice {
+    pub fn new(auth: Authenticator) -> Self {
+        let busy_left = auth.state().faults.busy_replies;
+        Self {
+            auth,
+            next_cid: 0x0100_0001,
+            channels: Vec::new(),
+            assembling: None,
+            outbox: VecDeque::new(),
+            pending: None,
+            busy_left,
+            cbor_replies: 0,
+            vanished: false,
+        }
+    }
+
+    pub fn authenticator(&self) -> &Authenticator {
+        &self.auth
+    }
+
+    pub fn authenticator_mut(&mut self) -> &mut Authenticator {
+        &mut self.auth
+    }
+
+    pub fn into_authenticator(self) -> Authenticator {
+        self.auth
+    }
+
+    pub fn is_vanished(&self) -> bool {
+        self.vanished
+    }
+
+    /// True when the next report is a keepalive (the host pacing code sleeps on those).
+    pub fn is_waiting_for_touch(&self) -> bool {
+        self.outbox.is_empty() && self.pending.is_some()
+    }
+
+    /// Takes one report from the host.
+    pub fn receive(&mut self, report: &Report) {
+        if self.vanished {
+            return;
+        }
+        let packet = Packet::parse(report);
+        match packet {
+            Packet::Init {
+                cid,
+                cmd: command,
+                len,
+                data,
+            } => self.receive_init(&packet, cid, command, len, data),
+            Packet::Cont { cid, .. } => {
+                let Some(mut message) = self.assembling.take() else {
+                    return;
+                };
+                if message.cid() != cid {
+                    self.assembling = Some(message);
+                    self.error(cid, HidErrorCode::ChannelBusy);
+                    return;
+                }
+                match message.push(&packet) {
+                    Ok(()) if message.is_complete() => {
+                        let (command, payload) = message.into_message();
+                        self.dispatch(cid, command, &payload);
+                    }
+                    Ok(()) => self.assembling = Some(message),
+                    Err(_) => self.error(cid, HidErrorCode::InvalidSequence),
+                }
+            }
+        }
+    }
+
+    fn receive_init(&mut self, packet: &Packet<'_>, cid: u32, command: u8, len: u16, data: &[u8]) {
+        if command == cmd::INIT {
+            if len != 8 {
+                return self.error(cid, HidErrorCode::InvalidLength);
+            }
+            let new_cid = if cid == BROADCAST_CID {
+                let c = self.next_cid;
+                self.next_cid = self.next_cid.wrapping_add(1);
+                self.channels.push(c);
+                c
+            } else if self.channels.contains(&cid) {
+                // Resynchronise: abandon whatever this channel was doing.
+                if self.assembling.as_ref().is_some_and(|a| a.cid() == cid) {
+                    self.assembling = None;
+                }
+                cid
+            } else {
+                return self.error(cid, HidErrorCode::InvalidChannel);
+            };
+            let [major, minor, build] = self.auth.profile().firmware;
+            let mut reply = data[..8].to_vec();
+            reply.extend(new_cid.to_be_bytes());
+            reply.extend([2, major, minor, build, CAPABILITIES]);
+            return self.send(cid, cmd::INIT, &reply);
+        }
+        if cid == BROADCAST_CID || !self.channels.contains(&cid) {
+            return self.error(cid, HidErrorCode::InvalidChannel);
+        }
+        if command == cmd::CANCEL {
+            if self.pending.as_ref().is_some_and(|p| p.cid == cid) {
+                self.pending = None;
+                self.send(cid, cmd::CBOR, &[StatusCode::KEEPALIVE_CANCEL.0]);
+            }
+            return;
+        }
+        if self.assembling.as_ref().is_some_and(|a| a.cid() != cid)
+            || self.pending.as_ref().is_some_and(|p| p.cid != cid)
+        {
+            return self.error(cid, HidErrorCode::ChannelBusy);
+        }
+        match Reassembler::start(packet, MAX_MESSAGE_LEN) {
+            Ok(message) if message.is_complete() => {
+                let (command, payload) = message.into_message();
+                self.dispatch(cid, command, &payload);
+            }
+            Ok(message) => self.assembling = Some(message),
+            Err(_) => self.error(cid, HidErrorCode::InvalidLength),
+        }
+    }
+
+    fn dispatch(&mut self, cid: u32, command: u8, payload: &[u8]) {
+        if self.busy_left > 0 {
+            self.busy_left -= 1;
+            return self.error(cid, HidErrorCode::ChannelBusy);
+        }
+        if self.auth.faults().no_answer {
+            return;
+        }
+        match command {
+            cmd::PING => self.send(cid, cmd::PING, payload),
+            cmd::WINK => {
+                self.auth.winks += 1;
+                self.send(cid, cmd::WINK, &[]);
+            }
+            cmd::CBOR => {
+                let outcome = self.auth.handle_cbor(payload);
+                self.cbor_replies += 1;
+                if self
+                    .auth
+                    .faults()
+                    .vanish_after
+                    .is_some_and(|n| self.cbor_replies > n)
+                {
+                    self.vanished = true;
+                    return;
+                }
+                let reply = self.corrupt(outcome.reply);
+                if outcome.needs_touch {
+                    let keepalives_left = if self.auth.faults().endless_keepalive {
+                        None
+                    } else {
+                        Some(TOUCH_KEEPALIVES)
+                    };
+                    self.pending = Some(Pending {
+                        cid,
+                        reply,
+                        keepalives_left,
+                    });
+                } else {
+                    self.send(cid, cmd::CBOR, &reply);
+                }
+            }
+            yubico::CMD_READ_CONFIG if self.auth.profile().yubikey_config => {
+                let page = if payload.first().copied().unwrap_or(0) == 0 {
+                    let [major, minor, patch] = self.auth.profile().firmware;
+                    let config = yubico::YubiKeyConfig {
+                        serial: Some(self.auth.state().serial),
+                        firmware: Some(format!("{major}.{minor}.{patch}")),
+                        form_factor: None,
+                    };
+                    yubico::encode_page(&config, self.auth.profile().form_factor)
+                } else {
+                    vec![0]
+                };
+                self.send(cid, command, &page);
+            }
+            _ => self.error(cid, HidErrorCode::InvalidCommand),
+        }
+    }
+
+    /// Applies the body faults to a CBOR reply (status byte kept).
+    fn corrupt(&self, mut reply: Vec<u8>) -> Vec<u8> {
+        let faults = self.auth.faults();
+        if reply.len() <= 1 {
+            return reply;
+        }
+        if faults.truncated {
+            reply.truncate(1 + (reply.len() - 1) / 2);
+        }
+        if faults.malformed_cbor {
+            reply.truncate(1);
+            reply.extend([0xFF, 0xFE, 0x1C, 0x00]);
+        }
+        if faults.deep_cbor {
+            reply.truncate(1);
+            reply.extend(std::iter::repeat_n(0x81, 200));
+            reply.push(0x00);
+        }
+        if faults.duplicate_keys {
+            reply.truncate(1);
+            reply.extend(cbor::encode(&Value::Map(vec![
+                (int(1), int(1)),
+                (int(1), int(2)),
+            ])));
+        }
+        reply
+    }
+
+    fn error(&mut self, cid: u32, code: HidErrorCode) {
+        self.assembling = None;
+        self.send(cid, cmd::ERROR, &[code.to_byte()]);
+    }
+
+    fn send(&mut self, cid: u32, command: u8, payload: &[u8]) {
+        let faults = self.auth.faults().clone();
+        let cid = if faults.wrong_channel && command != cmd::INIT {
+            cid ^ 0x8000_0000
+        } else {
+            cid
+        };
+        let Ok(mut reports) = fragment(cid, command, payload, MAX_MESSAGE_LEN) else {
+            return;
+        };
+        if faults.oversized && command == cmd::CBOR {
+            reports[0][5] = 0xFF;
+            reports[0][6] = 0xFF;
+        }
+        if faults.bad_sequence {
+            for r in reports.iter_mut().skip(1) {
+                r[4] = r[4].wrapping_add(1);
+            }
+        }
+        self.outbox.extend(reports);
+    }
+
+    /// Gives the host its next report, if the key has one.
+    pub fn poll(&mut self) -> Option<Report> {
+        if self.vanished {
+            return None;
+        }
+        if let Some(r) = self.outbox.pop_front() {
+            return Some(r);
+        }
+        let pending = self.pending.as_mut()?;
+        match pending.keepalives_left {
+            Some(0) => {
+                let p = self.pending.take()?;
+                self.send(p.cid, cmd::CBOR, &p.reply);
+                self.outbox.pop_front()
+            }
+            left => {
+                pending.keepalives_left = left.map(|n| n - 1);
+                let mut r = [0u8; REPORT_LEN];
+                r[..4].copy_from_slice(&pending.cid.to_be_bytes());
+                r[4] = cmd::KEEPALIVE | 0x80;
+                r[6] = 1;
+                r[7] = KEEPALIVE_UP_NEEDED;
+                Some(r)
+            }
+        }
+    }
+}

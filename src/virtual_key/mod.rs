@@ -1,0 +1,27 @@
+//! glasskey's virtual security keys: a software CTAP 2.1 authenticator that speaks CTAPHID
+//! reports below the same transport seam as USB keys (DESIGN §6).
+
+pub mod authenticator;
+mod cred_mgmt;
+mod credentials;
+pub mod faults;
+pub mod hid;
+mod pin;
+pub mod profile;
+pub mod serve;
+pub mod state;
+pub mod transport;
+
+pub use authenticator::Authenticator;
+pub use faults::Faults;
+pub use hid::VirtualDevice;
+pub use transport::VirtualTransport;
+
+/// Opens a saved virtual key as a transport (a fresh power-up).
+pub fn open_transport(path: &std::path::Path) -> Result<VirtualTransport, state::StateError> {
+    let auth = Authenticator::open(path)?;
+    Ok(VirtualTransport::new(
+        VirtualDevice::new(auth),
+        format!("virtual:{}", path.display()),
+    ))
+}

@@ -1,0 +1,164 @@
+//! Profiles that imitate real keys closely enough to exercise every code path glasskey has for
+//! them: CTAP 2.1 vs 2.1-PRE credential management, vendor serials, keys without PIN or
+//! resident-key support, firmware on either side of an advisory.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CredMgmt {
+    Standard,
+    /// Only the 0x41 prototype of CTAP 2.1-PRE.
+    Preview,
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub versions: &'static [&'static str],
+    pub aaguid: &'static str,
+    pub firmware: [u8; 3],
+    /// Answers the YubiKey read-config vendor command with its serial.
+    pub yubikey_config: bool,
+    pub form_factor: u8,
+    pub cred_mgmt: CredMgmt,
+    pub resident_keys: bool,
+    pub max_resident: u32,
+    pub pin_protocols: &'static [u8],
+    /// CTAP 2.1 tokens with permissions, powerCycleState.
+    pub ctap21: bool,
+    pub per_cred_mgmt_ro: bool,
+    pub make_cred_uv_not_rqd: bool,
+    pub min_pin_length: u8,
+    pub max_msg_size: u32,
+    pub vendor_id: u16,
+    pub product_id: u16,
+    pub manufacturer: &'static str,
+    pub product: &'static str,
+}
+
+const YUBICO_VID: u16 = 0x1050;
+
+pub const PROFILES: &[Profile] = &[
+    Profile {
+        name: "yubikey-5.7",
+        description: "CTAP 2.1 key like a YubiKey 5 NFC on firmware 5.7.4 (serial over the FIDO interface)",
+        versions: &["U2F_V2", "FIDO_2_0", "FIDO_2_1_PRE", "FIDO_2_1"],
+        aaguid: "a25342c0-3cdc-4414-8e46-f4807fca511c",
+        firmware: [5, 7, 4],
+        yubikey_config: true,
+        form_factor: 0x01,
+        cred_mgmt: CredMgmt::Standard,
+        resident_keys: true,
+        max_resident: 100,
+        pin_protocols: &[2, 1],
+        ctap21: true,
+        per_cred_mgmt_ro: false,
+        make_cred_uv_not_rqd: true,
+        min_pin_length: 4,
+        max_msg_size: 1280,
+        vendor_id: YUBICO_VID,
+        product_id: 0x0407,
+        manufacturer: "Yubico (glasskey virtual)",
+        product: "YubiKey OTP+FIDO+CCID",
+    },
+    Profile {
+        name: "yubikey-5.4",
+        description: "Older YubiKey 5 NFC on firmware 5.4.3: CTAP 2.1-PRE, below the YSA-2024-03 fix",
+        versions: &["U2F_V2", "FIDO_2_0", "FIDO_2_1_PRE"],
+        aaguid: "cb69481e-8ff7-4039-93ec-0a2729a154a8",
+        firmware: [5, 4, 3],
+        yubikey_config: true,
+        form_factor: 0x01,
+        cred_mgmt: CredMgmt::Preview,
+        resident_keys: true,
+        max_resident: 25,
+        pin_protocols: &[1],
+        ctap21: false,
+        per_cred_mgmt_ro: false,
+        make_cred_uv_not_rqd: false,
+        min_pin_length: 4,
+        max_msg_size: 1200,
+        vendor_id: YUBICO_VID,
+        product_id: 0x0407,
+        manufacturer: "Yubico (glasskey virtual)",
+        product: "YubiKey OTP+FIDO+CCID",
+    },
+    Profile {
+        name: "ctap21-pre",
+        description: "A non-Yubico CTAP 2.1-PRE key with only the 0x41 credential-management prototype and no vendor serial",
+        versions: &["U2F_V2", "FIDO_2_0", "FIDO_2_1_PRE"],
+        aaguid: "77010bd7-212a-4fc9-b236-d2ca5e9d4084",
+        firmware: [1, 2, 0],
+        yubikey_config: false,
+        form_factor: 0,
+        cred_mgmt: CredMgmt::Preview,
+        resident_keys: true,
+        max_resident: 50,
+        pin_protocols: &[1],
+        ctap21: false,
+        per_cred_mgmt_ro: false,
+        make_cred_uv_not_rqd: false,
+        min_pin_length: 4,
+        max_msg_size: 1200,
+        vendor_id: 0x096E,
+        product_id: 0x0858,
+        manufacturer: "Generic (glasskey virtual)",
+        product: "FIDO2 Security Key",
+    },
+    Profile {
+        name: "ctap22",
+        description: "A CTAP 2.2 key offering the read-only credential management permission (pcmr)",
+        versions: &["FIDO_2_0", "FIDO_2_1", "FIDO_2_2"],
+        aaguid: "2fc0579f-8113-47ea-b116-bb5a8db9202a",
+        firmware: [2, 0, 0],
+        yubikey_config: false,
+        form_factor: 0,
+        cred_mgmt: CredMgmt::Standard,
+        resident_keys: true,
+        max_resident: 100,
+        pin_protocols: &[2, 1],
+        ctap21: true,
+        per_cred_mgmt_ro: true,
+        make_cred_uv_not_rqd: true,
+        min_pin_length: 6,
+        max_msg_size: 2048,
+        vendor_id: 0x20A0,
+        product_id: 0x42B2,
+        manufacturer: "Generic (glasskey virtual)",
+        product: "FIDO2.2 Key",
+    },
+    Profile {
+        name: "no-rk",
+        description: "A CTAP 2.0 key without resident-key support or credential management",
+        versions: &["U2F_V2", "FIDO_2_0"],
+        aaguid: "fa2b99dc-9e39-4257-8f92-4a30d23c4118",
+        firmware: [1, 0, 0],
+        yubikey_config: false,
+        form_factor: 0,
+        cred_mgmt: CredMgmt::None,
+        resident_keys: false,
+        max_resident: 0,
+        pin_protocols: &[1],
+        ctap21: false,
+        per_cred_mgmt_ro: false,
+        make_cred_uv_not_rqd: false,
+        min_pin_length: 4,
+        max_msg_size: 1200,
+        vendor_id: 0x1EA8,
+        product_id: 0xF025,
+        manufacturer: "Generic (glasskey virtual)",
+        product: "U2F+FIDO2 Key",
+    },
+];
+
+pub const DEFAULT_PROFILE: &str = "yubikey-5.7";
+
+pub fn find(name: &str) -> Option<&'static Profile> {
+    PROFILES.iter().find(|p| p.name == name)
+}
+
+pub fn names() -> Vec<&'static str> {
+    PROFILES.iter().map(|p| p.name).collect()
+}

@@ -1,0 +1,163 @@
+//! The virtual key's persistent state: one JSON file per key, saved atomically after every
+//! change so that separate runs of the binary see the same key (burned PIN retries included).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::faults::Faults;
+
+pub const STATE_VERSION: u32 = 1;
+pub const MAX_PIN_RETRIES: u8 = 8;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredCredential {
+    pub rp_id: String,
+    pub rp_name: Option<String>,
+    #[serde(with = "hex_bytes")]
+    pub user_id: Vec<u8>,
+    pub user_name: Option<String>,
+    pub user_display_name: Option<String>,
+    #[serde(with = "hex_bytes")]
+    pub credential_id: Vec<u8>,
+    /// The P-256 private scalar. This is a test device: its secrets are not protected at rest.
+    #[serde(with = "hex_bytes")]
+    pub private_key: Vec<u8>,
+    pub cred_protect: u8,
+    pub created: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeyState {
+    pub format: String,
+    pub version: u32,
+    pub profile: String,
+    pub serial: u32,
+    #[serde(with = "hex_bytes")]
+    pub master_secret: Vec<u8>,
+    /// LEFT(SHA-256(PIN), 16), hex; None while no PIN is set.
+    #[serde(default, with = "opt_hex_bytes")]
+    pub pin_hash: Option<Vec<u8>>,
+    #[serde(default)]
+    pub pin_length: u8,
+    pub pin_retries: u8,
+    #[serde(default)]
+    pub force_pin_change: bool,
+    pub min_pin_length: u8,
+    pub sign_count: u32,
+    #[serde(default)]
+    pub credentials: Vec<StoredCredential>,
+    /// Test-only fault injection; absent in normal keys.
+    #[serde(default, skip_serializing_if = "Faults::is_none")]
+    pub faults: Faults,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot read virtual key {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("virtual key file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("cannot save virtual key {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("virtual key file {0} already exists; choose another path")]
+    Exists(PathBuf),
+    #[error("unknown profile {0:?}; choose one of: {1}")]
+    UnknownProfile(String, String),
+}
+
+impl KeyState {
+    pub fn load(path: &Path) -> Result<Self, StateError> {
+        let text = fs::read_to_string(path).map_err(|source| StateError::Read {
+            path: path.into(),
+            source,
+        })?;
+        let state: KeyState = serde_json::from_str(&text).map_err(|e| StateError::Parse {
+            path: path.into(),
+            message: format!("line {} column {}: {e}", e.line(), e.column()),
+        })?;
+        if state.format != "glasskey-virtual-key" || state.version != STATE_VERSION {
+            return Err(StateError::Parse {
+                path: path.into(),
+                message: format!(
+                    "format {:?} version {} is not a glasskey virtual key v{STATE_VERSION}",
+                    state.format, state.version
+                ),
+            });
+        }
+        if super::profile::find(&state.profile).is_none() {
+            return Err(StateError::UnknownProfile(
+                state.profile.clone(),
+                super::profile::names().join(", "),
+            ));
+        }
+        Ok(state)
+    }
+
+    /// Writes to a temporary file beside the target, syncs it, then renames it into place, so
+    /// a crash leaves either the old or the new file.
+    pub fn save(&self, path: &Path) -> Result<(), StateError> {
+        let err = |source| StateError::Write {
+            path: path.into(),
+            source,
+        };
+        let json = serde_json::to_vec_pretty(self).map_err(|e| err(std::io::Error::other(e)))?;
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "key".into());
+        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let mut file = fs::File::create(&tmp).map_err(err)?;
+        file.write_all(&json).map_err(err)?;
+        file.write_all(b"\n").map_err(err)?;
+        file.sync_all().map_err(err)?;
+        drop(file);
+        fs::rename(&tmp, path).map_err(err)?;
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(v))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let s = String::deserialize(d)?;
+        hex::decode(s).map_err(serde::de::Error::custom)
+    }
+}
+
+mod opt_hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(b) => s.serialize_str(&hex::encode(b)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|s| hex::decode(s).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
