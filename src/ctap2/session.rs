@@ -469,6 +469,11 @@ impl<T: Transport> Session<T> {
         let total = first
             .total_rps
             .ok_or_else(|| Ctap2Error::Protocol("enumerateRPsBegin lacks totalRPs".into()))?;
+        // Trussed-based keys (Nitrokey 3, Solo 2) answer an empty store with totalRPs = 0
+        // instead of NO_CREDENTIALS (CTAP 2.1 §6.8.3); both mean "none".
+        if total == 0 {
+            return Ok(Vec::new());
+        }
         check_total(total, "relying parties")?;
         let mut rps = vec![rp_of(&first)?];
         for _ in 1..total {
@@ -491,6 +496,9 @@ impl<T: Transport> Session<T> {
         let total = first.total_credentials.ok_or_else(|| {
             Ctap2Error::Protocol("enumerateCredentialsBegin lacks totalCredentials".into())
         })?;
+        if total == 0 {
+            return Ok(Vec::new());
+        }
         check_total(total, "credentials")?;
         let mut creds = vec![credential_of(rp, first)?];
         for _ in 1..total {
@@ -544,9 +552,9 @@ impl<T: Transport> Session<T> {
 }
 
 fn check_total(total: u64, what: &str) -> Result<(), Ctap2Error> {
-    if total == 0 || total > MAX_ENUMERATION {
+    if total > MAX_ENUMERATION {
         return Err(Ctap2Error::Protocol(format!(
-            "the key claims {total} {what}; expected 1 to {MAX_ENUMERATION}"
+            "the key claims {total} {what}; no key holds more than {MAX_ENUMERATION}"
         )));
     }
     Ok(())

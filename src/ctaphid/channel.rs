@@ -16,6 +16,9 @@ pub const CAPABILITY_WINK: u8 = 0x01;
 pub const CAPABILITY_CBOR: u8 = 0x04;
 pub const CAPABILITY_NMSG: u8 = 0x08;
 
+/// The smallest maxMsgSize a conforming key may have (CTAP 2.1 §6.4).
+pub const MIN_MAX_MSG_SIZE: usize = 1024;
+
 /// How often a blocked read wakes to look at the cancel flag.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
 const BUSY_BACKOFF_START: Duration = Duration::from_millis(10);
@@ -180,9 +183,10 @@ impl<T: Transport> CtapHid<T> {
         self.transport
     }
 
-    /// Applies the key's maxMsgSize from getInfo to what we send.
+    /// Applies the key's maxMsgSize from getInfo to what we send. CTAP 2.1 §6.4 requires every
+    /// key to accept 1024 bytes, so a smaller (or zero) advertised size is read as 1024.
     pub fn set_max_message_size(&mut self, len: usize) {
-        self.max_send_len = len.clamp(super::packet::INIT_DATA_LEN, MAX_MESSAGE_LEN);
+        self.max_send_len = len.clamp(MIN_MAX_MSG_SIZE, MAX_MESSAGE_LEN);
     }
 
     pub fn max_message_size(&self) -> usize {

@@ -49,6 +49,18 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     }
 }
 
+impl<T: Transport + ?Sized> Transport for &mut T {
+    fn write_report(&mut self, report: &Report) -> Result<(), TransportError> {
+        (**self).write_report(report)
+    }
+    fn read_report(&mut self, deadline: Instant) -> Result<Report, TransportError> {
+        (**self).read_report(deadline)
+    }
+    fn describe(&self) -> String {
+        (**self).describe()
+    }
+}
+
 /// Counts reports in each direction; used by benchmarks to compare against the protocol minimum.
 pub struct CountingTransport<T> {
     inner: T,
