@@ -132,7 +132,7 @@ mod tests {
     #[test]
     fn parses_serial_version_and_form_factor() {
         let page = [
-            13, 0x02, 4, 0x01, 0x9B, 0xFC, 0xC4, 0x04, 1, 0x03, 0x05, 3, 5, 7, 4,
+            14, 0x02, 4, 0x01, 0x9B, 0xFC, 0xC4, 0x04, 1, 0x03, 0x05, 3, 5, 7, 4,
         ];
         let mut cfg = YubiKeyConfig::default();
         assert_eq!(parse_page(&page, &mut cfg), Ok(false));
