@@ -34,3 +34,20 @@ pub fn serialize_opt_hex<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::
 pub fn serialize_uuid<S: Serializer>(v: &[u8; 16], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format_uuid(v))
 }
+
+/// SHA-256 of a public key's canonical COSE encoding, hex.
+pub fn key_fingerprint(cose_bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(cose_bytes))
+}
+
+/// The first 16 bytes of a fingerprint in groups of four hex digits, for people to compare.
+pub fn short_fingerprint(full_hex: &str) -> String {
+    full_hex
+        .as_bytes()
+        .chunks(4)
+        .take(8)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -95,6 +95,8 @@ pub struct Session<T: Transport> {
     hid: CtapHid<T>,
     info: Option<AuthenticatorInfo>,
     timeout: Duration,
+    /// Retries read by the last command sent; any other command makes it stale.
+    recent_retries: Option<PinRetries>,
 }
 
 impl<T: Transport> Session<T> {
@@ -103,6 +105,7 @@ impl<T: Transport> Session<T> {
             hid,
             info: None,
             timeout: DEFAULT_TIMEOUT,
+            recent_retries: None,
         }
     }
 
@@ -124,6 +127,7 @@ impl<T: Transport> Session<T> {
 
     /// Sends one command and decodes its reply.
     pub fn call<C: Command>(&mut self, command: &C) -> Result<C::Response, Ctap2Error> {
+        self.recent_retries = None;
         let mut payload = vec![command.code()];
         if let Some(params) = command.params() {
             payload.extend(encode(&params));
@@ -167,12 +171,14 @@ impl<T: Transport> Session<T> {
             sub_command: sub::GET_PIN_RETRIES,
             ..Default::default()
         })?;
-        Ok(PinRetries {
+        let retries = PinRetries {
             retries: reply.pin_retries.ok_or_else(|| {
                 Ctap2Error::Protocol("getPINRetries reply lacks pinRetries".into())
             })?,
             power_cycle_required: reply.power_cycle_state,
-        })
+        };
+        self.recent_retries = Some(retries);
+        Ok(retries)
     }
 
     /// UV retries, for keys with built-in user verification (fingerprint).
@@ -225,7 +231,11 @@ impl<T: Transport> Session<T> {
 
     /// Reads retries and refuses when sending a PIN could lock the key.
     fn check_retries_before_pin(&mut self, force: bool) -> Result<PinRetries, Ctap2Error> {
-        let retries = self.pin_retries()?;
+        // Retries read by the very last command are current: nothing has reached the key since.
+        let retries = match self.recent_retries.take() {
+            Some(r) => r,
+            None => self.pin_retries()?,
+        };
         if retries.retries == 0 {
             return Err(Ctap2Error::PinBlocked);
         }

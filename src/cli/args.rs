@@ -1,0 +1,128 @@
+//! Command-line definitions only; handlers live beside this file.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  pass
+  1  findings (e.g. PIN retries below maximum)
+  2  usage or input error (bad arguments, wrong PIN, refused PIN, several keys and no --device)
+  3  device or protocol error (no key, timeout, malformed reply, unplugged key)
+
+Keys are chosen with --device: a HID path, a YubiKey or USB serial number, virtual:PATH for a
+glasskey virtual key, or udp:127.0.0.1:PORT for a simulator. PINs are never taken from the
+command line: glasskey prompts without echo, or reads one line from stdin with --pin-stdin.";
+
+#[derive(Debug, Parser)]
+#[command(name = "glasskey", version, about = "Check the FIDO2 security keys that guard break-glass accounts", after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Key to use: HID path, serial number, virtual:PATH or udp:HOST:PORT
+    #[arg(long, short = 'd', global = true, value_name = "KEY")]
+    pub device: Option<String>,
+    /// Print machine-readable JSON on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print a CTAPHID trace on stderr (PIN material redacted)
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
+    /// Seconds to wait for the key (and for a touch)
+    #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Read the PIN from the first line of stdin instead of prompting
+    #[arg(long, global = true)]
+    pub pin_stdin: bool,
+    /// Send the PIN even when only 3 or fewer attempts are left (risks locking the key)
+    #[arg(long, global = true)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show every FIDO key plugged in
+    #[command(after_help = "Example:\n  glasskey list\n  glasskey list --json")]
+    List,
+    /// Show everything a key says about itself (getInfo, humanized), plus serials
+    #[command(after_help = "Example:\n  glasskey info --device 31337001")]
+    Info,
+    /// PIN state and checks
+    #[command(subcommand)]
+    Pin(PinCommand),
+    /// List the passkeys (discoverable credentials) on a key; needs the PIN
+    #[command(after_help = "Example:\n  glasskey creds --rp login.microsoft.com")]
+    Creds {
+        /// Only credentials of this relying party
+        #[arg(long, value_name = "RP_ID")]
+        rp: Option<String>,
+    },
+    /// Blink the key so you know which one it is
+    Wink,
+    /// Work with glasskey's virtual (software) security keys
+    #[command(subcommand)]
+    Virtual(VirtualCommand),
+    /// Show glasskey at work on built-in virtual keys: no hardware, no input
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PinCommand {
+    /// Is a PIN set, and has anyone been guessing it? Exit 1 unless untouched
+    #[command(after_help = "Example:\n  glasskey pin status --device 31337001")]
+    Status,
+    /// Check that you know the PIN (a correct PIN restores the retry counter)
+    #[command(
+        after_help = "Example:\n  glasskey pin verify\n  printf '%s\\n' \"$PIN\" | glasskey pin verify --pin-stdin"
+    )]
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VirtualCommand {
+    /// Create a virtual key in a JSON state file
+    #[command(
+        after_help = "Example:\n  glasskey virtual create bg1.json --profile yubikey-5.7 --serial 31337001\n  echo 428193 | glasskey virtual create bg2.json --pin-stdin"
+    )]
+    Create {
+        path: PathBuf,
+        /// One of the profiles listed by `glasskey virtual profiles`
+        #[arg(long, default_value = crate::virtual_key::profile::DEFAULT_PROFILE)]
+        profile: String,
+        /// The serial number the key reports (random if omitted)
+        #[arg(long)]
+        serial: Option<u32>,
+    },
+    /// Register a passkey on a virtual key, as a browser would (makeCredential rk=true)
+    #[command(
+        after_help = "Example:\n  echo 428193 | glasskey virtual register bg1.json --rp login.microsoft.com --user bg-01@contoso.onmicrosoft.com --pin-stdin"
+    )]
+    Register {
+        path: PathBuf,
+        #[arg(long, default_value = "login.microsoft.com")]
+        rp: String,
+        /// The account's user name (UPN for Entra ID)
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Serve a virtual key on loopback UDP (one 64-byte report per datagram) until Ctrl-C
+    #[command(
+        after_help = "Example:\n  glasskey virtual serve bg1.json --udp 127.0.0.1:8111\n  glasskey --device udp:127.0.0.1:8111 info"
+    )]
+    Serve {
+        path: PathBuf,
+        #[arg(long, value_name = "HOST:PORT")]
+        udp: String,
+    },
+    /// List the profiles a virtual key can imitate
+    Profiles,
+}

@@ -1,0 +1,223 @@
+//! What every command needs: the chosen key, the PIN (from the right place), output in the
+//! requested format, and the Ctrl-C flag.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use super::args::GlobalArgs;
+use super::error::CliError;
+use crate::ctaphid::{KeepaliveStatus, TraceDirection};
+use crate::device::{discover, DeviceError, DeviceSpec, Key, OpenOptions};
+use crate::secret::Pin;
+use crate::transport::Report;
+
+/// Where the PIN comes from. `Given` is for the demo, which drives its own virtual keys.
+#[derive(Clone)]
+pub enum PinSource {
+    Stdin,
+    Prompt,
+    Given(Pin),
+}
+
+pub struct Context {
+    pub global: GlobalArgs,
+    pub cancel: Arc<AtomicBool>,
+    pub pin_source: PinSource,
+    /// Set once stdin has been consumed for a PIN: a second read would get nothing.
+    stdin_used: bool,
+    out: Box<dyn Write>,
+}
+
+impl Context {
+    pub fn new(global: GlobalArgs, cancel: Arc<AtomicBool>) -> Self {
+        let pin_source = if global.pin_stdin {
+            PinSource::Stdin
+        } else {
+            PinSource::Prompt
+        };
+        Self {
+            global,
+            cancel,
+            pin_source,
+            stdin_used: false,
+            out: Box::new(std::io::stdout()),
+        }
+    }
+
+    /// A context writing to a buffer, for the demo and tests.
+    pub fn with_output(global: GlobalArgs, out: Box<dyn Write>, pin_source: PinSource) -> Self {
+        Self {
+            global,
+            cancel: Arc::new(AtomicBool::new(false)),
+            pin_source,
+            stdin_used: false,
+            out,
+        }
+    }
+
+    pub fn out(&mut self) -> &mut dyn Write {
+        &mut *self.out
+    }
+
+    /// Writes JSON or the human rendering, as asked.
+    pub fn emit<T: serde::Serialize>(
+        &mut self,
+        value: &T,
+        human: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<(), CliError> {
+        let result = if self.global.json {
+            serde_json::to_writer_pretty(&mut *self.out, value)
+                .map_err(std::io::Error::other)
+                .and_then(|()| writeln!(self.out))
+        } else {
+            human(&mut *self.out)
+        };
+        result.map_err(io_error)
+    }
+
+    pub fn open_options(&self) -> OpenOptions {
+        let verbose = self.global.verbose;
+        OpenOptions {
+            timeout: Duration::from_secs(self.global.timeout.max(1)),
+            cancel: Arc::clone(&self.cancel),
+            trace: verbose.then(|| {
+                Box::new(|| {
+                    Box::new(print_trace) as Box<dyn FnMut(TraceDirection, &Report, bool) + Send>
+                }) as Box<dyn Fn() -> _ + Send + Sync>
+            }),
+            on_keepalive: Some(Box::new(|| {
+                Box::new(|status| {
+                    if status == KeepaliveStatus::UserPresenceNeeded {
+                        eprintln!("Touch your key now.");
+                    }
+                }) as Box<dyn FnMut(KeepaliveStatus) + Send>
+            })),
+        }
+    }
+
+    /// Opens the key named by --device, or the only key plugged in.
+    pub fn open_key(&self) -> Result<Key, CliError> {
+        let options = self.open_options();
+        if let Some(d) = &self.global.device {
+            return Ok(Key::open(&DeviceSpec::parse(d), &options)?);
+        }
+        let found = discover()?;
+        match found.len() {
+            0 => Err(DeviceError::NoKey.into()),
+            1 => Ok(Key::open(&found[0].0, &options)?),
+            _ if std::io::stdin().is_terminal() && !self.global.pin_stdin => {
+                select_by_touch(found.into_iter().map(|(s, _)| s).collect(), &options)
+            }
+            _ => Err(DeviceError::Several(found.into_iter().map(|(s, _)| s).collect()).into()),
+        }
+    }
+
+    /// Gets the PIN for `key`, showing the retries left before asking a person for it.
+    pub fn pin(&mut self, retries_left: Option<u8>) -> Result<Pin, CliError> {
+        match self.pin_source.clone() {
+            PinSource::Given(p) => Ok(p),
+            PinSource::Stdin => {
+                if self.stdin_used {
+                    return Err(CliError::usage(
+                        "the PIN on stdin was already used; run one command per PIN",
+                    ));
+                }
+                self.stdin_used = true;
+                Pin::from_reader(std::io::stdin().lock()).map_err(|e| {
+                    CliError::usage(format!("{e} on stdin: pipe the PIN followed by a newline"))
+                })
+            }
+            PinSource::Prompt => {
+                if !std::io::stdin().is_terminal() {
+                    return Err(CliError::usage("this command needs the key's PIN: run it in a terminal, or pipe the PIN with --pin-stdin"));
+                }
+                if let Some(r) = retries_left {
+                    eprintln!("PIN attempts left before the key locks: {r} of 8.");
+                }
+                let typed = dialoguer::Password::new()
+                    .with_prompt("Key PIN")
+                    .interact()
+                    .map_err(|e| CliError::usage(format!("could not read the PIN: {e}")))?;
+                Pin::new(Zeroizing::new(typed)).map_err(|e| CliError::usage(e.to_string()))
+            }
+        }
+    }
+}
+
+pub fn io_error(e: std::io::Error) -> CliError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        // The reader went away (e.g. `| head`): nothing more to say.
+        CliError {
+            code: 0,
+            message: String::new(),
+        }
+    } else {
+        CliError::usage(format!("cannot write output: {e}"))
+    }
+}
+
+fn print_trace(direction: TraceDirection, report: &Report, redacted: bool) {
+    let arrow = match direction {
+        TraceDirection::Sent => "->",
+        TraceDirection::Received => "<-",
+    };
+    let header = if report[4] & 0x80 != 0 { 7 } else { 5 };
+    if redacted {
+        eprintln!(
+            "{arrow} {} [PIN material redacted]",
+            hex::encode(&report[..header])
+        );
+    } else {
+        eprintln!("{arrow} {}", hex::encode(report));
+    }
+}
+
+/// Asks every key to blink and wait for a touch; the first one touched is used.
+fn select_by_touch(keys: Vec<DeviceSpec>, options: &OpenOptions) -> Result<Key, CliError> {
+    eprintln!(
+        "{} keys are plugged in: touch the one you mean.",
+        keys.len()
+    );
+    let chosen: Arc<Mutex<Option<Key>>> = Arc::new(Mutex::new(None));
+    let done = Arc::new(AtomicBool::new(false));
+    std::thread::scope(|s| {
+        for spec in &keys {
+            let chosen = Arc::clone(&chosen);
+            let done = Arc::clone(&done);
+            let key_options = OpenOptions {
+                timeout: options.timeout,
+                cancel: Arc::clone(&done),
+                trace: None,
+                on_keepalive: None,
+            };
+            s.spawn(move || {
+                let Ok(mut key) = Key::open(spec, &key_options) else {
+                    return;
+                };
+                if key.session.selection().is_ok() && !done.swap(true, Ordering::SeqCst) {
+                    if let Ok(mut slot) = chosen.lock() {
+                        *slot = Some(key);
+                    }
+                }
+            });
+        }
+    });
+    let key = chosen.lock().ok().and_then(|mut c| c.take());
+    let mut key = key.ok_or_else(|| {
+        CliError::device(
+            "no key was touched in time: rerun and touch the key you mean, or pass --device",
+        )
+    })?;
+    // The race used a shared flag to stop the losers; the winner gets the real one back.
+    key.session
+        .hid()
+        .set_cancel_flag(Arc::clone(&options.cancel));
+    key.session
+        .hid()
+        .set_keepalive_hook(options.on_keepalive.as_ref().map(|make| make()));
+    Ok(key)
+}

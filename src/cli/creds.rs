@@ -1,0 +1,134 @@
+//! `creds`: the passkeys on a key, grouped by relying party.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::context::Context;
+use super::error::CliError;
+use crate::ctap2::session::{CredsMetadata, ResidentCredential, TokenPurpose};
+use crate::device::Key;
+use crate::util::{key_fingerprint, short_fingerprint};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CredentialView {
+    pub rp_id: String,
+    pub user_name: Option<String>,
+    pub display_name: Option<String>,
+    pub user_id: String,
+    pub credential_id: String,
+    pub cred_protect: Option<u8>,
+    pub public_key_sha256: Option<String>,
+}
+
+impl From<&ResidentCredential> for CredentialView {
+    fn from(c: &ResidentCredential) -> Self {
+        Self {
+            rp_id: c.rp.id.clone(),
+            user_name: c.user.name.clone(),
+            display_name: c.user.display_name.clone(),
+            user_id: hex::encode(&c.user.id),
+            credential_id: hex::encode(&c.credential_id),
+            cred_protect: c.cred_protect,
+            public_key_sha256: c
+                .public_key
+                .as_ref()
+                .map(|k| key_fingerprint(&k.to_bytes())),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct CredentialListing {
+    pub device: String,
+    pub slots_used: u64,
+    pub slots_remaining: u64,
+    pub credentials: Vec<CredentialView>,
+}
+
+/// Reads every passkey with the PIN. The caller supplies the PIN once retries are known.
+pub fn read_credentials(
+    ctx: &mut Context,
+    key: &mut Key,
+) -> Result<(CredsMetadata, Vec<ResidentCredential>), CliError> {
+    if key.session.info()?.cred_mgmt().is_none() {
+        return Err(CliError::device(
+            "this key cannot list its passkeys (it has no credential management)",
+        ));
+    }
+    match key.session.info()?.pin_set() {
+        Some(true) => {}
+        _ => {
+            return Err(CliError::usage(
+                "listing passkeys needs a PIN, and this key has none set",
+            ))
+        }
+    }
+    let retries = key.session.pin_retries()?;
+    let pin = ctx.pin(Some(retries.retries))?;
+    let token =
+        key.session
+            .pin_token(&pin, TokenPurpose::ReadCredentials, None, ctx.global.force)?;
+    let metadata = key.session.creds_metadata(&token)?;
+    let creds = key.session.resident_credentials(&token)?;
+    Ok((metadata, creds))
+}
+
+pub fn write_listing(w: &mut dyn Write, l: &CredentialListing) -> std::io::Result<()> {
+    writeln!(
+        w,
+        "{}: {} passkey slot(s) used, {} free",
+        l.device, l.slots_used, l.slots_remaining
+    )?;
+    let mut current_rp: Option<&str> = None;
+    for c in &l.credentials {
+        if current_rp != Some(c.rp_id.as_str()) {
+            writeln!(w, "  {}", c.rp_id)?;
+            current_rp = Some(&c.rp_id);
+        }
+        writeln!(
+            w,
+            "    user          {}",
+            c.user_name.as_deref().unwrap_or("-")
+        )?;
+        writeln!(
+            w,
+            "      display     {}",
+            c.display_name.as_deref().unwrap_or("-")
+        )?;
+        writeln!(w, "      user id     {}", c.user_id)?;
+        writeln!(w, "      credential  {}", c.credential_id)?;
+        writeln!(
+            w,
+            "      credProtect {}",
+            c.cred_protect.map_or("-".into(), |p| p.to_string())
+        )?;
+        writeln!(
+            w,
+            "      key SHA-256 {}",
+            c.public_key_sha256
+                .as_deref()
+                .map_or("-".into(), short_fingerprint)
+        )?;
+    }
+    if l.credentials.is_empty() {
+        writeln!(w, "  (no passkeys)")?;
+    }
+    Ok(())
+}
+
+pub fn creds(ctx: &mut Context, rp: Option<&str>) -> Result<(), CliError> {
+    let mut key = ctx.open_key()?;
+    let (metadata, all) = read_credentials(ctx, &mut key)?;
+    let listing = CredentialListing {
+        device: key.spec.to_arg(),
+        slots_used: metadata.existing,
+        slots_remaining: metadata.remaining,
+        credentials: all
+            .iter()
+            .filter(|c| rp.is_none_or(|r| c.rp.id == r))
+            .map(CredentialView::from)
+            .collect(),
+    };
+    ctx.emit(&listing, |w| write_listing(w, &listing))
+}

@@ -1,0 +1,92 @@
+//! Errors as the admin sees them: one line saying what happened and what to do, and an exit code.
+
+use crate::ctap2::Ctap2Error;
+use crate::ctaphid::CtapHidError;
+use crate::device::DeviceError;
+use crate::transport::TransportError;
+
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_DEVICE: i32 = 3;
+
+#[derive(Debug)]
+pub struct CliError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: EXIT_USAGE,
+            message: message.into(),
+        }
+    }
+    pub fn device(message: impl Into<String>) -> Self {
+        Self {
+            code: EXIT_DEVICE,
+            message: message.into(),
+        }
+    }
+    /// Findings already reported on stdout: exit 1 without another message.
+    pub fn findings() -> Self {
+        Self {
+            code: EXIT_FINDINGS,
+            message: String::new(),
+        }
+    }
+}
+
+fn transport_message(e: &TransportError) -> String {
+    match e {
+        TransportError::Timeout => "the key did not answer in time: check it is plugged in, touch it if it blinks, or raise --timeout".into(),
+        TransportError::Disconnected => "the key was unplugged or stopped answering: plug it in again and rerun".into(),
+        other => format!("{other}"),
+    }
+}
+
+impl From<Ctap2Error> for CliError {
+    fn from(e: Ctap2Error) -> Self {
+        match &e {
+            Ctap2Error::PinInvalid { .. }
+            | Ctap2Error::RetriesTooLow { .. }
+            | Ctap2Error::PinAuthBlocked
+            | Ctap2Error::PinNotSet
+            | Ctap2Error::PinPolicy { .. }
+            | Ctap2Error::PinLength => CliError::usage(e.to_string()),
+            Ctap2Error::Hid(CtapHidError::Transport(t)) => CliError::device(transport_message(t)),
+            Ctap2Error::Hid(CtapHidError::Cancelled) => {
+                CliError::device("cancelled; the key was told to stop waiting")
+            }
+            Ctap2Error::Hid(h) => {
+                CliError::device(format!("{h}; unplug and replug the key, then rerun"))
+            }
+            _ => CliError::device(e.to_string()),
+        }
+    }
+}
+
+impl From<DeviceError> for CliError {
+    fn from(e: DeviceError) -> Self {
+        match e {
+            DeviceError::NoKey => CliError::device("no FIDO security key found: plug one in (on Linux, install the udev rule in udev/), or use --device virtual:PATH"),
+            DeviceError::Several(keys) => {
+                let list: Vec<String> = keys.iter().map(|k| k.to_arg()).collect();
+                CliError::usage(format!("{} keys are plugged in ({}); choose one with --device KEY, or run in a terminal to pick one by touch", keys.len(), list.join(", ")))
+            }
+            DeviceError::SerialNotFound(s) => CliError::device(format!("no key with serial {s} is plugged in: check `glasskey list`")),
+            DeviceError::Transport(TransportError::PermissionDenied { path, hint }) => CliError::device(format!("no permission to open {path}: {hint}")),
+            DeviceError::Transport(t) => CliError::device(transport_message(&t)),
+            DeviceError::VirtualKey(v) => CliError::usage(v.to_string()),
+            DeviceError::Hid(CtapHidError::Transport(t)) => CliError::device(transport_message(&t)),
+            DeviceError::Hid(h) => CliError::device(format!("{h}; unplug and replug the key, then rerun")),
+            DeviceError::Ctap(c) => c.into(),
+        }
+    }
+}
+
+impl From<CtapHidError> for CliError {
+    fn from(e: CtapHidError) -> Self {
+        Ctap2Error::Hid(e).into()
+    }
+}

@@ -1,0 +1,225 @@
+//! `list`, `info` and `wink`: looking at keys without changing anything.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::context::Context;
+use super::error::CliError;
+use crate::ctap2::cose::algorithm_name;
+use crate::ctap2::get_info::AuthenticatorInfo;
+use crate::device::{discover, Key, KeyFacts};
+use crate::vendor::yubico::YubiKeyConfig;
+
+fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
+    v.as_ref().map_or_else(|| "-".into(), |v| v.to_string())
+}
+
+pub fn pin_words(pin_set: Option<bool>) -> &'static str {
+    match pin_set {
+        Some(true) => "set",
+        Some(false) => "NOT SET",
+        None => "not supported",
+    }
+}
+
+pub fn write_facts(w: &mut dyn Write, f: &KeyFacts) -> std::io::Result<()> {
+    writeln!(w, "{}", f.device)?;
+    let usb = match (&f.vendor_id, &f.product_id) {
+        (Some(v), Some(p)) => format!("{v}:{p}"),
+        _ => "-".into(),
+    };
+    writeln!(
+        w,
+        "  USB id        {usb}  {} {}",
+        opt(&f.manufacturer),
+        opt(&f.product)
+    )?;
+    writeln!(
+        w,
+        "  model         {}",
+        f.model.as_deref().unwrap_or("unknown model")
+    )?;
+    writeln!(w, "  AAGUID        {}", f.aaguid)?;
+    writeln!(
+        w,
+        "  serial        {} (vendor), {} (USB)",
+        opt(&f.vendor_serial),
+        opt(&f.usb_serial)
+    )?;
+    writeln!(w, "  firmware      {}", opt(&f.firmware))?;
+    writeln!(w, "  CTAP          {}", f.ctap_versions.join(", "))?;
+    writeln!(w, "  PIN           {}", pin_words(f.pin_set))
+}
+
+#[derive(Serialize)]
+struct ListEntry {
+    #[serde(flatten)]
+    facts: Option<KeyFacts>,
+    device: String,
+    error: Option<String>,
+}
+
+pub fn list(ctx: &mut Context) -> Result<(), CliError> {
+    let options = ctx.open_options();
+    let specs: Vec<_> = match &ctx.global.device {
+        Some(d) => vec![crate::device::DeviceSpec::parse(d)],
+        None => discover()?.into_iter().map(|(s, _)| s).collect(),
+    };
+    let mut entries = Vec::new();
+    for spec in specs {
+        // One unreadable key must not hide the others.
+        let result = Key::open(&spec, &options)
+            .map_err(CliError::from)
+            .and_then(|mut k| k.facts().map_err(CliError::from));
+        match result {
+            Ok(facts) => entries.push(ListEntry {
+                device: facts.device.clone(),
+                facts: Some(facts),
+                error: None,
+            }),
+            Err(e) => entries.push(ListEntry {
+                device: spec.to_arg(),
+                facts: None,
+                error: Some(e.message),
+            }),
+        }
+    }
+    ctx.emit(&entries, |w| {
+        if entries.is_empty() {
+            writeln!(w, "No FIDO security key found. Plug one in; on Linux install the udev rule (udev/README.md).")?;
+        }
+        for e in &entries {
+            match (&e.facts, &e.error) {
+                (Some(f), _) => write_facts(w, f)?,
+                (None, Some(err)) => writeln!(w, "{}\n  error         {err}", e.device)?,
+                _ => {}
+            }
+        }
+        Ok(())
+    })
+}
+
+/// What each getInfo option means, in words an admin can act on.
+pub fn option_meaning(name: &str, value: bool) -> String {
+    let text = match (name, value) {
+        ("rk", true) => "stores passkeys (discoverable credentials)",
+        ("rk", false) => "cannot store passkeys",
+        ("up", true) => "checks user presence (touch)",
+        ("up", false) => "cannot check user presence",
+        ("plat", true) => "built into a device (platform authenticator)",
+        ("plat", false) => "roaming key (not built into a device)",
+        ("clientPin", true) => "PIN is set",
+        ("clientPin", false) => "PIN supported but NOT set",
+        ("uv", true) => "built-in user verification configured (e.g. fingerprint)",
+        ("uv", false) => "built-in user verification supported, not configured",
+        ("pinUvAuthToken", true) => "PIN tokens with permissions (CTAP 2.1)",
+        ("credMgmt", true) => "credential management",
+        ("credentialMgmtPreview", true) => "credential management (CTAP 2.1-PRE prototype)",
+        ("perCredMgmtRO", true) => "read-only credential management permission (CTAP 2.2)",
+        ("largeBlobs", true) => "large blob storage",
+        ("ep", true) => "enterprise attestation enabled",
+        ("ep", false) => "enterprise attestation supported, disabled",
+        ("bioEnroll", true) => "fingerprints enrolled",
+        ("bioEnroll", false) => "fingerprint enrollment supported, none enrolled",
+        ("authnrCfg", true) => "authenticator configuration",
+        ("setMinPINLength", true) => "minimum PIN length can be raised",
+        ("makeCredUvNotRqd", true) => "non-discoverable credentials without PIN",
+        ("alwaysUv", true) => "always requires user verification",
+        ("alwaysUv", false) => "alwaysUv supported, off",
+        ("noMcGaPermissionsWithClientPin", true) => "PIN tokens cannot create or use credentials",
+        _ => return if value { "yes".into() } else { "no".into() },
+    };
+    text.into()
+}
+
+#[derive(Serialize)]
+struct InfoReport {
+    facts: KeyFacts,
+    vendor: Option<YubiKeyConfig>,
+    get_info: AuthenticatorInfo,
+}
+
+pub fn info(ctx: &mut Context) -> Result<(), CliError> {
+    let mut key = ctx.open_key()?;
+    let facts = key.facts()?;
+    let vendor = key.vendor_config()?;
+    let get_info = key.session.info()?.clone();
+    let report = InfoReport {
+        facts,
+        vendor,
+        get_info,
+    };
+    ctx.emit(&report, |w| write_info(w, &report.facts, &report.get_info))
+}
+
+fn write_info(w: &mut dyn Write, facts: &KeyFacts, i: &AuthenticatorInfo) -> std::io::Result<()> {
+    write_facts(w, facts)?;
+    writeln!(w, "  options")?;
+    for (name, value) in &i.options {
+        writeln!(
+            w,
+            "    {name:<24} {:<5} {}",
+            value,
+            option_meaning(name, *value)
+        )?;
+    }
+    writeln!(
+        w,
+        "  algorithms    {}",
+        i.algorithms
+            .iter()
+            .map(|a| algorithm_name(a.alg))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )?;
+    writeln!(w, "  extensions    {}", i.extensions.join(", "))?;
+    writeln!(
+        w,
+        "  PIN protocols {}",
+        i.pin_uv_auth_protocols
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )?;
+    writeln!(w, "  min PIN length {}", opt(&i.min_pin_length))?;
+    writeln!(w, "  force PIN change {}", opt(&i.force_pin_change))?;
+    writeln!(
+        w,
+        "  passkey slots left {}",
+        opt(&i.remaining_discoverable_credentials)
+    )?;
+    writeln!(w, "  max message   {} bytes", opt(&i.max_msg_size))?;
+    writeln!(w, "  transports    {}", i.transports.join(", "))?;
+    if !i.certifications.is_empty() {
+        let c: Vec<String> = i
+            .certifications
+            .iter()
+            .map(|(k, v)| format!("{k} level {v}"))
+            .collect();
+        writeln!(w, "  certifications {}", c.join(", "))?;
+    }
+    if !i.unknown_keys.is_empty() {
+        writeln!(w, "  fields glasskey does not know: {:?}", i.unknown_keys)?;
+    }
+    Ok(())
+}
+
+pub fn wink(ctx: &mut Context) -> Result<(), CliError> {
+    let mut key = ctx.open_key()?;
+    if !key.session.hid().info().supports_wink() {
+        return Err(CliError::device(
+            "this key cannot wink (its CTAPHID capabilities lack WINK)",
+        ));
+    }
+    key.session
+        .hid()
+        .wink(Instant::now() + Duration::from_secs(5))?;
+    let device = key.spec.to_arg();
+    ctx.emit(
+        &serde_json::json!({ "device": device, "winked": true }),
+        |w| writeln!(w, "{device} is blinking."),
+    )
+}

@@ -1,0 +1,46 @@
+//! The command-line front end: argument definitions (`args`), one file of handlers per area,
+//! and the mapping of errors to exit codes (`error`).
+
+pub mod args;
+pub mod context;
+pub mod creds;
+pub mod demo;
+pub mod error;
+pub mod keys;
+pub mod pin;
+pub mod virtual_cmd;
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use args::{Cli, Command, PinCommand, VirtualCommand};
+use context::Context;
+use error::CliError;
+
+pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
+    let mut ctx = Context::new(cli.global.clone(), cancel);
+    match &cli.command {
+        Command::List => keys::list(&mut ctx),
+        Command::Info => keys::info(&mut ctx),
+        Command::Wink => keys::wink(&mut ctx),
+        Command::Pin(PinCommand::Status) => pin::status(&mut ctx),
+        Command::Pin(PinCommand::Verify) => pin::verify(&mut ctx),
+        Command::Creds { rp } => creds::creds(&mut ctx, rp.as_deref()),
+        Command::Virtual(VirtualCommand::Create {
+            path,
+            profile,
+            serial,
+        }) => virtual_cmd::create(&mut ctx, path, profile, *serial),
+        Command::Virtual(VirtualCommand::Register {
+            path,
+            rp,
+            user,
+            display_name,
+        }) => virtual_cmd::register(&mut ctx, path, rp, user, display_name.as_deref()),
+        Command::Virtual(VirtualCommand::Serve { path, udp }) => {
+            virtual_cmd::serve_udp(&mut ctx, path, udp)
+        }
+        Command::Virtual(VirtualCommand::Profiles) => virtual_cmd::profiles(&mut ctx),
+        Command::Demo => demo::run(&cli.global),
+    }
+}

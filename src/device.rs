@@ -1,0 +1,256 @@
+//! One opened key and the facts about it; discovery of the keys plugged in; choosing a key
+//! from a `--device` value.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::ctap2::{Ctap2Error, Session};
+use crate::ctaphid::{CtapHid, CtapHidError, KeepaliveStatus, TraceDirection};
+use crate::transport::hid::{self, HidDeviceInfo, HidTransport};
+use crate::transport::udp::UdpTransport;
+use crate::transport::{Report, Transport, TransportError};
+use crate::vendor::yubico::{self, YubiKeyConfig};
+use crate::virtual_key;
+
+/// Paths of virtual keys that count as "plugged in" for discovery, separated like PATH.
+pub const VIRTUAL_KEYS_ENV: &str = "GLASSKEY_VIRTUAL_KEYS";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceSpec {
+    Hid(String),
+    Virtual(PathBuf),
+    Udp(String),
+    /// A YubiKey serial number or a USB serial string.
+    Serial(String),
+}
+
+impl DeviceSpec {
+    pub fn parse(text: &str) -> Self {
+        if let Some(path) = text.strip_prefix("virtual:") {
+            DeviceSpec::Virtual(PathBuf::from(path))
+        } else if let Some(addr) = text.strip_prefix("udp:") {
+            DeviceSpec::Udp(addr.to_owned())
+        } else if text.starts_with('/')
+            || text.starts_with("\\\\")
+            || text.contains("IOService")
+            || text.contains("hidraw")
+        {
+            DeviceSpec::Hid(text.to_owned())
+        } else {
+            DeviceSpec::Serial(text.to_owned())
+        }
+    }
+
+    pub fn to_arg(&self) -> String {
+        match self {
+            DeviceSpec::Hid(p) => p.clone(),
+            DeviceSpec::Virtual(p) => format!("virtual:{}", p.display()),
+            DeviceSpec::Udp(a) => format!("udp:{a}"),
+            DeviceSpec::Serial(s) => s.clone(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("no FIDO security key found")]
+    NoKey,
+    #[error("{} keys are plugged in; choose one with --device", .0.len())]
+    Several(Vec<DeviceSpec>),
+    #[error("no key with serial {0} is plugged in")]
+    SerialNotFound(String),
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error("{0}")]
+    VirtualKey(#[from] virtual_key::state::StateError),
+    #[error(transparent)]
+    Hid(#[from] CtapHidError),
+    #[error(transparent)]
+    Ctap(#[from] Ctap2Error),
+}
+
+/// Lists the keys present: USB FIDO devices, then virtual keys named in GLASSKEY_VIRTUAL_KEYS.
+pub fn discover() -> Result<Vec<(DeviceSpec, Option<HidDeviceInfo>)>, DeviceError> {
+    let mut found: Vec<(DeviceSpec, Option<HidDeviceInfo>)> = match hid::enumerate() {
+        Ok(list) => list
+            .into_iter()
+            .map(|d| (DeviceSpec::Hid(d.path.clone()), Some(d)))
+            .collect(),
+        // No HID subsystem (a container, a CI machine) simply means no USB keys.
+        Err(_) => Vec::new(),
+    };
+    if let Some(paths) = std::env::var_os(VIRTUAL_KEYS_ENV) {
+        for path in std::env::split_paths(&paths).filter(|p| !p.as_os_str().is_empty()) {
+            found.push((DeviceSpec::Virtual(path), None));
+        }
+    }
+    Ok(found)
+}
+
+type TraceHook = Box<dyn FnMut(TraceDirection, &Report, bool) + Send>;
+type TouchHook = Box<dyn FnMut(KeepaliveStatus) + Send>;
+
+/// How to open a key.
+pub struct OpenOptions {
+    pub timeout: Duration,
+    pub cancel: Arc<AtomicBool>,
+    pub trace: Option<Box<dyn Fn() -> TraceHook + Send + Sync>>,
+    pub on_keepalive: Option<Box<dyn Fn() -> TouchHook + Send + Sync>>,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            cancel: Arc::new(AtomicBool::new(false)),
+            trace: None,
+            on_keepalive: None,
+        }
+    }
+}
+
+/// Everything `glasskey list` shows about a key.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyFacts {
+    pub device: String,
+    pub vendor_id: Option<String>,
+    pub product_id: Option<String>,
+    pub manufacturer: Option<String>,
+    pub product: Option<String>,
+    pub usb_serial: Option<String>,
+    pub vendor_serial: Option<u32>,
+    pub aaguid: String,
+    pub model: Option<String>,
+    pub firmware: Option<String>,
+    pub form_factor: Option<String>,
+    pub ctap_versions: Vec<String>,
+    /// true set, false supported but not set, null no PIN support.
+    pub pin_set: Option<bool>,
+}
+
+pub struct Key {
+    pub spec: DeviceSpec,
+    pub usb: Option<HidDeviceInfo>,
+    pub session: Session<Box<dyn Transport>>,
+    vendor: Option<Option<YubiKeyConfig>>,
+}
+
+fn open_transport(
+    spec: &DeviceSpec,
+) -> Result<(Box<dyn Transport>, Option<HidDeviceInfo>), DeviceError> {
+    match spec {
+        DeviceSpec::Hid(path) => {
+            let info = hid::enumerate()
+                .ok()
+                .and_then(|l| l.into_iter().find(|d| &d.path == path));
+            Ok((Box::new(HidTransport::open(path)?), info))
+        }
+        DeviceSpec::Virtual(path) => {
+            let t = virtual_key::open_transport(path)?;
+            let p = t.device().authenticator().profile();
+            let serial = t.device().authenticator().state().serial;
+            let info = HidDeviceInfo {
+                path: spec.to_arg(),
+                vendor_id: p.vendor_id,
+                product_id: p.product_id,
+                manufacturer: Some(p.manufacturer.into()),
+                product: Some(p.product.into()),
+                // YubiKeys expose no USB serial string; other keys often do.
+                serial: (!p.yubikey_config).then(|| format!("{serial:08X}")),
+            };
+            Ok((Box::new(t), Some(info)))
+        }
+        DeviceSpec::Udp(addr) => Ok((Box::new(UdpTransport::connect(addr)?), None)),
+        DeviceSpec::Serial(s) => Err(DeviceError::SerialNotFound(s.clone())),
+    }
+}
+
+impl Key {
+    pub fn open(spec: &DeviceSpec, options: &OpenOptions) -> Result<Self, DeviceError> {
+        if let DeviceSpec::Serial(wanted) = spec {
+            return Self::open_by_serial(wanted, options);
+        }
+        let (transport, usb) = open_transport(spec)?;
+        let trace = options.trace.as_ref().map(|make| make());
+        let mut hid = CtapHid::open_with_trace(
+            transport,
+            Instant::now() + options.timeout.min(Duration::from_secs(5)),
+            trace,
+        )?;
+        hid.set_cancel_flag(Arc::clone(&options.cancel));
+        hid.set_keepalive_hook(options.on_keepalive.as_ref().map(|make| make()));
+        let mut session = Session::new(hid);
+        session.set_timeout(options.timeout);
+        Ok(Self {
+            spec: spec.clone(),
+            usb,
+            session,
+            vendor: None,
+        })
+    }
+
+    fn open_by_serial(wanted: &str, options: &OpenOptions) -> Result<Self, DeviceError> {
+        for (spec, _) in discover()? {
+            let Ok(mut key) = Self::open(&spec, options) else {
+                continue;
+            };
+            let vendor = key
+                .vendor_config()
+                .ok()
+                .flatten()
+                .and_then(|c| c.serial)
+                .map(|s| s.to_string());
+            let usb = key.usb.as_ref().and_then(|u| u.serial.clone());
+            if vendor.as_deref() == Some(wanted)
+                || usb
+                    .as_deref()
+                    .is_some_and(|u| u.eq_ignore_ascii_case(wanted))
+            {
+                return Ok(key);
+            }
+        }
+        Err(DeviceError::SerialNotFound(wanted.into()))
+    }
+
+    /// The YubiKey read-config data, read once.
+    pub fn vendor_config(&mut self) -> Result<Option<YubiKeyConfig>, DeviceError> {
+        if self.vendor.is_none() {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            self.vendor = Some(yubico::read_config(self.session.hid(), deadline)?);
+        }
+        Ok(self.vendor.clone().flatten())
+    }
+
+    pub fn facts(&mut self) -> Result<KeyFacts, DeviceError> {
+        let info = self.session.info()?.clone();
+        let vendor = self.vendor_config()?;
+        let init = *self.session.hid().info();
+        let usb = self.usb.clone();
+        let is_yubico = usb.as_ref().is_some_and(|u| u.vendor_id == 0x1050);
+        let firmware = vendor
+            .as_ref()
+            .and_then(|v| v.firmware.clone())
+            .or_else(|| is_yubico.then(|| init.device_version.to_string()))
+            .or_else(|| info.firmware_version.map(|v| v.to_string()));
+        let aaguid = info.aaguid_string();
+        Ok(KeyFacts {
+            device: self.spec.to_arg(),
+            vendor_id: usb.as_ref().map(|u| format!("{:04x}", u.vendor_id)),
+            product_id: usb.as_ref().map(|u| format!("{:04x}", u.product_id)),
+            manufacturer: usb.as_ref().and_then(|u| u.manufacturer.clone()),
+            product: usb.as_ref().and_then(|u| u.product.clone()),
+            usb_serial: usb.as_ref().and_then(|u| u.serial.clone()),
+            vendor_serial: vendor.as_ref().and_then(|v| v.serial),
+            model: crate::models::model_name(&aaguid).map(str::to_owned),
+            aaguid,
+            firmware,
+            form_factor: vendor.as_ref().and_then(|v| v.form_factor.clone()),
+            ctap_versions: info.versions.clone(),
+            pin_set: info.pin_set(),
+        })
+    }
+}

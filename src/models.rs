@@ -1,0 +1,48 @@
+//! Model names for AAGUIDs glasskey knows. A missing entry is not a finding by itself: the
+//! AAGUID is always shown, and policy allow-lists match on AAGUIDs, never on names.
+
+const MODELS: &[(&str, &str)] = &[
+    (
+        "cb69481e-8ff7-4039-93ec-0a2729a154a8",
+        "YubiKey 5 Series (firmware 5.1)",
+    ),
+    (
+        "ee882879-721c-4913-9775-3dfcce97072a",
+        "YubiKey 5 Series (firmware 5.2/5.4)",
+    ),
+    (
+        "fa2b99dc-9e39-4257-8f92-4a30d23c4118",
+        "YubiKey 5 Series with NFC (firmware 5.1)",
+    ),
+    (
+        "2fc0579f-8113-47ea-b116-bb5a8db9202a",
+        "YubiKey 5 Series with NFC (firmware 5.2/5.4)",
+    ),
+    (
+        "a25342c0-3cdc-4414-8e46-f4807fca511c",
+        "YubiKey 5 Series with NFC (firmware 5.7)",
+    ),
+    (
+        "19083c3d-8383-4b18-bc03-8f1c9ab2fd1b",
+        "YubiKey 5 Series (firmware 5.7)",
+    ),
+    (
+        "676b7600-0000-4000-8000-000000000020",
+        "glasskey virtual key (CTAP 2.0, no resident keys)",
+    ),
+    (
+        "676b7600-0000-4000-8000-000000000021",
+        "glasskey virtual key (CTAP 2.1-PRE)",
+    ),
+    (
+        "676b7600-0000-4000-8000-000000000022",
+        "glasskey virtual key (CTAP 2.2)",
+    ),
+];
+
+pub fn model_name(aaguid: &str) -> Option<&'static str> {
+    MODELS
+        .iter()
+        .find(|(a, _)| a.eq_ignore_ascii_case(aaguid))
+        .map(|(_, m)| *m)
+}
