@@ -123,6 +123,8 @@ pub enum VirtualCommand {
         #[arg(long, value_name = "HOST:PORT")]
         udp: String,
     },
+    /// Unplug and replug a virtual key (a power cycle: clears "three wrong PINs in a row")
+    Replug { path: PathBuf },
     /// List the profiles a virtual key can imitate
     Profiles,
 }

@@ -40,6 +40,7 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
         Command::Virtual(VirtualCommand::Serve { path, udp }) => {
             virtual_cmd::serve_udp(&mut ctx, path, udp)
         }
+        Command::Virtual(VirtualCommand::Replug { path }) => virtual_cmd::replug(&mut ctx, path),
         Command::Virtual(VirtualCommand::Profiles) => virtual_cmd::profiles(&mut ctx),
         Command::Demo => demo::run(&cli.global),
     }

@@ -159,3 +159,14 @@ pub fn profiles(ctx: &mut Context) -> Result<(), CliError> {
         Ok(())
     })
 }
+
+pub fn replug(ctx: &mut Context, path: &Path) -> Result<(), CliError> {
+    let mut auth = Authenticator::open(path).map_err(|e| CliError::usage(e.to_string()))?;
+    auth.power_cycle()
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    let device = format!("virtual:{}", path.display());
+    ctx.emit(
+        &serde_json::json!({ "device": device, "power_cycled": true }),
+        |w| writeln!(w, "{device} was unplugged and plugged in again."),
+    )
+}

@@ -1,6 +1,7 @@
 //! The software authenticator behind the virtual key: CTAP2 requests in, CTAP2 replies out.
-//! Volatile state (key agreement key, PIN token, consecutive PIN failures, enumerations in
-//! progress) lives only in memory, so reopening the key is a power cycle, as on a real key.
+//! Volatile state (key agreement key, PIN token, enumerations in progress) lives only in
+//! memory. The count of consecutive wrong PINs is saved with the key, because a virtual key
+//! stays "plugged in" between runs: `glasskey virtual replug` is its power cycle.
 
 use std::path::{Path, PathBuf};
 
@@ -43,7 +44,6 @@ pub struct Authenticator {
     pub(crate) profile: &'static Profile,
     path: Option<PathBuf>,
     pub(crate) key_agreement: p256::SecretKey,
-    pub(crate) consecutive_pin_failures: u8,
     pub(crate) token: Option<Token>,
     pub(crate) pending_assertions: Option<PendingAssertions>,
     pub(crate) rp_enumeration: Vec<String>,
@@ -81,6 +81,7 @@ impl Authenticator {
                 .map(|p| crate::ctap2::pin_protocol::pin_hash_left16(p.as_bytes()).to_vec()),
             pin_length: pin.map_or(0, |p| u8::try_from(p.char_count()).unwrap_or(u8::MAX)),
             pin_retries: MAX_PIN_RETRIES,
+            consecutive_pin_failures: 0,
             force_pin_change: false,
             min_pin_length: profile.min_pin_length,
             sign_count: 0,
@@ -106,7 +107,6 @@ impl Authenticator {
             profile,
             path,
             key_agreement: p256::SecretKey::random(&mut rand::thread_rng()),
-            consecutive_pin_failures: 0,
             token: None,
             pending_assertions: None,
             rp_enumeration: Vec::new(),
@@ -144,13 +144,14 @@ impl Authenticator {
     }
 
     /// Simulates unplugging and replugging: volatile state is lost.
-    pub fn power_cycle(&mut self) {
+    pub fn power_cycle(&mut self) -> Result<(), StateError> {
         self.key_agreement = p256::SecretKey::random(&mut rand::thread_rng());
-        self.consecutive_pin_failures = 0;
+        self.state.consecutive_pin_failures = 0;
         self.token = None;
         self.pending_assertions = None;
         self.rp_enumeration.clear();
         self.credential_enumeration.clear();
+        self.save()
     }
 
     pub fn handle_cbor(&mut self, request: &[u8]) -> CborOutcome {

@@ -64,7 +64,10 @@ impl Authenticator {
             sub::GET_PIN_RETRIES => {
                 let mut reply = vec![(int(0x03), int(self.state.pin_retries.into()))];
                 if self.profile.ctap21 {
-                    reply.push((int(0x04), Value::Bool(self.consecutive_pin_failures >= 3)));
+                    reply.push((
+                        int(0x04),
+                        Value::Bool(self.state.consecutive_pin_failures >= 3),
+                    ));
                 }
                 Ok(Some(Value::Map(reply)))
             }
@@ -157,7 +160,7 @@ impl Authenticator {
         if self.state.pin_retries == 0 {
             return Err(StatusCode::PIN_BLOCKED);
         }
-        if self.consecutive_pin_failures >= 3 {
+        if self.state.consecutive_pin_failures >= 3 {
             return Err(StatusCode::PIN_AUTH_BLOCKED);
         }
         let pin_hash_enc = f
@@ -171,16 +174,17 @@ impl Authenticator {
             .map_err(|_| StatusCode::PIN_AUTH_INVALID)?;
         if given.len() != 16 || given.as_slice() != expected.as_slice() {
             self.key_agreement = p256::SecretKey::random(&mut rand::thread_rng());
-            self.consecutive_pin_failures += 1;
+            self.state.consecutive_pin_failures += 1;
+            self.persist()?;
             if self.state.pin_retries == 0 {
                 return Err(StatusCode::PIN_BLOCKED);
             }
-            if self.consecutive_pin_failures >= 3 {
+            if self.state.consecutive_pin_failures >= 3 {
                 return Err(StatusCode::PIN_AUTH_BLOCKED);
             }
             return Err(StatusCode::PIN_INVALID);
         }
-        self.consecutive_pin_failures = 0;
+        self.state.consecutive_pin_failures = 0;
         self.state.pin_retries = MAX_PIN_RETRIES;
         self.persist()
     }

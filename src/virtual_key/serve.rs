@@ -1,6 +1,7 @@
 //! `glasskey virtual serve`: a virtual key on loopback UDP (DESIGN §7), so that other clients
 //! (or glasskey's own `udp:` transport) can talk to it.
 
+use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -52,10 +53,11 @@ pub fn serve(
                 device.receive(&report);
             }
             Ok(_) => continue,
+            // A signal (Ctrl-C) interrupts the wait: loop round to look at the stop flag.
             Err(e)
                 if matches!(
                     e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
                 ) => {}
             Err(e) => return Err(e.into()),
         }

@@ -43,6 +43,10 @@ pub struct KeyState {
     #[serde(default)]
     pub pin_length: u8,
     pub pin_retries: u8,
+    /// Wrong PINs in a row since the key was last plugged in. Volatile on a real key; kept
+    /// here because a virtual key stays "plugged in" between runs until `virtual replug`.
+    #[serde(default)]
+    pub consecutive_pin_failures: u8,
     #[serde(default)]
     pub force_pin_change: bool,
     pub min_pin_length: u8,

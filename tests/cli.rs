@@ -1,0 +1,448 @@
+//! The glasskey binary against virtual keys: human and JSON output, exit codes, PIN safety.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// Contains characters that never occur in hex, so a leak cannot hide in a digest.
+const PIN: &str = "Kq7!mZ2p";
+
+fn glasskey() -> Command {
+    let mut c = Command::cargo_bin("glasskey").unwrap();
+    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
+        .timeout(std::time::Duration::from_secs(60));
+    c
+}
+
+fn dev(path: &Path) -> String {
+    format!("virtual:{}", path.display())
+}
+
+fn make_key(dir: &Path, name: &str, profile: &str, serial: u32, pin: Option<&str>) -> PathBuf {
+    let path = dir.join(name);
+    let mut c = glasskey();
+    c.args(["virtual", "create"]).arg(&path).args([
+        "--profile",
+        profile,
+        "--serial",
+        &serial.to_string(),
+    ]);
+    if let Some(p) = pin {
+        c.arg("--pin-stdin").write_stdin(format!("{p}\n"));
+    }
+    c.assert().success();
+    path
+}
+
+fn register(path: &Path, upn: &str) {
+    glasskey()
+        .args(["virtual", "register"])
+        .arg(path)
+        .args([
+            "--rp",
+            "login.microsoft.com",
+            "--user",
+            upn,
+            "--display-name",
+            "Break Glass",
+            "--pin-stdin",
+        ])
+        .write_stdin(format!("{PIN}\n"))
+        .assert()
+        .success();
+}
+
+fn json(cmd: &mut Command) -> (Value, i32) {
+    let out = cmd.arg("--json").output().unwrap();
+    let code = out.status.code().unwrap();
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    (v, code)
+}
+
+fn state(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn list_and_info_report_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = make_key(dir.path(), "k.json", "yubikey-5.7", 31_337_001, Some(PIN));
+    let (v, code) = json(glasskey().args(["--device", &dev(&key), "list"]));
+    assert_eq!(code, 0);
+    let k = &v[0];
+    assert_eq!(k["device"], dev(&key));
+    assert_eq!(k["vendor_id"], "1050");
+    assert_eq!(k["product_id"], "0407");
+    assert_eq!(k["vendor_serial"], 31_337_001);
+    assert_eq!(k["aaguid"], "a25342c0-3cdc-4414-8e46-f4807fca511c");
+    assert_eq!(k["model"], "YubiKey 5 Series with NFC (firmware 5.7)");
+    assert_eq!(k["firmware"], "5.7.4");
+    assert_eq!(k["pin_set"], true);
+    assert_eq!(
+        k["ctap_versions"],
+        serde_json::json!(["U2F_V2", "FIDO_2_0", "FIDO_2_1_PRE", "FIDO_2_1"])
+    );
+
+    let (v, code) = json(glasskey().args(["--device", &dev(&key), "info"]));
+    assert_eq!(code, 0);
+    assert_eq!(v["get_info"]["options"]["credMgmt"], true);
+    assert_eq!(
+        v["get_info"]["pin_uv_auth_protocols"],
+        serde_json::json!([2, 1])
+    );
+    assert_eq!(v["get_info"]["remaining_discoverable_credentials"], 100);
+    assert_eq!(v["vendor"]["serial"], 31_337_001);
+
+    let human = glasskey()
+        .args(["--device", &dev(&key), "info"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(human.stdout).unwrap();
+    assert!(
+        text.contains("credMgmt                 true  credential management"),
+        "{text}"
+    );
+    assert!(text.contains("ES256 (ECDSA P-256 SHA-256)"), "{text}");
+}
+
+#[test]
+fn generic_key_has_usb_serial_and_no_vendor_serial() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = make_key(dir.path(), "k.json", "ctap21-pre", 0xABCDEF, None);
+    let (v, _) = json(glasskey().args(["--device", &dev(&key), "list"]));
+    assert_eq!(v[0]["vendor_serial"], Value::Null);
+    assert_eq!(v[0]["usb_serial"], "00ABCDEF");
+    assert_eq!(v[0]["pin_set"], false);
+    assert_eq!(v[0]["model"], "glasskey virtual key (CTAP 2.1-PRE)");
+}
+
+#[test]
+fn pin_status_untouched_then_after_a_wrong_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = make_key(dir.path(), "k.json", "yubikey-5.7", 1, Some(PIN));
+    let (v, code) = json(glasskey().args(["--device", &dev(&key), "pin", "status"]));
+    assert_eq!(code, 0);
+    assert_eq!(v["retries"], 8);
+    assert_eq!(v["verdict"], "untouched");
+    assert_eq!(v["power_cycle_required"], false);
+
+    // A wrong PIN costs exactly one retry, is not resent, and the next run still sees it.
+    let out = glasskey()
+        .args(["--device", &dev(&key), "pin", "verify", "--pin-stdin"])
+        .write_stdin("wrong-pin\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("wrong PIN: 7 attempts left"), "{err}");
+    assert_eq!(state(&key)["pin_retries"], 7);
+
+    let (v, code) = json(glasskey().args(["--device", &dev(&key), "pin", "status"]));
+    assert_eq!(code, 1, "findings when retries are below maximum");
+    assert_eq!(v["retries"], 7);
+    assert_eq!(v["verdict"], "1 failed attempt since the last correct PIN");
+
+    glasskey()
+        .args(["--device", &dev(&key), "pin", "verify", "--pin-stdin"])
+        .write_stdin(format!("{PIN}\n"))
+        .assert()
+        .success();
+    assert_eq!(state(&key)["pin_retries"], 8);
+}
+
+#[test]
+fn low_retries_refuse_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = make_key(dir.path(), "k.json", "yubikey-5.7", 1, Some(PIN));
+    let mut s = state(&key);
+    s["pin_retries"] = 3.into();
+    std::fs::write(&key, serde_json::to_string(&s).unwrap()).unwrap();
+    let out = glasskey()
+        .args(["--device", &dev(&key), "pin", "verify", "--pin-stdin"])
+        .write_stdin(format!("{PIN}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only 3 PIN attempts are left"));
+    assert_eq!(state(&key)["pin_retries"], 3, "the PIN was not sent");
+    glasskey()
+        .args([
+            "--device",
+            &dev(&key),
+            "pin",
+            "verify",
+            "--pin-stdin",
+            "--force",
+        ])
+        .write_stdin(format!("{PIN}\n"))
+        .assert()
+        .success();
+    assert_eq!(state(&key)["pin_retries"], 8);
+}
+
+#[test]
+fn three_wrong_pins_need_a_power_cycle() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = make_key(dir.path(), "k.json", "yubikey-5.7", 1, Some(PIN));
+    let verify = |pin: &str| {
+        glasskey()
+            .args(["--device", &dev(&key), "pin", "verify", "--pin-stdin"])
+            .write_stdin(format!("{pin}\n"))
+            .output()
+            .unwrap()
+    };
+    for _ in 0..2 {
+        assert_eq!(verify("nope-nope").status.code(), Some(2));
+    }
+    let third = verify("nope-nope");
+    assert_eq!(third.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&third.stderr).contains("unplug and replug the key"),
+        "{}",
+        String::from_utf8_lossy(&third.stderr)
+    );
+    // Still blocked for the right PIN, and nothing is spent trying.
+    let blocked = verify(PIN);
+    assert!(String::from_utf8_lossy(&blocked.stderr).contains("unplug and replug"));
+    assert_eq!(state(&key)["pin_retries"], 5);
+    glasskey()
+        .args(["virtual", "replug"])
+        .arg(&key)
+        .assert()
+        .success();
+    assert_eq!(verify(PIN).status.code(), Some(0));
+}
+
+#[test]
+fn creds_lists_passkeys_field_by_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = make_key(dir.path(), "k.json", "yubikey-5.7", 1, Some(PIN));
+    register(&key, "bg-01@contoso.onmicrosoft.com");
+    let (v, code) = json(
+        glasskey()
+            .args(["--device", &dev(&key), "creds", "--pin-stdin"])
+            .write_stdin(format!("{PIN}\n")),
+    );
+    assert_eq!(code, 0);
+    assert_eq!(v["slots_used"], 1);
+    assert_eq!(v["slots_remaining"], 99);
+    let c = &v["credentials"][0];
+    assert_eq!(c["rp_id"], "login.microsoft.com");
+    assert_eq!(c["user_name"], "bg-01@contoso.onmicrosoft.com");
+    assert_eq!(c["display_name"], "Break Glass");
+    assert_eq!(c["cred_protect"], 2);
+    assert_eq!(c["credential_id"].as_str().unwrap().len(), 130);
+    assert_eq!(c["public_key_sha256"].as_str().unwrap().len(), 64);
+    let stored = state(&key);
+    assert_eq!(
+        c["credential_id"],
+        stored["credentials"][0]["credential_id"]
+    );
+
+    let (v, _) = json(
+        glasskey()
+            .args([
+                "--device",
+                &dev(&key),
+                "creds",
+                "--rp",
+                "example.org",
+                "--pin-stdin",
+            ])
+            .write_stdin(format!("{PIN}\n")),
+    );
+    assert_eq!(v["credentials"], serde_json::json!([]));
+}
+
+#[test]
+fn creds_work_on_a_ctap21_pre_key_through_the_prototype_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = make_key(dir.path(), "k.json", "yubikey-5.4", 1, Some(PIN));
+    register(&key, "bg-02@contoso.onmicrosoft.com");
+    let (v, code) = json(
+        glasskey()
+            .args(["--device", &dev(&key), "creds", "--pin-stdin"])
+            .write_stdin(format!("{PIN}\n")),
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        v["credentials"][0]["user_name"],
+        "bg-02@contoso.onmicrosoft.com"
+    );
+}
+
+#[test]
+fn pin_never_appears_in_output_trace_or_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = make_key(dir.path(), "k.json", "yubikey-5.7", 1, Some(PIN));
+    register(&key, "bg-01@contoso.onmicrosoft.com");
+    for args in [
+        vec!["-v", "creds", "--pin-stdin"],
+        vec!["-v", "pin", "verify", "--pin-stdin"],
+        vec!["-v", "--json", "creds", "--pin-stdin"],
+    ] {
+        let out = glasskey()
+            .args(["--device", &dev(&key)])
+            .args(&args)
+            .write_stdin(format!("{PIN}\n"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let all = [out.stdout, out.stderr].concat();
+        let text = String::from_utf8_lossy(&all);
+        assert!(
+            text.contains("[PIN material redacted]") || !args.contains(&"-v"),
+            "trace should mark redactions"
+        );
+        assert!(!text.contains(PIN), "PIN leaked with {args:?}");
+        assert!(
+            !text.contains(&hex::encode(PIN)),
+            "PIN leaked as hex with {args:?}"
+        );
+    }
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains(PIN));
+    }
+}
+
+#[test]
+fn several_keys_without_device_and_no_tty_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = make_key(dir.path(), "a.json", "yubikey-5.7", 1, None);
+    let b = make_key(dir.path(), "b.json", "yubikey-5.7", 2, None);
+    let joined = std::env::join_paths([&a, &b]).unwrap();
+    let out = glasskey()
+        .env("GLASSKEY_VIRTUAL_KEYS", &joined)
+        .args(["pin", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("2 keys are plugged in"), "{err}");
+    assert!(err.contains(&dev(&a)) && err.contains(&dev(&b)), "{err}");
+    assert!(err.contains("--device"), "{err}");
+    // `list` needs no choice: it shows both.
+    let (v, code) = json(glasskey().env("GLASSKEY_VIRTUAL_KEYS", &joined).arg("list"));
+    assert_eq!(code, 0);
+    assert_eq!(v.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn serial_selects_among_plugged_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = make_key(dir.path(), "a.json", "yubikey-5.7", 11_111_111, None);
+    let b = make_key(dir.path(), "b.json", "yubikey-5.7", 22_222_222, None);
+    let joined = std::env::join_paths([&a, &b]).unwrap();
+    let (v, code) = json(
+        glasskey()
+            .env("GLASSKEY_VIRTUAL_KEYS", &joined)
+            .args(["--device", "22222222", "info"]),
+    );
+    assert_eq!(code, 0);
+    assert_eq!(v["facts"]["device"], dev(&b));
+    let out = glasskey()
+        .env("GLASSKEY_VIRTUAL_KEYS", &joined)
+        .args(["--device", "33333333", "info"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn wink_and_missing_virtual_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = make_key(dir.path(), "k.json", "yubikey-5.7", 1, None);
+    glasskey()
+        .args(["--device", &dev(&key), "wink"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("is blinking"));
+    let out = glasskey()
+        .args(["--device", "virtual:/nonexistent/key.json", "info"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read virtual key"));
+}
+
+#[test]
+fn pin_commands_need_a_pin_source_without_a_tty() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = make_key(dir.path(), "k.json", "yubikey-5.7", 1, Some(PIN));
+    let out = glasskey()
+        .args(["--device", &dev(&key), "pin", "verify"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--pin-stdin"));
+    assert_eq!(state(&key)["pin_retries"], 8);
+}
+
+#[test]
+fn udp_serve_answers_a_client_on_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = make_key(dir.path(), "k.json", "yubikey-5.7", 31_337_009, None);
+    let bin = assert_cmd::cargo::cargo_bin("glasskey");
+    let mut server = std::process::Command::new(bin)
+        .args(["virtual", "serve"])
+        .arg(&key)
+        .args(["--udp", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(server.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+    let addr = line
+        .split("on udp:")
+        .nth(1)
+        .and_then(|r| r.split(';').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+    let result = json(glasskey().args([
+        "--device",
+        &format!("udp:{addr}"),
+        "--timeout",
+        "10",
+        "list",
+    ]));
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &server.id().to_string()])
+        .status();
+    let status = server.wait().unwrap();
+    let (v, code) = result;
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v[0]["vendor_serial"], 31_337_009);
+    assert_eq!(v[0]["aaguid"], "a25342c0-3cdc-4414-8e46-f4807fca511c");
+    assert!(status.success(), "serve should stop cleanly on SIGINT");
+}
+
+#[test]
+fn demo_runs_without_input_and_flags_the_look_alike() {
+    let out = glasskey().arg("demo").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "BG-01 primary",
+        "BG-02 primary",
+        "look-alike",
+        "bg-01@contoso.onmicrosoft.com",
+        "holds passkeys for 2 break-glass accounts",
+        "glasskey creds --rp login.microsoft.com",
+    ] {
+        assert!(text.contains(needle), "demo output lacks {needle:?}");
+    }
+    assert_eq!(text.matches("verdict          untouched").count(), 3);
+}
