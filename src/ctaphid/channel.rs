@@ -179,6 +179,10 @@ impl<T: Transport> CtapHid<T> {
         &self.transport
     }
 
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
+    }
+
     pub fn into_transport(self) -> T {
         self.transport
     }

@@ -65,6 +65,11 @@ impl VirtualDevice {
         self.auth
     }
 
+    /// CBOR replies sent so far, for arming `vanish_after` mid-conversation.
+    pub fn cbor_replies(&self) -> u32 {
+        self.cbor_replies
+    }
+
     pub fn is_vanished(&self) -> bool {
         self.vanished
     }
