@@ -234,3 +234,158 @@ fn yubikey_serial_over_fido_hid() {
         None
     );
 }
+
+#[test]
+fn forced_pin_change_is_reported_and_cleared_by_a_change() {
+    let mut auth =
+        glasskey::virtual_key::Authenticator::create(None, "yubikey-5.7", None, Some(&pin("2468")))
+            .unwrap();
+    auth.state_mut().force_pin_change = true;
+    let mut s = common::session_for(auth);
+    assert_eq!(s.info().unwrap().force_pin_change, Some(true));
+    let e = s
+        .pin_token(&pin("2468"), TokenPurpose::ReadCredentials, None, false)
+        .unwrap_err();
+    assert!(matches!(e, Ctap2Error::PinChangeRequired), "{e:?}");
+    assert_eq!(
+        s.pin_retries().unwrap().retries,
+        8,
+        "the PIN itself was right"
+    );
+    s.change_pin(&pin("2468"), &pin("8642"), false).unwrap();
+    assert_eq!(s.info().unwrap().force_pin_change, Some(false));
+    s.pin_token(&pin("8642"), TokenPurpose::ReadCredentials, None, false)
+        .unwrap();
+}
+
+#[test]
+fn min_pin_length_is_enforced() {
+    let mut s = session("ctap22", None);
+    assert_eq!(s.info().unwrap().min_pin_length, Some(6));
+    let e = s.set_pin(&pin("12345")).unwrap_err();
+    assert!(
+        matches!(e, Ctap2Error::PinPolicy { min_length: 6 }),
+        "{e:?}"
+    );
+    assert_eq!(s.info().unwrap().pin_set(), Some(false));
+    s.set_pin(&pin("123456")).unwrap();
+}
+
+#[test]
+fn key_without_resident_keys_refuses_rk_and_has_no_cred_mgmt() {
+    let mut s = session("no-rk", Some("2468"));
+    let info = s.info().unwrap().clone();
+    assert_eq!(info.option("rk"), Some(false));
+    assert_eq!(info.cred_mgmt(), None);
+    let token = s
+        .pin_token(
+            &pin("2468"),
+            TokenPurpose::MakeCredential,
+            Some("example.org"),
+            false,
+        )
+        .unwrap();
+    let user = UserEntity {
+        id: vec![1],
+        name: Some("u".into()),
+        display_name: None,
+    };
+    let mut req = MakeCredential::new([0; 32], "example.org", user.clone());
+    req.resident_key = true;
+    assert_eq!(
+        s.make_credential(req, Some(&token)).unwrap_err().status(),
+        Some(StatusCode::UNSUPPORTED_OPTION)
+    );
+    // Non-resident credentials still work (with the PIN, as a CTAP 2.0 key requires).
+    let token = s
+        .pin_token(
+            &pin("2468"),
+            TokenPurpose::MakeCredential,
+            Some("example.org"),
+            false,
+        )
+        .unwrap();
+    s.make_credential(
+        MakeCredential::new([0; 32], "example.org", user),
+        Some(&token),
+    )
+    .unwrap();
+    let token = s
+        .pin_token(&pin("2468"), TokenPurpose::ReadCredentials, None, false)
+        .unwrap();
+    assert!(matches!(
+        s.resident_credentials(&token).unwrap_err(),
+        Ctap2Error::Unsupported(_)
+    ));
+}
+
+#[test]
+fn token_is_bound_to_its_rp_and_permission() {
+    let mut s = session("yubikey-5.7", Some("2468"));
+    let token = s
+        .pin_token(
+            &pin("2468"),
+            TokenPurpose::MakeCredential,
+            Some("login.microsoft.com"),
+            false,
+        )
+        .unwrap();
+    let user = UserEntity {
+        id: vec![1],
+        name: Some("u".into()),
+        display_name: None,
+    };
+    let other_rp = MakeCredential::new([0; 32], "evil.example", user);
+    assert_eq!(
+        s.make_credential(other_rp, Some(&token))
+            .unwrap_err()
+            .status(),
+        Some(StatusCode::UNAUTHORIZED_PERMISSION)
+    );
+    // An mc token cannot read credentials.
+    let e = s.creds_metadata(&token).unwrap_err();
+    assert_eq!(e.status(), Some(StatusCode::UNAUTHORIZED_PERMISSION));
+}
+
+#[test]
+fn state_survives_reopening_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.json");
+    let auth = glasskey::virtual_key::Authenticator::create(
+        Some(&path),
+        "yubikey-5.7",
+        Some(42),
+        Some(&pin("2468")),
+    )
+    .unwrap();
+    let mut s = common::session_for(auth);
+    let _ = s
+        .pin_token(&pin("0000"), TokenPurpose::ReadCredentials, None, false)
+        .unwrap_err();
+    register(
+        &mut s,
+        "2468",
+        "login.microsoft.com",
+        "bg-01@contoso.onmicrosoft.com",
+    );
+    drop(s);
+    let reopened = glasskey::virtual_key::Authenticator::open(&path).unwrap();
+    assert_eq!(reopened.state().serial, 42);
+    assert_eq!(reopened.state().credentials.len(), 1);
+    let mut s = common::session_for(reopened);
+    assert_eq!(
+        s.pin_retries().unwrap().retries,
+        8,
+        "the correct PIN in register restored retries"
+    );
+    let token = s
+        .pin_token(&pin("2468"), TokenPurpose::ReadCredentials, None, false)
+        .unwrap();
+    assert_eq!(
+        s.resident_credentials(&token).unwrap()[0]
+            .user
+            .name
+            .as_deref(),
+        Some("bg-01@contoso.onmicrosoft.com")
+    );
+}

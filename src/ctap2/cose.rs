@@ -170,3 +170,44 @@ pub fn algorithm_name(alg: i64) -> &'static str {
         _ => "unknown algorithm",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::Signer as _;
+
+    #[test]
+    fn eddsa_signatures_verify_and_tampering_fails() {
+        let signing = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+        let key = CoseKey::Ed25519 {
+            x: signing.verifying_key().to_bytes(),
+        };
+        let sig = signing.sign(b"authData||clientDataHash").to_bytes();
+        assert!(key.verify(b"authData||clientDataHash", &sig));
+        assert!(!key.verify(b"authData||clientDataHasH", &sig));
+        let round_trip = CoseKey::from_bytes(&key.to_bytes()).unwrap();
+        assert_eq!(round_trip, key);
+        assert_eq!(round_trip.algorithm(), ALG_EDDSA);
+    }
+
+    #[test]
+    fn es256_der_signatures_verify() {
+        use p256::ecdsa::{signature::Signer, DerSignature, SigningKey};
+        let secret = p256::SecretKey::from_slice(&[3u8; 32]).unwrap();
+        let key = CoseKey::from_p256(&secret.public_key(), ALG_ES256);
+        let sig: DerSignature = SigningKey::from(&secret).sign(b"message");
+        assert!(key.verify(b"message", sig.as_bytes()));
+        assert!(!key.verify(b"massage", sig.as_bytes()));
+        assert!(!key.verify(b"message", &[0x30, 0x00]));
+    }
+
+    #[test]
+    fn points_off_the_curve_are_rejected() {
+        let bad = CoseKey::P256 {
+            alg: ALG_ES256,
+            x: [1u8; 32],
+            y: [2u8; 32],
+        };
+        assert!(CoseKey::parse(&bad.to_value()).is_err());
+    }
+}

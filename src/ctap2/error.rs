@@ -29,6 +29,10 @@ pub enum Ctap2Error {
     PinBlocked,
     #[error("the PIN does not meet the key's policy (minimum length {min_length})")]
     PinPolicy { min_length: u8 },
+    #[error(
+        "the key demands a new PIN before it can be used (forcePINChange): change the PIN first"
+    )]
+    PinChangeRequired,
     #[error("the new PIN must be 4 to 63 characters and 63 bytes at most")]
     PinLength,
     #[error("the key did not accept the request: {0}")]

@@ -322,6 +322,10 @@ impl<T: Transport> Session<T> {
         };
         let reply = match self.client_pin(request) {
             Ok(r) => r,
+            // For a token request this status means only one thing (CTAP 2.1 §6.5.5.7).
+            Err(Ctap2Error::Status(StatusCode::PIN_POLICY_VIOLATION)) => {
+                return Err(Ctap2Error::PinChangeRequired)
+            }
             Err(e) => return Err(self.pin_failure(e)),
         };
         let encrypted = reply
