@@ -446,3 +446,107 @@ fn demo_runs_without_input_and_flags_the_look_alike() {
     }
     assert_eq!(text.matches("verdict          untouched").count(), 3);
 }
+
+fn human(cmd: &mut Command) -> (String, i32) {
+    let out = cmd.output().unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        out.status.code().unwrap(),
+    )
+}
+
+#[test]
+fn human_output_of_list_pin_status_and_creds() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = make_key(dir.path(), "k.json", "yubikey-5.7", 31_337_001, Some(PIN));
+    register(&key, "bg-01@contoso.onmicrosoft.com");
+
+    let (text, code) = human(glasskey().args(["--device", &dev(&key), "list"]));
+    assert_eq!(code, 0);
+    assert!(text.contains("  USB id        1050:0407"), "{text}");
+    assert!(
+        text.contains("  serial        31337001 (vendor), - (USB)"),
+        "{text}"
+    );
+    assert!(text.contains("  firmware      5.7.4"), "{text}");
+    assert!(text.contains("  PIN           set"), "{text}");
+
+    let (text, code) = human(glasskey().args(["--device", &dev(&key), "pin", "status"]));
+    assert_eq!(code, 0);
+    assert!(text.contains("  retries left     8 of 8"), "{text}");
+    assert!(text.contains("  verdict          untouched"), "{text}");
+
+    let (text, code) = human(
+        glasskey()
+            .args(["--device", &dev(&key), "creds", "--pin-stdin"])
+            .write_stdin(format!("{PIN}\n")),
+    );
+    assert_eq!(code, 0);
+    assert!(text.contains("1 passkey slot(s) used, 99 free"), "{text}");
+    assert!(
+        text.contains("  login.microsoft.com\n    user          bg-01@contoso.onmicrosoft.com"),
+        "{text}"
+    );
+    assert!(text.contains("      credProtect 2"), "{text}");
+    let fp_line = text.lines().find(|l| l.contains("key SHA-256")).unwrap();
+    assert_eq!(
+        fp_line.split_whitespace().count(),
+        10,
+        "eight groups of four: {fp_line}"
+    );
+}
+
+#[test]
+fn blocked_pin_is_reported_without_sending_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = make_key(dir.path(), "k.json", "yubikey-5.7", 1, Some(PIN));
+    let mut s = state(&key);
+    s["pin_retries"] = 0.into();
+    std::fs::write(&key, serde_json::to_string(&s).unwrap()).unwrap();
+    let (v, code) = json(glasskey().args(["--device", &dev(&key), "pin", "status"]));
+    assert_eq!(code, 1);
+    assert_eq!(v["verdict"], "blocked");
+    let out = glasskey()
+        .args([
+            "--device",
+            &dev(&key),
+            "pin",
+            "verify",
+            "--pin-stdin",
+            "--force",
+        ])
+        .write_stdin(format!("{PIN}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PIN is blocked"));
+}
+
+#[test]
+fn completions_and_man_page() {
+    let (text, code) = human(glasskey().args(["completions", "bash"]));
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("_glasskey()") && text.contains("creds"),
+        "bash completion lists commands"
+    );
+    let (text, code) = human(glasskey().arg("man"));
+    assert_eq!(code, 0);
+    assert!(
+        text.starts_with(".ie") || text.contains(".TH glasskey 1"),
+        "{}",
+        &text[..80.min(text.len())]
+    );
+    assert!(text.contains("Exit codes"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = glasskey().args(["pin", "frobnicate"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = glasskey()
+        .args(["--timeout", "soon", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

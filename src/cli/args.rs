@@ -71,6 +71,17 @@ pub enum Command {
     Virtual(VirtualCommand),
     /// Show glasskey at work on built-in virtual keys: no hardware, no input
     Demo,
+    /// Print a shell completion script
+    #[command(
+        after_help = "Example:\n  glasskey completions bash > ~/.local/share/bash-completion/completions/glasskey"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    #[command(after_help = "Example:\n  glasskey man > glasskey.1 && man ./glasskey.1")]
+    Man,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,6 @@
 //! `creds`: the passkeys on a key, grouped by relying party.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use serde::Serialize;
 
@@ -70,7 +70,20 @@ pub fn read_credentials(
         key.session
             .pin_token(&pin, TokenPurpose::ReadCredentials, None, ctx.global.force)?;
     let metadata = key.session.creds_metadata(&token)?;
-    let creds = key.session.resident_credentials(&token)?;
+    // A key with hundreds of passkeys takes a while; show progress, but only to a person.
+    let progress = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(metadata.existing)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    progress.set_message("reading passkeys");
+    let mut creds = Vec::new();
+    for rp in key.session.enumerate_rps(&token)? {
+        let batch = key.session.enumerate_credentials(&token, &rp)?;
+        progress.inc(batch.len() as u64);
+        creds.extend(batch);
+    }
+    progress.finish_and_clear();
     Ok((metadata, creds))
 }
 

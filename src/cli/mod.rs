@@ -43,5 +43,16 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
         Command::Virtual(VirtualCommand::Replug { path }) => virtual_cmd::replug(&mut ctx, path),
         Command::Virtual(VirtualCommand::Profiles) => virtual_cmd::profiles(&mut ctx),
         Command::Demo => demo::run(&cli.global),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            // clap_complete panics on write errors; render to memory, write with our handling.
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut command, "glasskey", &mut script);
+            ctx.out().write_all(&script).map_err(context::io_error)
+        }
+        Command::Man => {
+            let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+            page.render(ctx.out()).map_err(context::io_error)
+        }
     }
 }
