@@ -1,0 +1,114 @@
+//! The paths that need a terminal, run under a real pseudo-terminal (util-linux `script`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const PIN: &str = "Kq7!mZ2p";
+
+fn have_script() -> bool {
+    let ok = Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("SKIPPED: util-linux `script` is not installed, so no pseudo-terminal tests ran");
+    }
+    ok
+}
+
+fn bin() -> String {
+    assert_cmd::cargo::cargo_bin("glasskey")
+        .display()
+        .to_string()
+}
+
+/// Runs `command` with a pseudo-terminal as its stdin/stdout; `typed` arrives after a pause.
+fn in_pty(command: &str, envs: &[(&str, String)], typed: Option<&str>) -> (String, i32) {
+    let mut c = Command::new("timeout");
+    c.args(["30", "script", "-qec", command, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    let mut child = c.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    if let Some(t) = typed {
+        std::thread::sleep(Duration::from_millis(700));
+        writeln!(stdin, "{t}").unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (text, out.status.code().unwrap_or(-1))
+}
+
+fn create(dir: &std::path::Path, name: &str, serial: u32, pin: bool) -> String {
+    let path = dir.join(name);
+    let mut c = Command::new(bin());
+    c.args(["virtual", "create"])
+        .arg(&path)
+        .args(["--serial", &serial.to_string()]);
+    if pin {
+        c.arg("--pin-stdin").stdin(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        writeln!(child.stdin.take().unwrap(), "{PIN}").unwrap();
+        assert!(child.wait().unwrap().success());
+    } else {
+        assert!(c.output().unwrap().status.success());
+    }
+    path.display().to_string()
+}
+
+#[test]
+fn several_keys_in_a_terminal_ask_for_a_touch() {
+    if !have_script() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let a = create(dir.path(), "a.json", 111, false);
+    let b = create(dir.path(), "b.json", 222, false);
+    let keys = std::env::join_paths([&a, &b])
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let (text, code) = in_pty(
+        &format!("{} pin status", bin()),
+        &[("GLASSKEY_VIRTUAL_KEYS", keys)],
+        None,
+    );
+    assert!(
+        text.contains("2 keys are plugged in: touch the one you mean."),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("virtual:{a}")) || text.contains(&format!("virtual:{b}")),
+        "{text}"
+    );
+    assert_eq!(code, 1, "a key without a PIN is a finding: {text}");
+}
+
+#[test]
+fn prompt_shows_retries_and_never_echoes_the_pin() {
+    if !have_script() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let k = create(dir.path(), "k.json", 1, true);
+    let (text, code) = in_pty(
+        &format!("{} --device virtual:{k} pin verify", bin()),
+        &[],
+        Some(PIN),
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("PIN attempts left before the key locks: 8 of 8."),
+        "{text}"
+    );
+    assert!(text.contains("PIN correct"), "{text}");
+    assert!(!text.contains(PIN), "the PIN was echoed: {text}");
+}
