@@ -550,3 +550,22 @@ fn usage_errors_exit_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn no_key_is_a_device_error_with_advice() {
+    let (listed, _) = json(glasskey().arg("list"));
+    if !listed.as_array().unwrap().is_empty() {
+        eprintln!("SKIPPED: a real FIDO key is attached, so the no-key path cannot be exercised");
+        return;
+    }
+    let out = glasskey().args(["pin", "status"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("no FIDO security key found: plug one in"),
+        "{err}"
+    );
+    let (text, code) = human(glasskey().arg("list"));
+    assert_eq!(code, 0);
+    assert!(text.contains("No FIDO security key found"), "{text}");
+}
