@@ -4,11 +4,16 @@
 //! `transport` (one 64-byte report at a time) → `ctaphid` (messages) → `ctap2` (commands,
 //! PIN protocols, safety rules) → `device` (one opened key) → commands.
 
+pub mod advisories;
+pub mod audit;
 pub mod cli;
 pub mod ctap2;
 pub mod ctaphid;
 pub mod device;
+pub mod identity;
+pub mod inventory;
 pub mod models;
+pub mod report;
 pub mod secret;
 pub mod transport;
 pub mod util;

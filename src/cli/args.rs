@@ -44,6 +44,9 @@ pub struct GlobalArgs {
     /// Send the PIN even when only 3 or fewer attempts are left (risks locking the key)
     #[arg(long, global = true)]
     pub force: bool,
+    /// Pretend the current time is this RFC 3339 instant (tests, replaying a check)
+    #[arg(long, global = true, hide = true, value_name = "RFC3339")]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,6 +69,29 @@ pub enum Command {
     },
     /// Blink the key so you know which one it is
     Wink,
+    /// Create and inspect the break-glass inventory file
+    #[command(subcommand)]
+    Inventory(InventoryCommand),
+    /// Add the plugged key to the inventory, bound to a credential glasskey creates on it
+    #[command(
+        after_help = "Example:\n  glasskey enroll --inventory bg.toml --label BG01-A --account bg-01@contoso.onmicrosoft.com \\\n      --custodian 'A. Admin' --location 'Safe 1, HQ'"
+    )]
+    Enroll(EnrollArgs),
+    /// Which inventoried key is plugged in? (proved by signature; no touch, no PIN)
+    #[command(after_help = "Example:\n  glasskey identify --inventory bg.toml")]
+    Identify {
+        #[arg(long, value_name = "FILE")]
+        inventory: PathBuf,
+    },
+    /// The quarterly check: prove, inspect and record every plugged key, then apply the policy
+    /// to the whole inventory. Exit 1 on findings
+    #[command(
+        after_help = "Example:\n  glasskey audit --inventory bg.toml\n  glasskey audit --inventory bg.toml --json > check-2026Q4.json"
+    )]
+    Audit {
+        #[arg(long, value_name = "FILE")]
+        inventory: PathBuf,
+    },
     /// Work with glasskey's virtual (software) security keys
     #[command(subcommand)]
     Virtual(VirtualCommand),
@@ -82,6 +108,71 @@ pub enum Command {
     /// Print the man page (roff)
     #[command(after_help = "Example:\n  glasskey man > glasskey.1 && man ./glasskey.1")]
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct EnrollArgs {
+    #[arg(long, value_name = "FILE")]
+    pub inventory: PathBuf,
+    /// A short name for the key, written on its sheet and casing
+    #[arg(long)]
+    pub label: String,
+    /// UPN of the break-glass account the key serves
+    #[arg(long)]
+    pub account: String,
+    /// Who is responsible for the key
+    #[arg(long)]
+    pub custodian: String,
+    /// Where the key is stored (safe, building)
+    #[arg(long)]
+    pub location: String,
+    /// The serial printed on the casing, for keys that cannot report one
+    #[arg(long)]
+    pub casing_serial: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InventoryCommand {
+    /// Create a new inventory file
+    #[command(
+        after_help = "Example:\n  glasskey inventory init bg.toml --tenant contoso.onmicrosoft.com \\\n      --account 'bg-01@contoso.onmicrosoft.com=Break Glass 01' --account bg-02@contoso.onmicrosoft.com"
+    )]
+    Init {
+        file: PathBuf,
+        /// The Entra tenant (e.g. contoso.onmicrosoft.com)
+        #[arg(long)]
+        tenant: String,
+        /// A break-glass account, as UPN or UPN=Display Name (repeatable)
+        #[arg(long = "account", value_name = "UPN[=NAME]")]
+        accounts: Vec<String>,
+        /// Keys every account needs
+        #[arg(long, default_value_t = 2)]
+        min_keys: u32,
+        /// Minimum PIN length the custodians' PINs must meet
+        #[arg(long, default_value_t = 6)]
+        min_pin_length: u32,
+        /// Every key must be checked within this many days
+        #[arg(long, default_value_t = 92)]
+        check_interval_days: u32,
+    },
+    /// Add a break-glass account
+    AddAccount {
+        file: PathBuf,
+        #[arg(long)]
+        upn: String,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Print the inventory: accounts, keys, last observations
+    Show { file: PathBuf },
+    /// Check the file and apply the policy to the recorded observations (no key needed). Exit 1 on findings
+    Validate { file: PathBuf },
+    /// List the recorded checks
+    History { file: PathBuf },
+    /// Verify the hash chain of recorded checks; names the first entry edited, removed or reordered
+    Verify { file: PathBuf },
+    /// Print the SHA-256 of the inventory file (as printed on sheets)
+    Digest { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]

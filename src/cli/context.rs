@@ -59,6 +59,22 @@ impl Context {
         }
     }
 
+    /// The current time, or the one given with --now; whole seconds, UTC.
+    pub fn now(&self) -> Result<time::OffsetDateTime, CliError> {
+        let now = match &self.global.now {
+            Some(s) => crate::audit::rules::parse_date(s).ok_or_else(|| {
+                CliError::usage(format!(
+                    "--now {s:?} is not an RFC 3339 time such as 2026-11-25T10:00:00Z"
+                ))
+            })?,
+            None => time::OffsetDateTime::now_utc(),
+        };
+        Ok(now
+            .to_offset(time::UtcOffset::UTC)
+            .replace_nanosecond(0)
+            .unwrap_or(now))
+    }
+
     pub fn out(&mut self) -> &mut dyn Write {
         &mut *self.out
     }

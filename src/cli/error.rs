@@ -90,3 +90,9 @@ impl From<CtapHidError> for CliError {
         Ctap2Error::Hid(e).into()
     }
 }
+
+impl From<crate::inventory::InventoryError> for CliError {
+    fn from(e: crate::inventory::InventoryError) -> Self {
+        CliError::usage(e.to_string())
+    }
+}

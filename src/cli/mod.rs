@@ -2,10 +2,13 @@
 //! and the mapping of errors to exit codes (`error`).
 
 pub mod args;
+pub mod audit_cmd;
 pub mod context;
 pub mod creds;
 pub mod demo;
+pub mod enroll;
 pub mod error;
+pub mod inventory_cmd;
 pub mod keys;
 pub mod pin;
 pub mod virtual_cmd;
@@ -13,7 +16,7 @@ pub mod virtual_cmd;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use args::{Cli, Command, PinCommand, VirtualCommand};
+use args::{Cli, Command, InventoryCommand, PinCommand, VirtualCommand};
 use context::Context;
 use error::CliError;
 
@@ -43,6 +46,43 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
         Command::Virtual(VirtualCommand::Replug { path }) => virtual_cmd::replug(&mut ctx, path),
         Command::Virtual(VirtualCommand::Profiles) => virtual_cmd::profiles(&mut ctx),
         Command::Demo => demo::run(&cli.global),
+        Command::Inventory(InventoryCommand::Init {
+            file,
+            tenant,
+            accounts,
+            min_keys,
+            min_pin_length,
+            check_interval_days,
+        }) => inventory_cmd::init(
+            &mut ctx,
+            file,
+            tenant,
+            accounts,
+            *min_keys,
+            *min_pin_length,
+            *check_interval_days,
+        ),
+        Command::Inventory(InventoryCommand::AddAccount {
+            file,
+            upn,
+            display_name,
+        }) => inventory_cmd::add_account(&mut ctx, file, upn, display_name.as_deref()),
+        Command::Inventory(InventoryCommand::Show { file }) => inventory_cmd::show(&mut ctx, file),
+        Command::Inventory(InventoryCommand::Validate { file }) => {
+            inventory_cmd::validate(&mut ctx, file)
+        }
+        Command::Inventory(InventoryCommand::History { file }) => {
+            inventory_cmd::show_history(&mut ctx, file)
+        }
+        Command::Inventory(InventoryCommand::Verify { file }) => {
+            inventory_cmd::verify(&mut ctx, file)
+        }
+        Command::Inventory(InventoryCommand::Digest { file }) => {
+            inventory_cmd::digest(&mut ctx, file)
+        }
+        Command::Enroll(a) => enroll::enroll(&mut ctx, a),
+        Command::Identify { inventory } => enroll::identify(&mut ctx, inventory),
+        Command::Audit { inventory } => audit_cmd::audit(&mut ctx, inventory),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             // clap_complete panics on write errors; render to memory, write with our handling.

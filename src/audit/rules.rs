@@ -1,0 +1,326 @@
+//! The policy rules (DESIGN §5) as plain functions from the inventory and its recorded
+//! observations to findings. Nothing here talks to a key: `audit` records observations first,
+//! then evaluates these over every key's latest observation, plugged in or not.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use time::OffsetDateTime;
+
+use super::finding::{Finding, Rule, Severity};
+use crate::inventory::model::{Inventory, KeyEntry, Observation};
+
+macro_rules! rules {
+    ($($name:ident = $id:literal, $slug:literal, $sev:ident, $remedy:literal;)*) => {
+        $(pub const $name: Rule = Rule { id: $id, name: $slug, severity: Severity::$sev, remedy: $remedy };)*
+        /// Every rule, in ID order.
+        pub const ALL: &[Rule] = &[$($name),*];
+    };
+}
+
+rules! {
+    UNKNOWN_KEY = "GK001", "unknown-key", Critical, "This key is not in the inventory (it could not prove an enrolled identity). If it claims an inventoried key's serial, treat it as a look-alike: find the genuine key and investigate.";
+    IDENTITY_INVALID = "GK002", "identity-signature-invalid", Critical, "The key answered for an inventoried identity but its signature did not verify. Take the key out of service and investigate.";
+    SIGN_COUNT_REGRESSED = "GK003", "sign-count-regressed", High, "The identity credential's signature counter did not advance past the recorded value: the key may be a clone. Investigate before trusting it.";
+    PIN_NOT_SET = "GK004", "pin-not-set", Critical, "Set a PIN on the key (at least the policy's minimum length), then re-register the passkey and re-run the audit.";
+    PIN_RETRIES_LOW = "GK005", "pin-retries-below-threshold", High, "Someone has entered wrong PINs since the last correct one. Find out who; the custodian's correct PIN at the next check restores the counter.";
+    PIN_TOO_SHORT = "GK006", "pin-too-short", Medium, "Change the PIN to one of at least the policy's minimum length.";
+    FORCED_PIN_CHANGE = "GK007", "forced-pin-change-pending", Medium, "The key demands a PIN change before use: change the PIN now, not during an emergency.";
+    PASSKEY_MISSING = "GK008", "passkey-missing", Critical, "The key holds no passkey for its account: register one in Entra ID (with a Temporary Access Pass) and re-run the audit.";
+    FOREIGN_PASSKEY = "GK009", "foreign-break-glass-passkey", Critical, "The key holds a passkey for another break-glass account: each account needs its own key. Remove that passkey from the account's Entra methods and from the key.";
+    DUPLICATE_PASSKEY = "GK010", "duplicate-passkey", Medium, "The key holds more than one passkey for its account: delete the stale one in Entra ID so only one remains.";
+    UNEXPECTED_CREDENTIAL = "GK011", "unexpected-credential", Medium, "The key holds credentials the policy does not allow on a break-glass key. Find out who registered them; use a dedicated key.";
+    FIRMWARE_ADVISORY = "GK012", "firmware-advisory", Medium, "The key's firmware is under a published advisory and cannot be updated: plan its replacement.";
+    DRIFT = "GK013", "drift", Low, "Something changed on the key since the last check (passkey re-registered, firmware, other credentials). Confirm the change was intended.";
+    TOO_FEW_KEYS = "GK014", "too-few-keys", High, "Enroll another key for the account so that losing one key does not lock it out.";
+    DUPLICATE_ENTRY = "GK015", "duplicate-entry", High, "Two inventory entries are the same physical key. Remove the duplicate entry.";
+    SHARED_LOCATION = "GK016", "shared-location", Medium, "Keys of different break-glass accounts are stored in the same place: one incident could take them all. Store them apart.";
+    OVERDUE = "GK017", "overdue", Medium, "The key has not been checked within the policy interval: run the audit with it.";
+    UNKNOWN_ACCOUNT = "GK018", "unknown-account", High, "The key is assigned to an account the inventory does not list: fix the assignment or add the account.";
+    AAGUID_NOT_ALLOWED = "GK019", "aaguid-not-allowed", High, "The key's model (AAGUID) is not on the policy's allow-list: replace it with an approved model.";
+}
+
+pub fn parse_date(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// Findings about one key's latest observation.
+pub fn observation_findings(inv: &Inventory, key: &KeyEntry, obs: &Observation) -> Vec<Finding> {
+    let label = Some(key.label.as_str());
+    let account = Some(key.account.as_str());
+    let f = |rule: &Rule, msg: String| Finding::new(rule, label, account, msg);
+    let mut out = Vec::new();
+    if !obs.identity_verified {
+        out.push(f(
+            &IDENTITY_INVALID,
+            "the identity signature did not verify".into(),
+        ));
+    }
+    if obs.sign_count_regressed {
+        out.push(f(
+            &SIGN_COUNT_REGRESSED,
+            format!(
+                "the signature counter ({}) did not advance past the recorded {}",
+                obs.sign_count.unwrap_or(0),
+                key.identity.sign_count
+            ),
+        ));
+    }
+    if !obs.pin_set {
+        out.push(f(&PIN_NOT_SET, "no PIN is set".into()));
+        // Without a PIN the passkeys cannot be read, and the other PIN rules do not apply.
+        return out;
+    }
+    if let Some(r) = obs.pin_retries {
+        if r < inv.policy.retry_threshold {
+            let failed = 8u8.saturating_sub(r);
+            out.push(f(
+                &PIN_RETRIES_LOW,
+                format!("{r} PIN retries left: {failed} wrong PIN(s) since the last correct one"),
+            ));
+        }
+    }
+    if obs.pin_meets_policy == Some(false) {
+        out.push(f(
+            &PIN_TOO_SHORT,
+            format!(
+                "the PIN is shorter than the policy's {} characters",
+                inv.policy.min_pin_length
+            ),
+        ));
+    }
+    if obs.force_pin_change {
+        out.push(f(&FORCED_PIN_CHANGE, "the key demands a PIN change".into()));
+    }
+    if let Some(passkeys) = &obs.passkeys {
+        let own = passkeys
+            .iter()
+            .filter(|p| p.user_name.eq_ignore_ascii_case(&key.account))
+            .count();
+        if own == 0 {
+            out.push(f(
+                &PASSKEY_MISSING,
+                format!("no passkey for {} at {}", key.account, inv.passkey_rp_id),
+            ));
+        }
+        if own > 1 {
+            out.push(f(
+                &DUPLICATE_PASSKEY,
+                format!("{own} passkeys for {}", key.account),
+            ));
+        }
+        for p in passkeys
+            .iter()
+            .filter(|p| !p.user_name.eq_ignore_ascii_case(&key.account))
+        {
+            if inv.is_break_glass(&p.user_name) {
+                out.push(f(
+                    &FOREIGN_PASSKEY,
+                    format!("a passkey for break-glass account {} as well", p.user_name),
+                ));
+            } else if !inv.policy.allow_other_credentials {
+                out.push(f(
+                    &UNEXPECTED_CREDENTIAL,
+                    format!("a passkey for {} at {}", p.user_name, inv.passkey_rp_id),
+                ));
+            }
+        }
+    }
+    if !inv.policy.allow_other_credentials && !obs.other_rp_ids.is_empty() {
+        out.push(f(
+            &UNEXPECTED_CREDENTIAL,
+            format!(
+                "credentials for other sites: {}",
+                obs.other_rp_ids.join(", ")
+            ),
+        ));
+    }
+    let firmware = obs.firmware.as_deref().or(key.firmware.as_deref());
+    for (advisory, clause) in
+        crate::advisories::affecting(&key.aaguid, key.usb_vendor_id.as_deref(), firmware)
+    {
+        out.push(f(
+            &FIRMWARE_ADVISORY,
+            format!(
+                "firmware {} is affected by {} ({}; {}): {}",
+                firmware.unwrap_or("?"),
+                advisory.id,
+                advisory.title,
+                clause.description,
+                advisory.source
+            ),
+        ));
+    }
+    out
+}
+
+/// Changes since the previous observation that no other rule reports.
+pub fn drift_findings(
+    inv: &Inventory,
+    key: &KeyEntry,
+    before: &Observation,
+    now: &Observation,
+) -> Vec<Finding> {
+    let mut changes = Vec::new();
+    if before.firmware.is_some() && now.firmware.is_some() && before.firmware != now.firmware {
+        changes.push(format!(
+            "firmware {} -> {}",
+            before.firmware.as_deref().unwrap_or("?"),
+            now.firmware.as_deref().unwrap_or("?")
+        ));
+    }
+    if let (Some(b), Some(n)) = (&before.passkeys, &now.passkeys) {
+        let own = |list: &Vec<crate::inventory::ObservedPasskey>| -> BTreeSet<String> {
+            list.iter()
+                .filter(|p| p.user_name.eq_ignore_ascii_case(&key.account))
+                .map(|p| p.credential_id.clone())
+                .collect()
+        };
+        let (ob, on) = (own(b), own(n));
+        // Only a replacement: a lost passkey is PASSKEY_MISSING, an extra one DUPLICATE_PASSKEY.
+        if ob.len() == 1 && on.len() == 1 && ob != on {
+            changes.push(format!(
+                "the passkey for {} was re-registered (new credential ID)",
+                key.account
+            ));
+        }
+    }
+    if inv.policy.allow_other_credentials && before.other_rp_ids != now.other_rp_ids {
+        changes.push(format!(
+            "other credentials changed: [{}] -> [{}]",
+            before.other_rp_ids.join(", "),
+            now.other_rp_ids.join(", ")
+        ));
+    }
+    changes
+        .into_iter()
+        .map(|c| Finding::new(&DRIFT, Some(&key.label), Some(&key.account), c))
+        .collect()
+}
+
+/// The whole-inventory policy, over every key's latest observation.
+pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for key in &inv.keys {
+        if inv.account(&key.account).is_none() {
+            out.push(Finding::new(
+                &UNKNOWN_ACCOUNT,
+                Some(&key.label),
+                Some(&key.account),
+                format!(
+                    "assigned to {}, which is not an inventory account",
+                    key.account
+                ),
+            ));
+        }
+        if !inv.policy.allowed_aaguids.is_empty()
+            && !inv
+                .policy
+                .allowed_aaguids
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(&key.aaguid))
+        {
+            out.push(Finding::new(
+                &AAGUID_NOT_ALLOWED,
+                Some(&key.label),
+                Some(&key.account),
+                format!("AAGUID {} is not allowed", key.aaguid),
+            ));
+        }
+        match &key.last_observation {
+            Some(obs) => {
+                out.extend(observation_findings(inv, key, obs));
+                let overdue = parse_date(&obs.date).is_none_or(|d| {
+                    (now - d).whole_days() > i64::from(inv.policy.check_interval_days)
+                });
+                if overdue {
+                    out.push(Finding::new(
+                        &OVERDUE,
+                        Some(&key.label),
+                        Some(&key.account),
+                        format!(
+                            "last checked {}, more than {} days ago",
+                            obs.date, inv.policy.check_interval_days
+                        ),
+                    ));
+                }
+            }
+            None => {
+                let enrolled = parse_date(&key.enrolled);
+                if enrolled.is_none_or(|d| {
+                    (now - d).whole_days() > i64::from(inv.policy.check_interval_days)
+                }) {
+                    out.push(Finding::new(
+                        &OVERDUE,
+                        Some(&key.label),
+                        Some(&key.account),
+                        "never checked since enrollment".to_owned(),
+                    ));
+                }
+            }
+        }
+    }
+    for account in &inv.accounts {
+        let n = inv
+            .keys
+            .iter()
+            .filter(|k| k.account.eq_ignore_ascii_case(&account.upn))
+            .count();
+        if (n as u64) < u64::from(inv.policy.min_keys_per_account) {
+            out.push(Finding::new(
+                &TOO_FEW_KEYS,
+                None,
+                Some(&account.upn),
+                format!(
+                    "{} has {n} key(s); the policy asks for {}",
+                    account.upn, inv.policy.min_keys_per_account
+                ),
+            ));
+        }
+    }
+    // One identity public key means one physical key, whatever the labels say.
+    let mut by_identity: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for key in &inv.keys {
+        by_identity
+            .entry(key.identity.public_key.as_str())
+            .or_default()
+            .push(&key.label);
+    }
+    for labels in by_identity.values().filter(|l| l.len() > 1) {
+        out.push(Finding::new(
+            &DUPLICATE_ENTRY,
+            Some(labels[1]),
+            None,
+            format!(
+                "entries {} are the same physical key (same identity credential)",
+                labels.join(" and ")
+            ),
+        ));
+    }
+    let mut by_location: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for key in &inv.keys {
+        by_location
+            .entry(key.location.trim().to_lowercase())
+            .or_default()
+            .insert(&key.account);
+    }
+    for (location, accounts) in by_location.iter().filter(|(_, a)| a.len() > 1) {
+        let labels: Vec<&str> = inv
+            .keys
+            .iter()
+            .filter(|k| k.location.trim().to_lowercase() == *location)
+            .map(|k| k.label.as_str())
+            .collect();
+        out.push(Finding::new(
+            &SHARED_LOCATION,
+            None,
+            None,
+            format!(
+                "keys {} of accounts {} are all stored at \"{}\"",
+                labels.join(", "),
+                accounts.iter().copied().collect::<Vec<_>>().join(", "),
+                location
+            ),
+        ));
+    }
+    out
+}

@@ -1,0 +1,117 @@
+//! `audit`: observe every plugged key, record the observations, apply the policy to the whole
+//! inventory, append a chained check entry, and report. Read-only on the keys; the inventory is
+//! written once, at the end, and only if every key could be read.
+
+use std::path::Path;
+
+use super::context::Context;
+use super::error::CliError;
+use super::inventory_cmd::rfc3339;
+use crate::audit::observe::observe;
+use crate::audit::rules;
+use crate::device::{discover, DeviceError, DeviceSpec, Key};
+use crate::inventory::{history, Store};
+use crate::report::audit::{write_text, AuditReport, KeyResult};
+
+pub fn audit(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
+    let (mut store, mut inv) = Store::load(inventory)?;
+    let now = ctx.now()?;
+    let date = rfc3339(now);
+    let specs: Vec<DeviceSpec> = match &ctx.global.device {
+        Some(d) => vec![DeviceSpec::parse(d)],
+        None => discover()?.into_iter().map(|(s, _)| s).collect(),
+    };
+    if specs.is_empty() {
+        return Err(CliError::from(DeviceError::NoKey));
+    }
+    let mut checks = Vec::new();
+    for spec in &specs {
+        let mut key = Key::open(spec, &ctx.open_options())?;
+        let force = ctx.global.force;
+        let check = observe(&mut key, &inv, &date, force, &mut |retries| {
+            ctx.pin(Some(retries))
+        })?;
+        checks.push(check);
+    }
+
+    let mut findings = Vec::new();
+    let mut results = Vec::new();
+    for check in checks {
+        findings.extend(check.findings.clone());
+        let entry = check.label.as_deref().and_then(|l| inv.key_mut(l));
+        let (account, fingerprint) = match &entry {
+            Some(e) => (
+                Some(e.account.clone()),
+                Some(e.identity.fingerprint.clone()),
+            ),
+            None => (None, None),
+        };
+        if let (Some(e), Some(obs), Some(proof)) = (entry, &check.observation, &check.proof) {
+            // Only a proved key moves the recorded counter forward.
+            if proof.signature_valid && !proof.counter_regressed {
+                e.identity.sign_count = proof.sign_count;
+            }
+            e.last_observation = Some(obs.clone());
+        }
+        let obs = check.observation.as_ref();
+        results.push(KeyResult {
+            device: check.device.clone(),
+            label: check.label.clone(),
+            account,
+            identity_verified: obs.is_some_and(|o| o.identity_verified),
+            identity_fingerprint: fingerprint,
+            pin_set: obs.map(|o| o.pin_set),
+            pin_retries: obs.and_then(|o| o.pin_retries),
+            passkeys: obs
+                .and_then(|o| o.passkeys.as_ref())
+                .map(|p| p.iter().map(|k| k.user_name.clone()).collect()),
+            other_rp_ids: obs.map(|o| o.other_rp_ids.clone()).unwrap_or_default(),
+            firmware: check.facts.firmware.clone(),
+            note: check.note.clone(),
+        });
+    }
+    findings.extend(rules::evaluate(&inv, now));
+    findings.sort_by(|a, b| (&a.key, a.rule, &a.message).cmp(&(&b.key, b.rule, &b.message)));
+    findings.dedup();
+
+    let result = if findings.is_empty() {
+        "pass"
+    } else {
+        "findings"
+    };
+    let labels: Vec<String> = results
+        .iter()
+        .map(|r| {
+            r.label
+                .clone()
+                .unwrap_or_else(|| format!("unknown key at {}", r.device))
+        })
+        .collect();
+    let entry = history::next_entry(
+        &inv.checks,
+        &date,
+        labels,
+        result,
+        findings.iter().map(|f| f.summary()).collect(),
+    );
+    let (check_seq, check_hash) = (entry.seq, entry.hash.clone());
+    inv.checks.push(entry);
+    store.save(&inv)?;
+
+    let report = AuditReport {
+        inventory: inventory.display().to_string(),
+        tenant: inv.tenant.clone(),
+        date,
+        keys_checked: results,
+        findings,
+        result: result.into(),
+        check_seq,
+        check_hash,
+    };
+    ctx.emit(&report, |w| write_text(w, &report))?;
+    if report.result == "pass" {
+        Ok(())
+    } else {
+        Err(CliError::findings())
+    }
+}

@@ -1,0 +1,173 @@
+//! `enroll` and `identify`: binding a key to the inventory, and recognising it later.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::args::EnrollArgs;
+use super::context::Context;
+use super::error::CliError;
+use super::inventory_cmd::rfc3339;
+use crate::ctap2::session::TokenPurpose;
+use crate::identity;
+use crate::inventory::model::{KeyEntry, IDENTITY_RP_ID};
+use crate::inventory::Store;
+use crate::util::short_fingerprint;
+
+#[derive(Serialize)]
+struct Enrolled {
+    label: String,
+    account: String,
+    device: String,
+    aaguid: String,
+    model: Option<String>,
+    vendor_serial: Option<u32>,
+    identity_fingerprint: String,
+}
+
+pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
+    let (mut store, mut inv) = Store::load(&a.inventory)?;
+    if inv.key(&a.label).is_some() {
+        return Err(CliError::usage(format!(
+            "label {} is already used in {}; choose another",
+            a.label,
+            a.inventory.display()
+        )));
+    }
+    let Some(account) = inv.account(&a.account).map(|acc| acc.upn.clone()) else {
+        return Err(CliError::usage(format!(
+            "{} is not an account in {}: add it with `glasskey inventory add-account`",
+            a.account,
+            a.inventory.display()
+        )));
+    };
+    let mut key = ctx.open_key()?;
+    let facts = key.facts()?;
+    if !inv.policy.allowed_aaguids.is_empty()
+        && !inv
+            .policy
+            .allowed_aaguids
+            .iter()
+            .any(|g| g.eq_ignore_ascii_case(&facts.aaguid))
+    {
+        return Err(CliError::usage(format!(
+            "this key's model (AAGUID {}) is not on the inventory's allow-list",
+            facts.aaguid
+        )));
+    }
+    // Proved by identity, not by serial strings: a look-alike with a copied serial is a new key.
+    if let Some(proof) = identity::identify(&mut key.session, &inv.keys)? {
+        return Err(CliError::usage(format!(
+            "this key is already in the inventory as {}",
+            proof.label
+        )));
+    }
+    let info = key.session.info()?.clone();
+    let needs_pin = info.pin_set() == Some(true) && info.option("makeCredUvNotRqd") != Some(true);
+    let token = if needs_pin {
+        let retries = key.session.pin_retries()?;
+        let pin = ctx.pin(Some(retries.retries))?;
+        Some(key.session.pin_token(
+            &pin,
+            TokenPurpose::MakeCredential,
+            Some(IDENTITY_RP_ID),
+            ctx.global.force,
+        )?)
+    } else {
+        None
+    };
+    let identity = identity::create(&mut key.session, token.as_ref())?;
+    let entry = KeyEntry {
+        label: a.label.clone(),
+        account,
+        custodian: a.custodian.clone(),
+        location: a.location.clone(),
+        aaguid: facts.aaguid.clone(),
+        model: facts.model.clone(),
+        firmware: facts.firmware.clone(),
+        usb_vendor_id: facts.vendor_id.clone(),
+        vendor_serial: facts.vendor_serial,
+        usb_serial: facts.usb_serial.clone(),
+        casing_serial: a.casing_serial.clone(),
+        enrolled: rfc3339(ctx.now()?),
+        identity,
+        last_observation: None,
+    };
+    let out = Enrolled {
+        label: entry.label.clone(),
+        account: entry.account.clone(),
+        device: facts.device.clone(),
+        aaguid: entry.aaguid.clone(),
+        model: entry.model.clone(),
+        vendor_serial: entry.vendor_serial,
+        identity_fingerprint: entry.identity.fingerprint.clone(),
+    };
+    inv.keys.push(entry);
+    store.save(&inv)?;
+    ctx.emit(&out, |w| {
+        writeln!(w, "Enrolled {} for {} ({}).", out.label, out.account, out.model.as_deref().unwrap_or(&out.aaguid))?;
+        writeln!(w, "Identity fingerprint: {}", short_fingerprint(&out.identity_fingerprint))?;
+        writeln!(w, "Write the label and this fingerprint on the key's sheet; `glasskey identify` shows it again.")
+    })
+}
+
+#[derive(Serialize)]
+struct Identified {
+    device: String,
+    in_inventory: bool,
+    label: Option<String>,
+    account: Option<String>,
+    location: Option<String>,
+    identity_fingerprint: Option<String>,
+    signature_valid: bool,
+    sign_count_regressed: bool,
+}
+
+pub fn identify(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
+    let (_, inv) = Store::load(inventory)?;
+    let mut key = ctx.open_key()?;
+    let device = key.spec.to_arg();
+    let proof = identity::identify(&mut key.session, &inv.keys)?;
+    let entry = proof.as_ref().and_then(|p| inv.key(&p.label));
+    let out = Identified {
+        device: device.clone(),
+        in_inventory: entry.is_some(),
+        label: entry.map(|e| e.label.clone()),
+        account: entry.map(|e| e.account.clone()),
+        location: entry.map(|e| e.location.clone()),
+        identity_fingerprint: entry.map(|e| e.identity.fingerprint.clone()),
+        signature_valid: proof.as_ref().is_some_and(|p| p.signature_valid),
+        sign_count_regressed: proof.as_ref().is_some_and(|p| p.counter_regressed),
+    };
+    ctx.emit(&out, |w| match (&out.label, &out.identity_fingerprint) {
+        (Some(label), Some(fp)) => {
+            writeln!(
+                w,
+                "{device} is {label} ({}, stored at {})",
+                out.account.as_deref().unwrap_or("?"),
+                out.location.as_deref().unwrap_or("?")
+            )?;
+            writeln!(w, "  identity fingerprint {}", short_fingerprint(fp))?;
+            if !out.signature_valid {
+                writeln!(w, "  WARNING: the identity signature did NOT verify")?;
+            }
+            if out.sign_count_regressed {
+                writeln!(
+                    w,
+                    "  WARNING: the signature counter went backwards: possible clone"
+                )?;
+            }
+            Ok(())
+        }
+        _ => writeln!(
+            w,
+            "{device} is not in the inventory {}",
+            inventory.display()
+        ),
+    })?;
+    if out.in_inventory && out.signature_valid && !out.sign_count_regressed {
+        Ok(())
+    } else {
+        Err(CliError::findings())
+    }
+}

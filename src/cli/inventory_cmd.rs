@@ -1,0 +1,241 @@
+//! `glasskey inventory …`: create, extend, show, validate and verify the inventory file.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+
+use super::context::Context;
+use super::error::CliError;
+use crate::audit::{rules, Finding};
+use crate::inventory::history;
+use crate::inventory::store::{self, Store};
+use crate::inventory::{Account, Inventory};
+
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn parse_account(spec: &str) -> Account {
+    match spec.split_once('=') {
+        Some((upn, name)) => Account {
+            upn: upn.trim().into(),
+            display_name: Some(name.trim().into()),
+        },
+        None => Account {
+            upn: spec.trim().into(),
+            display_name: None,
+        },
+    }
+}
+
+fn check_upn(upn: &str) -> Result<(), CliError> {
+    if upn.contains('@') && !upn.contains(char::is_whitespace) {
+        Ok(())
+    } else {
+        Err(CliError::usage(format!(
+            "{upn:?} is not a UPN (expected name@tenant.onmicrosoft.com)"
+        )))
+    }
+}
+
+pub fn init(
+    ctx: &mut Context,
+    file: &Path,
+    tenant: &str,
+    accounts: &[String],
+    min_keys: u32,
+    min_pin_length: u32,
+    check_interval_days: u32,
+) -> Result<(), CliError> {
+    let mut inv = Inventory::new(tenant);
+    inv.policy.min_keys_per_account = min_keys;
+    inv.policy.min_pin_length = min_pin_length;
+    inv.policy.check_interval_days = check_interval_days;
+    for spec in accounts {
+        let account = parse_account(spec);
+        check_upn(&account.upn)?;
+        if inv.account(&account.upn).is_some() {
+            return Err(CliError::usage(format!(
+                "account {} is given twice",
+                account.upn
+            )));
+        }
+        inv.accounts.push(account);
+    }
+    Store::create(file, &inv)?;
+    let n = inv.accounts.len();
+    ctx.emit(&serde_json::json!({ "inventory": file.display().to_string(), "tenant": tenant, "accounts": n }), |w| {
+        writeln!(w, "Created {} for {tenant} with {n} break-glass account(s).", file.display())?;
+        writeln!(w, "Next: glasskey enroll --inventory {} --label LABEL --account UPN --custodian NAME --location PLACE", file.display())
+    })
+}
+
+pub fn add_account(
+    ctx: &mut Context,
+    file: &Path,
+    upn: &str,
+    display_name: Option<&str>,
+) -> Result<(), CliError> {
+    check_upn(upn)?;
+    let (mut store, mut inv) = Store::load(file)?;
+    if inv.account(upn).is_some() {
+        return Err(CliError::usage(format!(
+            "{upn} is already an account in {}",
+            file.display()
+        )));
+    }
+    inv.accounts.push(Account {
+        upn: upn.into(),
+        display_name: display_name.map(str::to_owned),
+    });
+    store.save(&inv)?;
+    ctx.emit(
+        &serde_json::json!({ "inventory": file.display().to_string(), "added": upn }),
+        |w| writeln!(w, "Added {upn}."),
+    )
+}
+
+pub fn show(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
+    let (_, inv) = Store::load(file)?;
+    ctx.emit(&inv, |w| {
+        writeln!(w, "{} — tenant {}, passkeys at {}", file.display(), inv.tenant, inv.passkey_rp_id)?;
+        let p = &inv.policy;
+        writeln!(w, "policy: ≥{} keys per account, PIN ≥{} characters, check every {} days, other credentials {}", p.min_keys_per_account, p.min_pin_length, p.check_interval_days, if p.allow_other_credentials { "allowed" } else { "not allowed" })?;
+        for a in &inv.accounts {
+            writeln!(w, "account {}{}", a.upn, a.display_name.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())?;
+            for k in inv.keys.iter().filter(|k| k.account.eq_ignore_ascii_case(&a.upn)) {
+                let last = k.last_observation.as_ref().map_or("never checked".to_owned(), |o| format!("last checked {}", o.date));
+                writeln!(w, "  key {:<14} {} · {} · {} · {last}", k.label, k.model.as_deref().unwrap_or(&k.aaguid), k.custodian, k.location)?;
+                writeln!(w, "      identity {}", crate::util::short_fingerprint(&k.identity.fingerprint))?;
+            }
+        }
+        for k in inv.keys.iter().filter(|k| inv.account(&k.account).is_none()) {
+            writeln!(w, "key {} is assigned to unknown account {}", k.label, k.account)?;
+        }
+        writeln!(w, "{} recorded check(s)", inv.checks.len())
+    })
+}
+
+#[derive(Serialize)]
+pub struct ValidationReport {
+    pub inventory: String,
+    pub date: String,
+    pub findings: Vec<Finding>,
+    pub result: &'static str,
+}
+
+pub fn write_findings(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
+    for f in findings {
+        let who = match (&f.key, &f.account) {
+            (Some(k), _) => format!(" [{k}]"),
+            (None, Some(a)) => format!(" [{a}]"),
+            _ => String::new(),
+        };
+        writeln!(
+            w,
+            "  {} {:<8} {}{who}: {}",
+            f.rule, f.severity, f.name, f.message
+        )?;
+        writeln!(w, "           → {}", f.remedy)?;
+    }
+    Ok(())
+}
+
+pub fn validate(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
+    let (_, inv) = Store::load(file)?;
+    let now = ctx.now()?;
+    let mut findings = rules::evaluate(&inv, now);
+    findings.sort_by(|a, b| (&a.key, a.rule).cmp(&(&b.key, b.rule)));
+    let chain = history::verify(&inv.checks);
+    let report = ValidationReport {
+        inventory: file.display().to_string(),
+        date: rfc3339(now),
+        result: if findings.is_empty() && chain.is_ok() {
+            "pass"
+        } else {
+            "findings"
+        },
+        findings,
+    };
+    ctx.emit(&report, |w| {
+        writeln!(
+            w,
+            "{}: {} key(s), {} account(s), {} check(s) recorded",
+            report.inventory,
+            inv.keys.len(),
+            inv.accounts.len(),
+            inv.checks.len()
+        )?;
+        if let Err(e) = &chain {
+            writeln!(w, "  history: {e}")?;
+        }
+        write_findings(w, &report.findings)?;
+        writeln!(w, "result: {}", report.result)
+    })?;
+    if report.result == "pass" {
+        Ok(())
+    } else {
+        Err(CliError::findings())
+    }
+}
+
+pub fn show_history(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
+    let (_, inv) = Store::load(file)?;
+    ctx.emit(&inv.checks, |w| {
+        for c in &inv.checks {
+            writeln!(
+                w,
+                "#{:<4} {}  {:<8} {}",
+                c.seq,
+                c.date,
+                c.result,
+                c.keys.join(", ")
+            )?;
+            for f in &c.findings {
+                writeln!(w, "        {f}")?;
+            }
+        }
+        if inv.checks.is_empty() {
+            writeln!(w, "No checks recorded yet.")?;
+        }
+        Ok(())
+    })
+}
+
+pub fn verify(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
+    let (_, inv) = Store::load(file)?;
+    let result = history::verify(&inv.checks);
+    let head = inv.checks.last().map(|c| c.hash.clone());
+    let value = serde_json::json!({
+        "inventory": file.display().to_string(),
+        "checks": inv.checks.len(),
+        "intact": result.is_ok(),
+        "problem": result.as_ref().err().map(ToString::to_string),
+        "head_hash": head,
+    });
+    ctx.emit(&value, |w| match &result {
+        Ok(()) => writeln!(
+            w,
+            "{}: {} check(s), chain intact; newest hash {}",
+            file.display(),
+            inv.checks.len(),
+            head.as_deref().unwrap_or("-")
+        ),
+        Err(e) => writeln!(w, "{}: {e}", file.display()),
+    })?;
+    if result.is_ok() {
+        Ok(())
+    } else {
+        Err(CliError::findings())
+    }
+}
+
+pub fn digest(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
+    let d = store::file_digest(file)?;
+    ctx.emit(
+        &serde_json::json!({ "inventory": file.display().to_string(), "sha256": d }),
+        |w| writeln!(w, "{d}  {}", file.display()),
+    )
+}

@@ -1,0 +1,10 @@
+//! The break-glass inventory: model, safe storage, and the hash-chained check history.
+
+pub mod history;
+pub mod model;
+pub mod store;
+
+pub use model::{
+    Account, CheckEntry, Identity, Inventory, KeyEntry, Observation, ObservedPasskey, Policy,
+};
+pub use store::{InventoryError, Store};

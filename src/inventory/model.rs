@@ -1,0 +1,203 @@
+//! The inventory: an offline, human-editable TOML file that the admin owns. Every struct
+//! rejects unknown fields, so a typo is an error with its line and column, never silently lost.
+
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA_VERSION: u32 = 1;
+pub const DEFAULT_RP_ID: &str = "login.microsoft.com";
+/// The RP ID of glasskey's own identity credential (DESIGN §4): `.invalid` can never be a real
+/// site, so no website can ask the key for it.
+pub const IDENTITY_RP_ID: &str = "glasskey.invalid";
+
+fn default_rp_id() -> String {
+    DEFAULT_RP_ID.into()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inventory {
+    pub schema_version: u32,
+    /// The Entra tenant, e.g. contoso.onmicrosoft.com.
+    pub tenant: String,
+    #[serde(default = "default_rp_id")]
+    pub passkey_rp_id: String,
+    #[serde(default)]
+    pub policy: Policy,
+    #[serde(default, rename = "account")]
+    pub accounts: Vec<Account>,
+    #[serde(default, rename = "key")]
+    pub keys: Vec<KeyEntry>,
+    /// Append-only, hash-chained record of checks.
+    #[serde(default, rename = "check")]
+    pub checks: Vec<CheckEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    /// Every break-glass account needs at least this many keys.
+    pub min_keys_per_account: u32,
+    /// The PIN typed during an audit must have at least this many characters.
+    pub min_pin_length: u32,
+    /// Every key must have been checked within this many days.
+    pub check_interval_days: u32,
+    /// Whether a break-glass key may hold credentials for other relying parties.
+    pub allow_other_credentials: bool,
+    /// PIN retries below this count are a finding (8 = untouched).
+    pub retry_threshold: u8,
+    /// If not empty, only keys with these AAGUIDs may be enrolled.
+    pub allowed_aaguids: Vec<String>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            min_keys_per_account: 2,
+            min_pin_length: 6,
+            check_interval_days: 92,
+            allow_other_credentials: false,
+            retry_threshold: 8,
+            allowed_aaguids: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    pub upn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyEntry {
+    pub label: String,
+    /// UPN of the break-glass account this key serves.
+    pub account: String,
+    pub custodian: String,
+    pub location: String,
+    pub aaguid: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firmware: Option<String>,
+    /// USB vendor id, hex (e.g. "1050" for Yubico); advisories match on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usb_vendor_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_serial: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usb_serial: Option<String>,
+    /// The serial printed on the casing, typed by the admin when the key cannot report one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub casing_serial: Option<String>,
+    /// RFC 3339.
+    pub enrolled: String,
+    pub identity: Identity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_observation: Option<Observation>,
+}
+
+/// glasskey's own credential on the key (DESIGN §4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    pub rp_id: String,
+    /// base64url, no padding.
+    pub credential_id: String,
+    /// COSE public key, base64url, no padding.
+    pub public_key: String,
+    /// SHA-256 of the COSE public key, hex: what sheets and `identify` show.
+    pub fingerprint: String,
+    pub sign_count: u32,
+}
+
+/// What an audit saw on a key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Observation {
+    /// RFC 3339.
+    pub date: String,
+    /// The identity signature verified against the recorded public key.
+    pub identity_verified: bool,
+    /// The signature counter had not moved past the recorded one.
+    #[serde(default)]
+    pub sign_count_regressed: bool,
+    pub pin_set: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_retries: Option<u8>,
+    #[serde(default)]
+    pub force_pin_change: bool,
+    /// Whether the PIN typed at the check met the policy's minimum length. The length itself
+    /// is never recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_meets_policy: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firmware: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_count: Option<u32>,
+    /// Passkeys for the inventory's RP ID. None when they could not be read (no PIN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkeys: Option<Vec<ObservedPasskey>>,
+    /// RP IDs of any other discoverable credentials.
+    #[serde(default)]
+    pub other_rp_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedPasskey {
+    pub user_name: String,
+    /// hex
+    pub user_id: String,
+    /// hex
+    pub credential_id: String,
+}
+
+/// One recorded check. `hash` covers `prev_hash` and every other field (see history.rs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckEntry {
+    pub seq: u64,
+    pub date: String,
+    pub keys: Vec<String>,
+    pub result: String,
+    #[serde(default)]
+    pub findings: Vec<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Inventory {
+    pub fn new(tenant: &str) -> Self {
+        Self {
+            schema_version: SCHEMA_VERSION,
+            tenant: tenant.into(),
+            passkey_rp_id: DEFAULT_RP_ID.into(),
+            policy: Policy::default(),
+            accounts: Vec::new(),
+            keys: Vec::new(),
+            checks: Vec::new(),
+        }
+    }
+
+    pub fn key(&self, label: &str) -> Option<&KeyEntry> {
+        self.keys.iter().find(|k| k.label == label)
+    }
+
+    pub fn key_mut(&mut self, label: &str) -> Option<&mut KeyEntry> {
+        self.keys.iter_mut().find(|k| k.label == label)
+    }
+
+    pub fn account(&self, upn: &str) -> Option<&Account> {
+        self.accounts
+            .iter()
+            .find(|a| a.upn.eq_ignore_ascii_case(upn))
+    }
+
+    pub fn is_break_glass(&self, upn: &str) -> bool {
+        self.account(upn).is_some()
+    }
+}

@@ -1,0 +1,101 @@
+//! The audit report: what was checked, what was found, and the check entry recorded.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::audit::Finding;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyResult {
+    pub device: String,
+    /// Inventory label the key proved, or None for a key not in the inventory.
+    pub label: Option<String>,
+    pub account: Option<String>,
+    pub identity_verified: bool,
+    pub identity_fingerprint: Option<String>,
+    pub pin_set: Option<bool>,
+    pub pin_retries: Option<u8>,
+    pub passkeys: Option<Vec<String>>,
+    pub other_rp_ids: Vec<String>,
+    pub firmware: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditReport {
+    pub inventory: String,
+    pub tenant: String,
+    pub date: String,
+    pub keys_checked: Vec<KeyResult>,
+    pub findings: Vec<Finding>,
+    /// "pass" or "findings".
+    pub result: String,
+    pub check_seq: u64,
+    pub check_hash: String,
+}
+
+pub fn write_text(w: &mut dyn Write, r: &AuditReport) -> std::io::Result<()> {
+    writeln!(w, "Audit of {} ({}) at {}", r.inventory, r.tenant, r.date)?;
+    for k in &r.keys_checked {
+        match &k.label {
+            Some(label) => {
+                writeln!(
+                    w,
+                    "  {label} — {} ({})",
+                    k.account.as_deref().unwrap_or("?"),
+                    k.device
+                )?;
+                writeln!(
+                    w,
+                    "    identity   {}{}",
+                    if k.identity_verified {
+                        "proved"
+                    } else {
+                        "NOT PROVED"
+                    },
+                    k.identity_fingerprint
+                        .as_deref()
+                        .map(|f| format!(" ({})", crate::util::short_fingerprint(f)))
+                        .unwrap_or_default()
+                )?;
+                let pin = match (k.pin_set, k.pin_retries) {
+                    (Some(true), Some(r)) => format!("set, {r} of 8 retries left"),
+                    (Some(true), None) => "set".into(),
+                    _ => "NOT SET".into(),
+                };
+                writeln!(w, "    PIN        {pin}")?;
+                match &k.passkeys {
+                    Some(p) if p.is_empty() => writeln!(w, "    passkeys   none")?,
+                    Some(p) => writeln!(w, "    passkeys   {}", p.join(", "))?,
+                    None => writeln!(w, "    passkeys   not read")?,
+                }
+                if !k.other_rp_ids.is_empty() {
+                    writeln!(w, "    other      {}", k.other_rp_ids.join(", "))?;
+                }
+                writeln!(
+                    w,
+                    "    firmware   {}",
+                    k.firmware.as_deref().unwrap_or("unknown")
+                )?;
+            }
+            None => writeln!(w, "  {} — not in the inventory", k.device)?,
+        }
+        if let Some(n) = &k.note {
+            writeln!(w, "    note       {n}")?;
+        }
+    }
+    if r.findings.is_empty() {
+        writeln!(w, "No findings.")?;
+    } else {
+        writeln!(w, "Findings:")?;
+        crate::cli::inventory_cmd::write_findings(w, &r.findings)?;
+    }
+    writeln!(
+        w,
+        "Recorded as check #{} ({}).",
+        r.check_seq,
+        &r.check_hash[..16.min(r.check_hash.len())]
+    )?;
+    writeln!(w, "result: {}", r.result)
+}

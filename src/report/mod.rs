@@ -1,0 +1,3 @@
+//! Reports as data first (one typed model), rendered per format (DESIGN §10).
+
+pub mod audit;
