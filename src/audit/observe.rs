@@ -95,6 +95,10 @@ where
             note = Some("the PIN is blocked; passkeys cannot be read".to_owned());
         } else if retries.retries <= LOW_RETRIES && !force {
             note = Some(format!("only {} PIN attempts left; glasskey did not ask for the PIN (use --force if certain)", retries.retries));
+        } else if observation.force_pin_change {
+            note = Some(
+                "the key demands a PIN change before any use; passkeys were not read".to_owned(),
+            );
         } else if info.cred_mgmt().is_none() {
             note = Some("the key cannot list its passkeys (no credential management)".to_owned());
         } else {
