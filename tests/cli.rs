@@ -426,7 +426,7 @@ fn udp_serve_answers_a_client_on_loopback() {
 }
 
 #[test]
-fn demo_runs_without_input_and_flags_the_look_alike() {
+fn demo_runs_without_input_and_catches_the_look_alike() {
     let out = glasskey().arg("demo").output().unwrap();
     assert!(
         out.status.success(),
@@ -435,16 +435,18 @@ fn demo_runs_without_input_and_flags_the_look_alike() {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     for needle in [
-        "BG-01 primary",
-        "BG-02 primary",
-        "look-alike",
-        "bg-01@contoso.onmicrosoft.com",
-        "holds passkeys for 2 break-glass accounts",
-        "glasskey creds --rp login.microsoft.com",
+        "Enrolled BG01-A for bg-01@contoso.onmicrosoft.com",
+        "Enrolled BG02-A for bg-02@contoso.onmicrosoft.com",
+        "GK001 critical unknown-key",
+        "reports the serial of inventory key BG01-A but cannot prove its identity: possible look-alike",
+        "GK009 critical foreign-break-glass-passkey [BG01-B]",
+        "4 check(s), chain intact",
+        "glasskey audit --inventory breakglass.toml",
     ] {
-        assert!(text.contains(needle), "demo output lacks {needle:?}");
+        assert!(text.contains(needle), "demo output lacks {needle:?}:\n{text}");
     }
-    assert_eq!(text.matches("verdict          untouched").count(), 3);
+    assert_eq!(text.matches("result: pass").count(), 2, "{text}");
+    assert_eq!(text.matches("result: findings").count(), 2, "{text}");
 }
 
 fn human(cmd: &mut Command) -> (String, i32) {

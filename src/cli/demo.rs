@@ -1,12 +1,13 @@
 //! `glasskey demo`: the break-glass story on built-in virtual keys, end to end through the real
-//! CTAPHID and CTAP2 code, with no hardware and no input.
+//! CTAPHID and CTAP2 code, with no hardware and no input: make keys, register passkeys as a
+//! browser would, build an inventory, enroll, audit, and catch a look-alike.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use super::args::GlobalArgs;
+use super::args::{EnrollArgs, GlobalArgs};
 use super::context::{io_error, Context, PinSource};
 use super::error::CliError;
 use crate::device::{DeviceSpec, Key};
@@ -21,31 +22,39 @@ const ACCOUNTS: [(&str, &str); 2] = [
 
 struct DemoKey {
     label: &'static str,
+    file: &'static str,
     serial: u32,
     pin: &'static str,
     accounts: &'static [usize],
+    location: &'static str,
 }
 
 /// Two good keys, one per account, and a look-alike: same model and serial as the first,
 /// but a different key holding passkeys for both accounts.
 const KEYS: [DemoKey; 3] = [
     DemoKey {
-        label: "BG-01 primary",
+        label: "BG01-A",
+        file: "bg01-a.json",
         serial: 31_337_001,
         pin: "731946",
         accounts: &[0],
+        location: "Safe 1, HQ",
     },
     DemoKey {
-        label: "BG-02 primary",
+        label: "BG02-A",
+        file: "bg02-a.json",
         serial: 31_337_002,
         pin: "482159",
         accounts: &[1],
+        location: "Safe 2, DR site",
     },
     DemoKey {
-        label: "look-alike",
+        label: "BG01-B",
+        file: "look-alike.json",
         serial: 31_337_001,
         pin: "731946",
         accounts: &[0, 1],
+        location: "Safe 1, HQ",
     },
 ];
 
@@ -72,9 +81,9 @@ fn pin(text: &str) -> Result<Pin, CliError> {
     Pin::new(Zeroizing::new(text.to_owned())).map_err(|e| CliError::usage(e.to_string()))
 }
 
-fn context_for(global: &GlobalArgs, path: &Path, pin_text: &str) -> Result<Context, CliError> {
+fn context(global: &GlobalArgs, key: Option<&Path>, pin_text: &str) -> Result<Context, CliError> {
     let mut g = global.clone();
-    g.device = Some(format!("virtual:{}", path.display()));
+    g.device = key.map(|p| format!("virtual:{}", p.display()));
     g.json = false;
     Ok(Context::with_output(
         g,
@@ -83,22 +92,29 @@ fn context_for(global: &GlobalArgs, path: &Path, pin_text: &str) -> Result<Conte
     ))
 }
 
+fn say(text: &str) -> Result<(), CliError> {
+    writeln!(std::io::stdout(), "{text}").map_err(io_error)
+}
+
+/// Runs a command that may end in findings; the demo expects some and carries on.
+fn expect_findings(result: Result<(), CliError>) -> Result<(), CliError> {
+    match result {
+        Err(e) if e.code == super::error::EXIT_FINDINGS => Ok(()),
+        other => other,
+    }
+}
+
 pub fn run(global: &GlobalArgs) -> Result<(), CliError> {
     let dir = make_temp_dir()?;
-    let mut out = std::io::stdout();
-    let say = |out: &mut std::io::Stdout, text: &str| writeln!(out, "{text}").map_err(io_error);
-    say(
-        &mut out,
-        "glasskey demo: three virtual security keys, two break-glass accounts, no hardware.",
-    )?;
-    say(
-        &mut out,
-        &format!("Working in {} (removed at the end).\n", dir.0.display()),
-    )?;
+    say("glasskey demo: two break-glass accounts, three virtual security keys, no hardware.")?;
+    say(&format!(
+        "Working in {} (removed at the end).\n",
+        dir.0.display()
+    ))?;
 
     let mut paths = Vec::new();
     for k in &KEYS {
-        let path = dir.0.join(format!("{}.json", k.label.replace(' ', "-")));
+        let path = dir.0.join(k.file);
         Authenticator::create(
             Some(&path),
             "yubikey-5.7",
@@ -106,63 +122,91 @@ pub fn run(global: &GlobalArgs) -> Result<(), CliError> {
             Some(&pin(k.pin)?),
         )
         .map_err(|e| CliError::usage(e.to_string()))?;
-        let mut ctx = context_for(global, &path, k.pin)?;
+        let mut ctx = context(global, Some(&path), k.pin)?;
         let mut key = Key::open(&DeviceSpec::Virtual(path.clone()), &ctx.open_options())?;
         for &a in k.accounts {
             let (upn, name) = ACCOUNTS[a];
             super::virtual_cmd::register_with_key(&mut ctx, &mut key, RP, upn, Some(name))?;
         }
         let upns: Vec<&str> = k.accounts.iter().map(|&a| ACCOUNTS[a].0).collect();
-        say(
-            &mut out,
-            &format!(
-                "Made key \"{}\" (YubiKey-like, serial {}) with a PIN and passkeys for {}.",
-                k.label,
-                k.serial,
-                upns.join(" and ")
-            ),
-        )?;
+        say(&format!(
+            "- {}: YubiKey-like key, serial {}, PIN set, passkey(s) for {}",
+            k.file,
+            k.serial,
+            upns.join(" and ")
+        ))?;
         paths.push(path);
     }
 
-    for (k, path) in KEYS.iter().zip(&paths) {
-        say(&mut out, &format!("\n=== {} ===", k.label))?;
-        let mut ctx = context_for(global, path, k.pin)?;
-        let mut key = ctx.open_key()?;
-        let facts = key.facts()?;
-        super::keys::write_facts(&mut out, &facts).map_err(io_error)?;
-        let status = super::pin::read_status(&mut key)?;
-        super::pin::write_status(&mut out, &status).map_err(io_error)?;
-        let (metadata, creds) = super::creds::read_credentials(&mut ctx, &mut key)?;
-        let listing = super::creds::CredentialListing {
-            device: facts.device.clone(),
-            slots_used: metadata.existing,
-            slots_remaining: metadata.remaining,
-            credentials: creds
-                .iter()
-                .filter(|c| c.rp.id == RP)
-                .map(super::creds::CredentialView::from)
-                .collect(),
-        };
-        super::creds::write_listing(&mut out, &listing).map_err(io_error)?;
-        let accounts = listing.credentials.len();
-        if accounts > 1 {
-            say(&mut out, &format!("  !! this key holds passkeys for {accounts} break-glass accounts: each account needs its own key."))?;
-        }
-    }
-    say(&mut out, "\nNote: the look-alike reports the same model and serial as \"BG-01 primary\"; serials can be")?;
-    say(
-        &mut out,
-        "copied or absent, so glasskey's inventory proves identity with a credential of its own.",
+    say("\n== 1. The inventory: two accounts (one key each, for the demo; the default policy asks for two)")?;
+    let inventory = dir.0.join("breakglass.toml");
+    let accounts: Vec<String> = ACCOUNTS.iter().map(|(u, n)| format!("{u}={n}")).collect();
+    super::inventory_cmd::init(
+        &mut context(global, None, "0000")?,
+        &inventory,
+        "contoso.onmicrosoft.com",
+        &accounts,
+        1,
+        6,
+        92,
     )?;
-    say(&mut out, "\nWith real keys you would run:")?;
+
+    say(
+        "\n== 2. Enroll the two genuine keys: glasskey creates its own identity credential on each",
+    )?;
+    for (k, path) in KEYS.iter().zip(&paths).take(2) {
+        let account = ACCOUNTS[k.accounts[0]].0;
+        let args = EnrollArgs {
+            inventory: inventory.clone(),
+            label: k.label.into(),
+            account: account.into(),
+            custodian: "IT security officer".into(),
+            location: k.location.into(),
+            casing_serial: None,
+        };
+        super::enroll::enroll(&mut context(global, Some(path), k.pin)?, &args)?;
+    }
+
+    say("\n== 3. Quarterly audit of the genuine keys (checked one at a time, as in different safes)")?;
+    for (k, path) in KEYS.iter().zip(&paths).take(2) {
+        super::audit_cmd::audit(&mut context(global, Some(path), k.pin)?, &inventory)?;
+    }
+
+    say("\n== 4. Someone brings \"BG01-A\" from the safe, but it is the look-alike: same model, same serial")?;
+    let fake = &KEYS[2];
+    expect_findings(super::audit_cmd::audit(
+        &mut context(global, Some(&paths[2]), fake.pin)?,
+        &inventory,
+    ))?;
+
+    say("\n== 5. Had the look-alike been enrolled as a second key for bg-01, the audit would say why it must not be")?;
+    let args = EnrollArgs {
+        inventory: inventory.clone(),
+        label: fake.label.into(),
+        account: ACCOUNTS[0].0.into(),
+        custodian: "IT security officer".into(),
+        location: fake.location.into(),
+        casing_serial: None,
+    };
+    super::enroll::enroll(&mut context(global, Some(&paths[2]), fake.pin)?, &args)?;
+    expect_findings(super::audit_cmd::audit(
+        &mut context(global, Some(&paths[2]), fake.pin)?,
+        &inventory,
+    ))?;
+
+    say("\n== 6. The record: every check is chained to the one before it")?;
+    super::inventory_cmd::show_history(&mut context(global, None, "0000")?, &inventory)?;
+    super::inventory_cmd::verify(&mut context(global, None, "0000")?, &inventory)?;
+
+    say("\nWith real keys you would run:")?;
     for line in [
-        "  glasskey list                              # every key plugged in",
-        "  glasskey info --device SERIAL              # what the key says about itself",
-        "  glasskey pin status --device SERIAL        # PIN set and untouched?",
-        "  glasskey creds --rp login.microsoft.com    # the passkeys on the key (asks for the PIN)",
+        "  glasskey inventory init breakglass.toml --tenant contoso.onmicrosoft.com --account UPN ...",
+        "  glasskey enroll --inventory breakglass.toml --label BG01-A --account UPN --custodian NAME --location PLACE",
+        "  glasskey audit --inventory breakglass.toml        # each quarter, each key; exit 1 on findings",
+        "  glasskey identify --inventory breakglass.toml     # which key is this? (no PIN, no touch)",
+        "  glasskey pin status / creds / info / list          # look at any key",
     ] {
-        say(&mut out, line)?;
+        say(line)?;
     }
     Ok(())
 }
