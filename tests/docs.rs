@@ -33,4 +33,6 @@ fn inventory_format_example_parses() {
     assert_eq!(inv.keys[0].label, "BG01-A");
     assert_eq!(inv.accounts.len(), 2);
     assert_eq!(inv.checks.len(), 1);
+    // The example's hash was computed with Python's json and hashlib, independently of glasskey.
+    assert_eq!(glasskey::inventory::history::verify(&inv.checks), Ok(()));
 }

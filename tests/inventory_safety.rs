@@ -191,11 +191,11 @@ fn a_hand_edited_history_entry_is_caught() {
         .success();
 
     let text = std::fs::read_to_string(&inv).unwrap();
-    let pos = text.match_indices("result = \"pass\"").nth(2).unwrap().0;
+    let pos = text.match_indices(r#""result":"pass""#).nth(2).unwrap().0;
     let edited = format!(
-        "{}result = \"findings\"{}",
+        r#"{}"result":"findings"{}"#,
         &text[..pos],
-        &text[pos + "result = \"pass\"".len()..]
+        &text[pos + r#""result":"pass""#.len()..]
     );
     std::fs::write(&inv, edited).unwrap();
     let out = glasskey()
@@ -282,6 +282,10 @@ fn a_failed_audit_leaves_the_inventory_byte_for_byte_unchanged() {
 fn round_trip_preserves_every_field() {
     let mut inv = Inventory::new("contoso.onmicrosoft.com");
     inv.policy.allowed_aaguids = vec!["a25342c0-3cdc-4414-8e46-f4807fca511c".into()];
+    // Text that could end a TOML literal string must survive inside the history.
+    let hostile = vec!["GK011 O'Brien's key: a passkey for ''' x \\ \" y".to_owned()];
+    let entry = glasskey::inventory::history::next_entry(&[], "2026-11-25T10:00:00Z", vec!["K'1".into()], "findings", hostile);
+    inv.checks.push(entry);
     let text = glasskey::inventory::store::render(&inv).unwrap();
     assert_eq!(
         glasskey::inventory::store::parse(Path::new("x.toml"), &text).unwrap(),

@@ -27,9 +27,46 @@ pub struct Inventory {
     pub accounts: Vec<Account>,
     #[serde(default, rename = "key")]
     pub keys: Vec<KeyEntry>,
-    /// Append-only, hash-chained record of checks.
-    #[serde(default, rename = "check")]
+    /// Append-only, hash-chained record of checks. Stored as one multi-line string with one
+    /// JSON object per line: one TOML value instead of one table per check keeps a
+    /// 100,000-check history cheap to read, and still one line per check for a person.
+    #[serde(
+        default,
+        rename = "history",
+        with = "history_lines",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub checks: Vec<CheckEntry>,
+}
+
+mod history_lines {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::CheckEntry;
+
+    pub fn serialize<S: Serializer>(checks: &[CheckEntry], s: S) -> Result<S::Ok, S::Error> {
+        let mut text = String::new();
+        for c in checks {
+            let line = serde_json::to_string(c).map_err(serde::ser::Error::custom)?;
+            // No apostrophes, so the text always fits a TOML literal string ('''…''').
+            text.push_str(&line.replace('\'', "\\u0027"));
+            text.push('\n');
+        }
+        s.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<CheckEntry>, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(d)?;
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .enumerate()
+            .map(|(i, line)| {
+                serde_json::from_str(line)
+                    .map_err(|e| serde::de::Error::custom(format!("history entry {}: {e}", i + 1)))
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -86,7 +86,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
 pub fn render(inventory: &Inventory) -> Result<String, InventoryError> {
     let body =
         toml::to_string_pretty(inventory).map_err(|e| InventoryError::RoundTrip(e.to_string()))?;
-    Ok(format!("# glasskey break-glass key inventory. Human-editable; see docs/inventory-format.md.\n# [[check]] entries are hash-chained: edit them and `glasskey inventory verify` will notice.\n\n{body}"))
+    Ok(format!("# glasskey break-glass key inventory. Human-editable; see docs/inventory-format.md.\n# `history` holds one hash-chained check per line: edit it and `glasskey inventory verify` will notice.\n\n{body}"))
 }
 
 /// SHA-256 of a file's bytes, hex: printed on sheets so paper and file can be matched.
@@ -126,11 +126,10 @@ impl Store {
             path: path.into(),
             source,
         })?;
-        let text = String::from_utf8(bytes.clone()).map_err(|e| {
-            let (line, column) = line_column(
-                &String::from_utf8_lossy(&bytes),
-                e.utf8_error().valid_up_to(),
-            );
+        let digest = sha256(&bytes);
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = e.utf8_error().valid_up_to();
+            let (line, column) = line_column(&String::from_utf8_lossy(e.as_bytes()), valid);
             InventoryError::Parse {
                 path: path.into(),
                 line,
@@ -142,7 +141,7 @@ impl Store {
         Ok((
             Self {
                 path: path.into(),
-                digest: sha256(&bytes),
+                digest,
             },
             inventory,
         ))
