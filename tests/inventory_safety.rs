@@ -284,7 +284,13 @@ fn round_trip_preserves_every_field() {
     inv.policy.allowed_aaguids = vec!["a25342c0-3cdc-4414-8e46-f4807fca511c".into()];
     // Text that could end a TOML literal string must survive inside the history.
     let hostile = vec!["GK011 O'Brien's key: a passkey for ''' x \\ \" y".to_owned()];
-    let entry = glasskey::inventory::history::next_entry(&[], "2026-11-25T10:00:00Z", vec!["K'1".into()], "findings", hostile);
+    let entry = glasskey::inventory::history::next_entry(
+        &[],
+        "2026-11-25T10:00:00Z",
+        vec!["K'1".into()],
+        "findings",
+        hostile,
+    );
     inv.checks.push(entry);
     let text = glasskey::inventory::store::render(&inv).unwrap();
     assert_eq!(
