@@ -112,3 +112,45 @@ fn prompt_shows_retries_and_never_echoes_the_pin() {
     assert!(text.contains("PIN correct"), "{text}");
     assert!(!text.contains(PIN), "the PIN was echoed: {text}");
 }
+
+#[test]
+fn inventory_init_asks_when_flags_are_missing() {
+    if !have_script() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bg.toml");
+    let mut c = Command::new("timeout");
+    c.args([
+        "30",
+        "script",
+        "-qec",
+        &format!("{} inventory init {}", bin(), file.display()),
+        "/dev/null",
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for answer in [
+        "contoso.onmicrosoft.com",
+        "bg-01@contoso.onmicrosoft.com",
+        "Break Glass 01",
+        "",
+    ] {
+        std::thread::sleep(Duration::from_millis(400));
+        write!(stdin, "{answer}\r").unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(400));
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Created"), "{text}");
+    let (_, inv) = glasskey::inventory::Store::load(&file).unwrap();
+    assert_eq!(inv.tenant, "contoso.onmicrosoft.com");
+    assert_eq!(inv.accounts.len(), 1);
+    assert_eq!(
+        inv.accounts[0].display_name.as_deref(),
+        Some("Break Glass 01")
+    );
+}

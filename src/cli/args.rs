@@ -139,9 +139,9 @@ pub enum InventoryCommand {
     )]
     Init {
         file: PathBuf,
-        /// The Entra tenant (e.g. contoso.onmicrosoft.com)
+        /// The Entra tenant (e.g. contoso.onmicrosoft.com); asked for in a terminal if omitted
         #[arg(long)]
-        tenant: String,
+        tenant: Option<String>,
         /// A break-glass account, as UPN or UPN=Display Name (repeatable)
         #[arg(long = "account", value_name = "UPN[=NAME]")]
         accounts: Vec<String>,

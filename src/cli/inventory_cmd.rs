@@ -72,6 +72,63 @@ pub fn init(
     })
 }
 
+/// `inventory init`: flags, or questions when a person is at a terminal.
+pub fn init_command(
+    ctx: &mut Context,
+    file: &Path,
+    tenant: Option<&str>,
+    accounts: &[String],
+    min_keys: u32,
+    min_pin_length: u32,
+    check_interval_days: u32,
+) -> Result<(), CliError> {
+    use std::io::IsTerminal;
+    if let Some(t) = tenant {
+        return init(
+            ctx,
+            file,
+            t,
+            accounts,
+            min_keys,
+            min_pin_length,
+            check_interval_days,
+        );
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::usage("give the tenant with --tenant (and accounts with --account), or run in a terminal to be asked"));
+    }
+    let ask = |prompt: &str, allow_empty: bool| -> Result<String, CliError> {
+        dialoguer::Input::<String>::new()
+            .with_prompt(prompt)
+            .allow_empty(allow_empty)
+            .interact_text()
+            .map_err(|e| CliError::usage(format!("could not read the answer: {e}")))
+    };
+    let tenant = ask("Entra tenant (e.g. contoso.onmicrosoft.com)", false)?;
+    let mut all = accounts.to_vec();
+    loop {
+        let upn = ask("Break-glass account UPN (empty to finish)", true)?;
+        if upn.trim().is_empty() {
+            break;
+        }
+        let name = ask("  display name (optional)", true)?;
+        all.push(if name.trim().is_empty() {
+            upn
+        } else {
+            format!("{upn}={name}")
+        });
+    }
+    init(
+        ctx,
+        file,
+        tenant.trim(),
+        &all,
+        min_keys,
+        min_pin_length,
+        check_interval_days,
+    )
+}
+
 pub fn add_account(
     ctx: &mut Context,
     file: &Path,

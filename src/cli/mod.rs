@@ -53,10 +53,10 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             min_keys,
             min_pin_length,
             check_interval_days,
-        }) => inventory_cmd::init(
+        }) => inventory_cmd::init_command(
             &mut ctx,
             file,
-            tenant,
+            tenant.as_deref(),
             accounts,
             *min_keys,
             *min_pin_length,
