@@ -365,12 +365,7 @@ impl<T: Transport> Session<T> {
             new_pin_enc: Some(new_pin_enc),
             ..Default::default()
         };
-        let result = self
-            .client_pin(request)
-            .map(|_| ())
-            .map_err(|e| self.pin_failure(e));
-        self.invalidate_info();
-        result
+        self.send_pin_change(request)
     }
 
     /// Changes the PIN; the old PIN goes through the same safety rules as any other PIN.
@@ -404,6 +399,11 @@ impl<T: Transport> Session<T> {
             pin_hash_enc: Some(pin_hash_enc),
             ..Default::default()
         };
+        self.send_pin_change(request)
+    }
+
+    /// Sends setPIN or changePIN; getInfo is stale afterwards (clientPin, forcePINChange).
+    fn send_pin_change(&mut self, request: ClientPin) -> Result<(), Ctap2Error> {
         let result = self
             .client_pin(request)
             .map(|_| ())

@@ -304,3 +304,17 @@ pub(crate) fn fields(params: Option<&Value>) -> CtapResult<Fields<'_>> {
 pub(crate) fn cbor_err(_: cbor::CborError) -> StatusCode {
     StatusCode::CBOR_UNEXPECTED_TYPE
 }
+
+/// A byte-string parameter the request must carry.
+pub(crate) fn required_bytes<'a>(f: &Fields<'a>, key: i64) -> CtapResult<&'a [u8]> {
+    f.bytes(key)
+        .map_err(cbor_err)?
+        .ok_or(StatusCode::MISSING_PARAMETER)
+}
+
+/// An unsigned-integer parameter the request must carry.
+pub(crate) fn required_uint(f: &Fields<'_>, key: i64) -> CtapResult<u64> {
+    f.uint(key)
+        .map_err(cbor_err)?
+        .ok_or(StatusCode::MISSING_PARAMETER)
+}

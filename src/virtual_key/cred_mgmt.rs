@@ -4,7 +4,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::authenticator::{cbor_err, fields, Authenticator, CtapResult};
+use super::authenticator::{cbor_err, fields, required_uint, Authenticator, CtapResult};
 use crate::ctap2::cbor::{bytes, encode, int, text, Fields, Value};
 use crate::ctap2::client_pin::permission;
 use crate::ctap2::cose::{CoseKey, ALG_ES256};
@@ -17,20 +17,14 @@ impl Authenticator {
         params: Option<&Value>,
     ) -> CtapResult<Option<Value>> {
         let f = fields(params)?;
-        let sub_command = f
-            .uint(0x01)
-            .map_err(cbor_err)?
-            .ok_or(StatusCode::MISSING_PARAMETER)?;
+        let sub_command = required_uint(&f, 0x01)?;
         let sub_command = u8::try_from(sub_command).map_err(|_| StatusCode::INVALID_SUBCOMMAND)?;
         let sub_params = f.map(0x02).map_err(cbor_err)?;
         if matches!(
             sub_command,
             sub::GET_CREDS_METADATA | sub::ENUMERATE_RPS_BEGIN | sub::ENUMERATE_CREDENTIALS_BEGIN
         ) {
-            let version = f
-                .uint(0x03)
-                .map_err(cbor_err)?
-                .ok_or(StatusCode::MISSING_PARAMETER)?;
+            let version = required_uint(&f, 0x03)?;
             let param = f
                 .bytes(0x04)
                 .map_err(cbor_err)?

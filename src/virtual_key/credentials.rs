@@ -5,7 +5,9 @@
 use p256::ecdsa::{signature::Signer, DerSignature, SigningKey};
 use rand::RngCore;
 
-use super::authenticator::{cbor_err, fields, Authenticator, CtapResult, PendingAssertions};
+use super::authenticator::{
+    cbor_err, fields, required_bytes, required_uint, Authenticator, CtapResult, PendingAssertions,
+};
 use super::state::StoredCredential;
 use crate::ctap2::auth_data::{FLAG_AT, FLAG_ED, FLAG_UP, FLAG_UV};
 use crate::ctap2::cbor::{self, as_i64, bytes, int, text, Fields, Value};
@@ -151,10 +153,7 @@ impl Authenticator {
         };
         let user_verified = match f.bytes(0x08).map_err(cbor_err)? {
             Some(param) => {
-                let version = f
-                    .uint(0x09)
-                    .map_err(cbor_err)?
-                    .ok_or(StatusCode::MISSING_PARAMETER)?;
+                let version = required_uint(&f, 0x09)?;
                 self.verify_token(
                     version,
                     param,
@@ -288,10 +287,7 @@ impl Authenticator {
         }
         let uv = match f.bytes(0x06).map_err(cbor_err)? {
             Some(param) => {
-                let version = f
-                    .uint(0x07)
-                    .map_err(cbor_err)?
-                    .ok_or(StatusCode::MISSING_PARAMETER)?;
+                let version = required_uint(&f, 0x07)?;
                 self.verify_token(
                     version,
                     param,
@@ -409,10 +405,7 @@ impl Authenticator {
 }
 
 fn client_data_hash(f: &Fields<'_>, key: i64) -> CtapResult<[u8; 32]> {
-    let b = f
-        .bytes(key)
-        .map_err(cbor_err)?
-        .ok_or(StatusCode::MISSING_PARAMETER)?;
+    let b = required_bytes(&f, key)?;
     b.try_into().map_err(|_| StatusCode::INVALID_LENGTH)
 }
 

@@ -4,7 +4,9 @@
 
 use rand::RngCore;
 
-use super::authenticator::{cbor_err, fields, Authenticator, CtapResult, Token};
+use super::authenticator::{
+    cbor_err, fields, required_bytes, required_uint, Authenticator, CtapResult, Token,
+};
 use super::state::MAX_PIN_RETRIES;
 use crate::ctap2::cbor::{bytes, int, Fields, Value};
 use crate::ctap2::client_pin::{permission, sub};
@@ -28,10 +30,7 @@ pub(crate) const ALL_PERMISSIONS: u8 = 0xFF;
 
 impl Authenticator {
     pub(crate) fn protocol_for(&self, f: &Fields<'_>) -> CtapResult<Box<dyn PinUvAuthProtocol>> {
-        let version = f
-            .uint(0x01)
-            .map_err(cbor_err)?
-            .ok_or(StatusCode::MISSING_PARAMETER)?;
+        let version = required_uint(&f, 0x01)?;
         let version = u8::try_from(version).map_err(|_| StatusCode::INVALID_PARAMETER)?;
         if !self.profile.pin_protocols.contains(&version) {
             return Err(StatusCode::INVALID_PARAMETER);
@@ -56,10 +55,7 @@ impl Authenticator {
 
     pub(crate) fn client_pin(&mut self, params: Option<&Value>) -> CtapResult<Option<Value>> {
         let f = fields(params)?;
-        let sub_command = f
-            .uint(0x02)
-            .map_err(cbor_err)?
-            .ok_or(StatusCode::MISSING_PARAMETER)?;
+        let sub_command = required_uint(&f, 0x02)?;
         match u8::try_from(sub_command).map_err(|_| StatusCode::INVALID_SUBCOMMAND)? {
             sub::GET_PIN_RETRIES => {
                 let mut reply = vec![(int(0x03), int(self.state.pin_retries.into()))];
@@ -93,10 +89,7 @@ impl Authenticator {
         shared: &[u8],
         f: &Fields<'_>,
     ) -> CtapResult<Vec<u8>> {
-        let enc = f
-            .bytes(0x05)
-            .map_err(cbor_err)?
-            .ok_or(StatusCode::MISSING_PARAMETER)?;
+        let enc = required_bytes(&f, 0x05)?;
         let padded = proto
             .decrypt(shared, enc)
             .map_err(|_| StatusCode::PIN_AUTH_INVALID)?;
@@ -129,14 +122,8 @@ impl Authenticator {
     fn set_pin(&mut self, f: &Fields<'_>) -> CtapResult<()> {
         let proto = self.protocol_for(f)?;
         let shared = self.shared_secret(f, proto.as_ref())?;
-        let auth = f
-            .bytes(0x04)
-            .map_err(cbor_err)?
-            .ok_or(StatusCode::MISSING_PARAMETER)?;
-        let new_pin_enc = f
-            .bytes(0x05)
-            .map_err(cbor_err)?
-            .ok_or(StatusCode::MISSING_PARAMETER)?;
+        let auth = required_bytes(&f, 0x04)?;
+        let new_pin_enc = required_bytes(&f, 0x05)?;
         if self.state.pin_hash.is_some() {
             return Err(StatusCode::NOT_ALLOWED);
         }
@@ -163,10 +150,7 @@ impl Authenticator {
         if self.state.consecutive_pin_failures >= 3 {
             return Err(StatusCode::PIN_AUTH_BLOCKED);
         }
-        let pin_hash_enc = f
-            .bytes(0x06)
-            .map_err(cbor_err)?
-            .ok_or(StatusCode::MISSING_PARAMETER)?;
+        let pin_hash_enc = required_bytes(&f, 0x06)?;
         self.state.pin_retries -= 1;
         self.persist()?;
         let given = proto
@@ -192,18 +176,9 @@ impl Authenticator {
     fn change_pin(&mut self, f: &Fields<'_>) -> CtapResult<()> {
         let proto = self.protocol_for(f)?;
         let shared = self.shared_secret(f, proto.as_ref())?;
-        let auth = f
-            .bytes(0x04)
-            .map_err(cbor_err)?
-            .ok_or(StatusCode::MISSING_PARAMETER)?;
-        let new_pin_enc = f
-            .bytes(0x05)
-            .map_err(cbor_err)?
-            .ok_or(StatusCode::MISSING_PARAMETER)?;
-        let pin_hash_enc = f
-            .bytes(0x06)
-            .map_err(cbor_err)?
-            .ok_or(StatusCode::MISSING_PARAMETER)?;
+        let auth = required_bytes(&f, 0x04)?;
+        let new_pin_enc = required_bytes(&f, 0x05)?;
+        let pin_hash_enc = required_bytes(&f, 0x06)?;
         if self.state.pin_hash.is_none() {
             return Err(StatusCode::PIN_NOT_SET);
         }
@@ -225,10 +200,7 @@ impl Authenticator {
         let proto = self.protocol_for(f)?;
         let shared = self.shared_secret(f, proto.as_ref())?;
         let permissions = if with_permissions {
-            let p = f
-                .uint(0x09)
-                .map_err(cbor_err)?
-                .ok_or(StatusCode::MISSING_PARAMETER)?;
+            let p = required_uint(&f, 0x09)?;
             let p = u8::try_from(p).map_err(|_| StatusCode::UNAUTHORIZED_PERMISSION)?;
             if p == 0 {
                 return Err(StatusCode::INVALID_PARAMETER);
