@@ -405,7 +405,7 @@ impl Authenticator {
 }
 
 fn client_data_hash(f: &Fields<'_>, key: i64) -> CtapResult<[u8; 32]> {
-    let b = required_bytes(&f, key)?;
+    let b = required_bytes(f, key)?;
     b.try_into().map_err(|_| StatusCode::INVALID_LENGTH)
 }
 

@@ -30,7 +30,7 @@ pub(crate) const ALL_PERMISSIONS: u8 = 0xFF;
 
 impl Authenticator {
     pub(crate) fn protocol_for(&self, f: &Fields<'_>) -> CtapResult<Box<dyn PinUvAuthProtocol>> {
-        let version = required_uint(&f, 0x01)?;
+        let version = required_uint(f, 0x01)?;
         let version = u8::try_from(version).map_err(|_| StatusCode::INVALID_PARAMETER)?;
         if !self.profile.pin_protocols.contains(&version) {
             return Err(StatusCode::INVALID_PARAMETER);
@@ -89,7 +89,7 @@ impl Authenticator {
         shared: &[u8],
         f: &Fields<'_>,
     ) -> CtapResult<Vec<u8>> {
-        let enc = required_bytes(&f, 0x05)?;
+        let enc = required_bytes(f, 0x05)?;
         let padded = proto
             .decrypt(shared, enc)
             .map_err(|_| StatusCode::PIN_AUTH_INVALID)?;
@@ -122,8 +122,8 @@ impl Authenticator {
     fn set_pin(&mut self, f: &Fields<'_>) -> CtapResult<()> {
         let proto = self.protocol_for(f)?;
         let shared = self.shared_secret(f, proto.as_ref())?;
-        let auth = required_bytes(&f, 0x04)?;
-        let new_pin_enc = required_bytes(&f, 0x05)?;
+        let auth = required_bytes(f, 0x04)?;
+        let new_pin_enc = required_bytes(f, 0x05)?;
         if self.state.pin_hash.is_some() {
             return Err(StatusCode::NOT_ALLOWED);
         }
@@ -150,7 +150,7 @@ impl Authenticator {
         if self.state.consecutive_pin_failures >= 3 {
             return Err(StatusCode::PIN_AUTH_BLOCKED);
         }
-        let pin_hash_enc = required_bytes(&f, 0x06)?;
+        let pin_hash_enc = required_bytes(f, 0x06)?;
         self.state.pin_retries -= 1;
         self.persist()?;
         let given = proto
@@ -176,9 +176,9 @@ impl Authenticator {
     fn change_pin(&mut self, f: &Fields<'_>) -> CtapResult<()> {
         let proto = self.protocol_for(f)?;
         let shared = self.shared_secret(f, proto.as_ref())?;
-        let auth = required_bytes(&f, 0x04)?;
-        let new_pin_enc = required_bytes(&f, 0x05)?;
-        let pin_hash_enc = required_bytes(&f, 0x06)?;
+        let auth = required_bytes(f, 0x04)?;
+        let new_pin_enc = required_bytes(f, 0x05)?;
+        let pin_hash_enc = required_bytes(f, 0x06)?;
         if self.state.pin_hash.is_none() {
             return Err(StatusCode::PIN_NOT_SET);
         }
@@ -200,7 +200,7 @@ impl Authenticator {
         let proto = self.protocol_for(f)?;
         let shared = self.shared_secret(f, proto.as_ref())?;
         let permissions = if with_permissions {
-            let p = required_uint(&f, 0x09)?;
+            let p = required_uint(f, 0x09)?;
             let p = u8::try_from(p).map_err(|_| StatusCode::UNAUTHORIZED_PERMISSION)?;
             if p == 0 {
                 return Err(StatusCode::INVALID_PARAMETER);
