@@ -91,6 +91,30 @@ pub enum Command {
     Audit {
         #[arg(long, value_name = "FILE")]
         inventory: PathBuf,
+        /// Also render the report as HTML or Markdown (to stdout, or to --output)
+        #[arg(long, value_enum)]
+        report: Option<ReportFormat>,
+        /// Where to write the --report
+        #[arg(long, short = 'o', requires = "report", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Printable per-key sheets (HTML) and summary tables (Markdown, CSV, JSON) from the inventory
+    #[command(
+        after_help = "Examples:\n  glasskey sheet --inventory bg.toml -o sheets.html        # print, file beside the keys\n  glasskey sheet --inventory bg.toml --format csv -o keys.csv\n  glasskey sheet --inventory bg.toml --key BG01-A --paper letter -o bg01-a.html"
+    )]
+    Sheet {
+        #[arg(long, value_name = "FILE")]
+        inventory: PathBuf,
+        /// Only this key
+        #[arg(long, value_name = "LABEL")]
+        key: Option<String>,
+        #[arg(long, value_enum, default_value = "html")]
+        format: SheetFormat,
+        #[arg(long, value_enum, default_value = "a4")]
+        paper: PaperSize,
+        /// Write to this file instead of stdout
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Work with glasskey's virtual (software) security keys
     #[command(subcommand)]
@@ -108,6 +132,26 @@ pub enum Command {
     /// Print the man page (roff)
     #[command(after_help = "Example:\n  glasskey man > glasskey.1 && man ./glasskey.1")]
     Man,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SheetFormat {
+    Html,
+    Md,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Html,
+    Md,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PaperSize {
+    A4,
+    Letter,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use super::args::ReportFormat;
 use super::context::Context;
 use super::error::CliError;
 use super::inventory_cmd::rfc3339;
@@ -14,6 +15,16 @@ use crate::inventory::{history, Store};
 use crate::report::audit::{write_text, AuditReport, KeyResult};
 
 pub fn audit(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
+    audit_with_report(ctx, inventory, None, None)
+}
+
+/// The audit, optionally also rendered as HTML or Markdown through the report renderers.
+pub fn audit_with_report(
+    ctx: &mut Context,
+    inventory: &Path,
+    format: Option<ReportFormat>,
+    output: Option<&Path>,
+) -> Result<(), CliError> {
     let (mut store, mut inv) = Store::load(inventory)?;
     let now = ctx.now()?;
     let date = rfc3339(now);
@@ -108,7 +119,16 @@ pub fn audit(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
         check_seq,
         check_hash,
     };
-    ctx.emit(&report, |w| write_text(w, &report))?;
+    match format {
+        None => ctx.emit(&report, |w| write_text(w, &report))?,
+        Some(f) => {
+            let rendered = match f {
+                ReportFormat::Html => crate::report::html::audit(&report),
+                ReportFormat::Md => crate::report::markdown::audit(&report),
+            };
+            super::sheet_cmd::deliver(ctx, &rendered, output)?;
+        }
+    }
     if report.result == "pass" {
         Ok(())
     } else {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod inventory_cmd;
 pub mod keys;
 pub mod pin;
+pub mod sheet_cmd;
 pub mod virtual_cmd;
 
 use std::sync::atomic::AtomicBool;
@@ -82,7 +83,25 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
         }
         Command::Enroll(a) => enroll::enroll(&mut ctx, a),
         Command::Identify { inventory } => enroll::identify(&mut ctx, inventory),
-        Command::Audit { inventory } => audit_cmd::audit(&mut ctx, inventory),
+        Command::Audit {
+            inventory,
+            report,
+            output,
+        } => audit_cmd::audit_with_report(&mut ctx, inventory, *report, output.as_deref()),
+        Command::Sheet {
+            inventory,
+            key,
+            format,
+            paper,
+            output,
+        } => sheet_cmd::sheet(
+            &mut ctx,
+            inventory,
+            key.as_deref(),
+            *format,
+            *paper,
+            output.as_deref(),
+        ),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             // clap_complete panics on write errors; render to memory, write with our handling.

@@ -121,6 +121,11 @@ impl Store {
         &self.path
     }
 
+    /// SHA-256 of the bytes this store read (or last wrote), hex — what `inventory digest` prints.
+    pub fn digest_hex(&self) -> String {
+        hex::encode(self.digest)
+    }
+
     pub fn load(path: &Path) -> Result<(Self, Inventory), InventoryError> {
         let bytes = fs::read(path).map_err(|source| InventoryError::Read {
             path: path.into(),

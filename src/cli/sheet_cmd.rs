@@ -1,0 +1,77 @@
+//! `sheet`: printable per-key pages and summary tables, from the inventory alone.
+
+use std::path::Path;
+
+use super::args::{PaperSize, SheetFormat};
+use super::context::{io_error, Context};
+use super::error::CliError;
+use super::inventory_cmd::rfc3339;
+use crate::inventory::store::Store;
+use crate::report::html::Paper;
+use crate::report::{csv, html, markdown, sheet};
+
+/// Writes rendered output to a file, or to stdout.
+pub fn deliver(ctx: &mut Context, rendered: &str, output: Option<&Path>) -> Result<(), CliError> {
+    match output {
+        Some(path) => std::fs::write(path, rendered)
+            .map_err(|e| CliError::usage(format!("cannot write {}: {e}", path.display()))),
+        None => ctx.out().write_all(rendered.as_bytes()).map_err(io_error),
+    }
+}
+
+pub fn sheet(
+    ctx: &mut Context,
+    inventory: &Path,
+    key: Option<&str>,
+    format: SheetFormat,
+    paper: PaperSize,
+    output: Option<&Path>,
+) -> Result<(), CliError> {
+    let (store, inv) = Store::load(inventory)?;
+    // The digest of the very bytes the sheets are made from.
+    let digest = store.digest_hex();
+    if let Some(label) = key {
+        if inv.key(label).is_none() {
+            return Err(CliError::usage(format!(
+                "no key labelled {label} in {}: see `glasskey inventory show`",
+                inventory.display()
+            )));
+        }
+    }
+    let name = inventory.file_name().map_or_else(
+        || inventory.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let report = sheet::build(&inv, &name, &digest, &rfc3339(ctx.now()?), key);
+    let format = if ctx.global.json {
+        SheetFormat::Json
+    } else {
+        format
+    };
+    let rendered = match format {
+        SheetFormat::Html => html::sheets(
+            &report,
+            if paper == PaperSize::Letter {
+                Paper::Letter
+            } else {
+                Paper::A4
+            },
+        ),
+        SheetFormat::Md => markdown::sheets(&report),
+        SheetFormat::Csv => csv::sheets(&report),
+        SheetFormat::Json => {
+            serde_json::to_string_pretty(&report).map_err(|e| CliError::usage(e.to_string()))?
+                + "\n"
+        }
+    };
+    deliver(ctx, &rendered, output)?;
+    if let Some(path) = output {
+        eprintln!(
+            "Wrote {} ({} key(s), inventory SHA-256 {}).",
+            path.display(),
+            report.keys.len(),
+            &digest[..16]
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! Markdown: the summary table of keys, and the audit report.
+
+use std::fmt::Write;
+
+use super::audit::AuditReport;
+use super::escape::markdown_cell as cell;
+use super::sheet::SheetReport;
+
+pub fn sheets(r: &SheetReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Break-glass keys — {}\n", cell(&r.tenant));
+    let _ = writeln!(
+        out,
+        "Inventory `{}` · SHA-256 `{}` · generated {}\n",
+        r.inventory.replace('`', "'"),
+        r.inventory_sha256,
+        cell(&r.generated)
+    );
+    out.push_str("| Label | Account | Model | AAGUID | Firmware | Serials | Identity fingerprint | Custodian | Location | Enrolled | Last check | Result |\n");
+    out.push_str("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    for k in &r.keys {
+        let row = [
+            cell(&k.label),
+            match &k.display_name {
+                Some(d) => format!("{} ({})", cell(&k.account), cell(d)),
+                None => cell(&k.account),
+            },
+            cell(k.model.as_deref().unwrap_or("")),
+            cell(&k.aaguid),
+            cell(k.firmware.as_deref().unwrap_or("")),
+            cell(&k.serials()),
+            cell(&k.identity_fingerprint_short),
+            cell(&k.custodian),
+            cell(&k.location),
+            cell(&k.enrolled),
+            cell(k.last_check.as_deref().unwrap_or("")),
+            cell(k.last_result.as_deref().unwrap_or("")),
+        ];
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+    out
+}
+
+pub fn audit(r: &AuditReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Break-glass audit — {}\n", cell(&r.tenant));
+    let _ = writeln!(
+        out,
+        "Inventory `{}` · {} · check #{} `{}` · result **{}**\n",
+        r.inventory.replace('`', "'"),
+        cell(&r.date),
+        r.check_seq,
+        r.check_hash,
+        cell(&r.result)
+    );
+    out.push_str("| Key | Account | Identity | PIN retries | Passkeys | Firmware |\n| --- | --- | --- | --- | --- | --- |\n");
+    for k in &r.keys_checked {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            k.label
+                .as_deref()
+                .map_or_else(|| format!("not in inventory ({})", cell(&k.device)), cell),
+            cell(k.account.as_deref().unwrap_or("")),
+            if k.identity_verified {
+                "proved"
+            } else {
+                "NOT PROVED"
+            },
+            k.pin_retries.map_or_else(
+                || if k.pin_set == Some(true) {
+                    "set".into()
+                } else {
+                    "NOT SET".into()
+                },
+                |n| format!("{n}/8")
+            ),
+            k.passkeys
+                .as_ref()
+                .map_or_else(|| "not read".into(), |p| cell(&p.join(", "))),
+            cell(k.firmware.as_deref().unwrap_or("")),
+        );
+    }
+    out.push_str("\n## Findings\n\n");
+    if r.findings.is_empty() {
+        out.push_str("None.\n");
+    } else {
+        out.push_str(
+            "| Rule | Severity | Key | Finding | What to do |\n| --- | --- | --- | --- | --- |\n",
+        );
+        for f in &r.findings {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                f.rule,
+                f.severity,
+                cell(f.key.as_deref().or(f.account.as_deref()).unwrap_or("")),
+                cell(&f.message),
+                cell(f.remedy)
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,142 @@
+//! The inventory sheet model: what goes on paper beside each key, and the summary table.
+//! Built from the inventory alone (no key needed); dates are injected, never read here.
+
+use serde::Serialize;
+
+use crate::inventory::model::Inventory;
+use crate::util::short_fingerprint;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyView {
+    pub min_keys_per_account: u32,
+    pub min_pin_length: u32,
+    pub check_interval_days: u32,
+    pub allow_other_credentials: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeySheet {
+    pub label: String,
+    pub account: String,
+    pub display_name: Option<String>,
+    pub model: Option<String>,
+    pub aaguid: String,
+    pub firmware: Option<String>,
+    pub vendor_serial: Option<u32>,
+    pub usb_serial: Option<String>,
+    pub casing_serial: Option<String>,
+    pub identity_fingerprint: String,
+    /// As `identify` prints it: the first 16 bytes in groups of four hex digits.
+    pub identity_fingerprint_short: String,
+    pub custodian: String,
+    pub location: String,
+    pub enrolled: String,
+    pub last_check: Option<String>,
+    /// "pass" or "findings" for this key in its latest recorded check.
+    pub last_result: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SheetReport {
+    /// The inventory's file name, as printed (not its full path).
+    pub inventory: String,
+    pub inventory_sha256: String,
+    pub generated: String,
+    pub tenant: String,
+    pub passkey_rp_id: String,
+    pub policy: PolicyView,
+    pub newest_check_hash: Option<String>,
+    pub keys: Vec<KeySheet>,
+}
+
+/// This key's result in the newest check that covered it: findings whose summary names the
+/// key ("GK005 BG01-A: …") count against it; inventory-wide findings do not.
+fn last_check_of(inv: &Inventory, label: &str) -> (Option<String>, Option<String>) {
+    let prefix = format!("{label}:");
+    inv.checks
+        .iter()
+        .rev()
+        .find(|c| c.keys.iter().any(|k| k == label))
+        .map_or((None, None), |c| {
+            // Finding lines read "GKnnn LABEL: message"; labels may contain spaces.
+            let mine = c.findings.iter().any(|f| {
+                f.split_once(' ')
+                    .is_some_and(|(_, rest)| rest.starts_with(&prefix))
+            });
+            (
+                Some(c.date.clone()),
+                Some(if mine { "findings" } else { "pass" }.to_owned()),
+            )
+        })
+}
+
+pub fn build(
+    inv: &Inventory,
+    file_name: &str,
+    sha256: &str,
+    generated: &str,
+    only: Option<&str>,
+) -> SheetReport {
+    let keys = inv
+        .keys
+        .iter()
+        .filter(|k| only.is_none_or(|l| k.label == l))
+        .map(|k| {
+            let (last_check, last_result) = last_check_of(inv, &k.label);
+            KeySheet {
+                label: k.label.clone(),
+                account: k.account.clone(),
+                display_name: inv.account(&k.account).and_then(|a| a.display_name.clone()),
+                model: k.model.clone(),
+                aaguid: k.aaguid.clone(),
+                firmware: k.firmware.clone(),
+                vendor_serial: k.vendor_serial,
+                usb_serial: k.usb_serial.clone(),
+                casing_serial: k.casing_serial.clone(),
+                identity_fingerprint_short: short_fingerprint(&k.identity.fingerprint),
+                identity_fingerprint: k.identity.fingerprint.clone(),
+                custodian: k.custodian.clone(),
+                location: k.location.clone(),
+                enrolled: k.enrolled.clone(),
+                last_check,
+                last_result,
+            }
+        })
+        .collect();
+    SheetReport {
+        inventory: file_name.into(),
+        inventory_sha256: sha256.into(),
+        generated: generated.into(),
+        tenant: inv.tenant.clone(),
+        passkey_rp_id: inv.passkey_rp_id.clone(),
+        policy: PolicyView {
+            min_keys_per_account: inv.policy.min_keys_per_account,
+            min_pin_length: inv.policy.min_pin_length,
+            check_interval_days: inv.policy.check_interval_days,
+            allow_other_credentials: inv.policy.allow_other_credentials,
+        },
+        newest_check_hash: inv.checks.last().map(|c| c.hash.clone()),
+        keys,
+    }
+}
+
+impl KeySheet {
+    /// Serials as one line: vendor, USB, casing — whichever exist.
+    pub fn serials(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(s) = self.vendor_serial {
+            parts.push(format!("{s} (vendor)"));
+        }
+        if let Some(s) = &self.usb_serial {
+            parts.push(format!("{s} (USB)"));
+        }
+        if let Some(s) = &self.casing_serial {
+            parts.push(format!("{s} (casing)"));
+        }
+        if parts.is_empty() {
+            "none readable".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
