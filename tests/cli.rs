@@ -557,7 +557,11 @@ fn usage_errors_exit_2() {
 fn no_key_is_a_device_error_with_advice() {
     let (listed, _) = json(glasskey().arg("list"));
     if !listed.as_array().unwrap().is_empty() {
-        eprintln!("SKIPPED: a real FIDO key is attached, so the no-key path cannot be exercised");
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "SKIPPED: a real FIDO key is attached, so the no-key path cannot be exercised"
+        );
         return;
     }
     let out = glasskey().args(["pin", "status"]).output().unwrap();

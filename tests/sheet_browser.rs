@@ -1,0 +1,141 @@
+//! The HTML sheet printed by a real browser (headless Chromium) to PDF: one page per key plus the
+//! summary page, and every label, UPN and the inventory digest in the PDF's text (poppler).
+//! Skipped — with a message on the terminal, not swallowed by the test harness — only when no
+//! browser is installed; `.ci/run` installs one and then sets GLASSKEY_REQUIRE_BROWSER=1.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::process::Command;
+
+const FIXTURE: &str = "tests/fixtures/sheets.toml";
+
+fn available(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Writes past libtest's output capture, so a skip is never silent.
+fn visible(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
+}
+
+fn compact(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[test]
+fn printed_sheet_has_one_page_per_key_plus_summary() {
+    let browser = [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ]
+    .into_iter()
+    .find(|b| available(b));
+    let poppler = available("pdftotext") || Command::new("pdfinfo").arg("-v").output().is_ok();
+    let (Some(browser), true) = (browser, poppler) else {
+        if std::env::var_os("GLASSKEY_REQUIRE_BROWSER").is_some() {
+            panic!("GLASSKEY_REQUIRE_BROWSER is set but chromium or poppler-utils is missing");
+        }
+        visible("SKIPPED printed_sheet_has_one_page_per_key_plus_summary: no headless Chromium or poppler-utils here (apt-get install chromium poppler-utils)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("sheets.html");
+    let pdf = dir.path().join("sheets.pdf");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = Command::new(env!("CARGO_BIN_EXE_glasskey"))
+        .current_dir(root)
+        .args([
+            "--now",
+            "2026-12-01T08:00:00Z",
+            "sheet",
+            "--inventory",
+            FIXTURE,
+            "-o",
+        ])
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let status = Command::new("timeout")
+        .arg("120")
+        .arg(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .unwrap();
+    assert!(
+        pdf.exists(),
+        "no PDF from {browser}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+
+    let info =
+        String::from_utf8(Command::new("pdfinfo").arg(&pdf).output().unwrap().stdout).unwrap();
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let (_, inv) =
+        glasskey::inventory::Store::load(&std::path::Path::new(root).join(FIXTURE)).unwrap();
+    assert_eq!(
+        pages,
+        inv.keys.len() + 1,
+        "one page per key plus the summary"
+    );
+
+    let text = String::from_utf8(
+        Command::new("pdftotext")
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let flat = compact(&text);
+    let digest =
+        glasskey::inventory::store::file_digest(&std::path::Path::new(root).join(FIXTURE)).unwrap();
+    assert!(flat.contains(&digest), "the digest is in the PDF");
+    for k in &inv.keys {
+        assert!(
+            flat.contains(&compact(&k.label)),
+            "label {:?} missing from the PDF",
+            k.label
+        );
+        assert!(
+            flat.contains(&k.account),
+            "UPN {} missing from the PDF",
+            k.account
+        );
+        assert!(
+            flat.contains(&compact(&glasskey::util::short_fingerprint(
+                &k.identity.fingerprint
+            ))),
+            "fingerprint of {}",
+            k.label
+        );
+    }
+}
