@@ -1,0 +1,10 @@
+//! The make_credential reply parser on arbitrary CTAPHID_CBOR payloads (status byte + CBOR body).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(Some(body)) = glasskey::ctap2::split_reply(data) {
+        let _ = glasskey::ctap2::make_credential::Attestation::parse(&body);
+    }
+});
