@@ -181,7 +181,9 @@ fn print_trace(direction: TraceDirection, report: &Report, redacted: bool) {
         TraceDirection::Sent => "->",
         TraceDirection::Received => "<-",
     };
-    let header = if report[4] & 0x80 != 0 { 7 } else { 5 };
+    // Channel, command and length (plus, on an initialization packet, the CTAP command byte,
+    // which is not secret) stay visible; the rest of a PIN message does not.
+    let header = if report[4] & 0x80 != 0 { 8 } else { 5 };
     if redacted {
         eprintln!(
             "{arrow} {} [PIN material redacted]",
