@@ -43,7 +43,16 @@ pub fn decode_prefix(input: &mut &[u8]) -> Result<Value, CborError> {
     let value: Value = ciborium::de::from_reader_with_recursion_limit(&mut *input, MAX_DEPTH)
         .map_err(|e| match e {
             ciborium::de::Error::RecursionLimitExceeded => CborError::TooDeep,
-            other => CborError::Malformed(other.to_string()),
+            ciborium::de::Error::Io(_) => {
+                CborError::Malformed("the reply ends in the middle of a CBOR item".into())
+            }
+            ciborium::de::Error::Syntax(at) => {
+                CborError::Malformed(format!("invalid CBOR at byte {at}"))
+            }
+            ciborium::de::Error::Semantic(Some(at), why) => {
+                CborError::Malformed(format!("{why} at byte {at}"))
+            }
+            ciborium::de::Error::Semantic(None, why) => CborError::Malformed(why),
         })?;
     check(&value, 0)?;
     Ok(value)

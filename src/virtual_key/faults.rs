@@ -25,6 +25,8 @@ pub struct Faults {
     pub deep_cbor: bool,
     /// Replace every CBOR body with a map that repeats a key.
     pub duplicate_keys: bool,
+    /// Replace every CBOR body with a map whose fields have the wrong types.
+    pub wrong_types: bool,
     /// Keep sending KEEPALIVE instead of replying to commands that need a touch.
     pub endless_keepalive: bool,
     /// Vanish (as if unplugged) after this many CBOR replies.

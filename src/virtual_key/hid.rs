@@ -241,6 +241,13 @@ impl VirtualDevice {
             reply.extend(std::iter::repeat_n(0x81, 200));
             reply.push(0x00);
         }
+        if faults.wrong_types {
+            reply.truncate(1);
+            reply.extend(cbor::encode(&Value::Map(vec![
+                (int(1), int(5)),
+                (int(3), Value::Text("not an AAGUID".into())),
+            ])));
+        }
         if faults.duplicate_keys {
             reply.truncate(1);
             reply.extend(cbor::encode(&Value::Map(vec![
