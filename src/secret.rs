@@ -54,6 +54,19 @@ impl Pin {
     }
 }
 
+/// Why a PIN is too easy to guess, if it is: one character repeated ("111111"), or a run of
+/// consecutive characters up or down ("123456", "987654", "abcdef").
+pub fn trivial_reason(pin: &Pin) -> Option<&'static str> {
+    let chars: Vec<u32> = pin.expose().chars().map(u32::from).collect();
+    if chars.windows(2).all(|w| w[0] == w[1]) {
+        return Some("it repeats one character");
+    }
+    if chars.windows(2).all(|w| w[1] == w[0] + 1) || chars.windows(2).all(|w| w[0] == w[1] + 1) {
+        return Some("it is a sequence like 1234");
+    }
+    None
+}
+
 impl std::fmt::Debug for Pin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Pin(<redacted>)")
@@ -63,6 +76,18 @@ impl std::fmt::Debug for Pin {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trivial_pins_are_recognised() {
+        let p = |s: &str| Pin::new(Zeroizing::new(s.into())).unwrap();
+        assert!(trivial_reason(&p("111111")).is_some());
+        assert!(trivial_reason(&p("123456")).is_some());
+        assert!(trivial_reason(&p("987654")).is_some());
+        assert!(trivial_reason(&p("abcdef")).is_some());
+        assert_eq!(trivial_reason(&p("135790")), None);
+        assert_eq!(trivial_reason(&p("112233")), None);
+        assert_eq!(trivial_reason(&p("Kq7!mZ2p")), None);
+    }
 
     #[test]
     fn debug_never_shows_the_pin() {

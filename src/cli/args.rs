@@ -229,6 +229,30 @@ pub enum PinCommand {
         after_help = "Example:\n  glasskey pin verify\n  printf '%s\\n' \"$PIN\" | glasskey pin verify --pin-stdin"
     )]
     Verify,
+    /// Set the first PIN on a key that has none (asked twice; confirmed before writing)
+    #[command(
+        after_help = "The PIN must be at least as long as both the inventory policy (default 6) and the\nkey's own minimum, and may not be one repeated character or a sequence like 123456.\n\nExample:\n  glasskey pin set --inventory bg.toml"
+    )]
+    Set {
+        /// Take the minimum PIN length from this inventory's policy
+        #[arg(long, value_name = "FILE")]
+        inventory: Option<PathBuf>,
+        /// Do not ask for confirmation (needed when not at a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Change the PIN (the current PIN goes through every safety rule)
+    #[command(
+        after_help = "With --pin-stdin, give the current PIN on the first line and the new PIN on the second.\n\nExample:\n  glasskey pin change"
+    )]
+    Change {
+        /// Take the minimum PIN length from this inventory's policy
+        #[arg(long, value_name = "FILE")]
+        inventory: Option<PathBuf>,
+        /// Do not ask for confirmation (needed when not at a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -27,8 +27,9 @@ pub struct Context {
     pub global: GlobalArgs,
     pub cancel: Arc<AtomicBool>,
     pub pin_source: PinSource,
-    /// Set once stdin has been consumed for a PIN: a second read would get nothing.
-    stdin_used: bool,
+    /// Lines of stdin are PINs, one per request (`--pin-stdin`): old then new for a change,
+    /// one per key for an audit of several keys.
+    stdin: Option<Box<dyn std::io::BufRead>>,
     out: Box<dyn Write>,
 }
 
@@ -43,7 +44,7 @@ impl Context {
             global,
             cancel,
             pin_source,
-            stdin_used: false,
+            stdin: None,
             out: Box::new(std::io::stdout()),
         }
     }
@@ -54,7 +55,7 @@ impl Context {
             global,
             cancel: Arc::new(AtomicBool::new(false)),
             pin_source,
-            stdin_used: false,
+            stdin: None,
             out,
         }
     }
@@ -132,20 +133,62 @@ impl Context {
         }
     }
 
+    /// A new PIN: the next stdin line, or typed twice at the terminal.
+    pub fn new_pin(&mut self) -> Result<Pin, CliError> {
+        match self.pin_source.clone() {
+            PinSource::Given(p) => Ok(p),
+            PinSource::Stdin => self.pin(None),
+            PinSource::Prompt => {
+                if !std::io::stdin().is_terminal() {
+                    return Err(CliError::usage(
+                        "a new PIN is needed: run in a terminal, or pipe it with --pin-stdin",
+                    ));
+                }
+                let typed = dialoguer::Password::new()
+                    .with_prompt("New PIN")
+                    .with_confirmation(
+                        "Repeat the new PIN",
+                        "the two entries differ; nothing was changed",
+                    )
+                    .interact()
+                    .map_err(|e| CliError::usage(format!("could not read the PIN: {e}")))?;
+                Pin::new(Zeroizing::new(typed)).map_err(|e| CliError::usage(e.to_string()))
+            }
+        }
+    }
+
+    /// Asks a yes/no question at the terminal; without a terminal only `--yes` consents.
+    pub fn confirm(&self, question: &str, yes: bool) -> Result<(), CliError> {
+        if yes {
+            return Ok(());
+        }
+        if !std::io::stdin().is_terminal() || matches!(self.pin_source, PinSource::Stdin) {
+            return Err(CliError::usage(
+                "this changes the key: confirm with --yes when not answering at a terminal",
+            ));
+        }
+        let ok = dialoguer::Confirm::new()
+            .with_prompt(question)
+            .default(false)
+            .interact()
+            .map_err(|e| CliError::usage(format!("could not read the answer: {e}")))?;
+        if ok {
+            Ok(())
+        } else {
+            Err(CliError::usage("cancelled; nothing was changed"))
+        }
+    }
+
     /// Gets the PIN for `key`, showing the retries left before asking a person for it.
     pub fn pin(&mut self, retries_left: Option<u8>) -> Result<Pin, CliError> {
         match self.pin_source.clone() {
             PinSource::Given(p) => Ok(p),
             PinSource::Stdin => {
-                if self.stdin_used {
-                    return Err(CliError::usage(
-                        "the PIN on stdin was already used; run one command per PIN",
-                    ));
-                }
-                self.stdin_used = true;
-                Pin::from_reader(std::io::stdin().lock()).map_err(|e| {
-                    CliError::usage(format!("{e} on stdin: pipe the PIN followed by a newline"))
-                })
+                let reader = self
+                    .stdin
+                    .get_or_insert_with(|| Box::new(std::io::BufReader::new(std::io::stdin())));
+                Pin::from_reader(reader)
+                    .map_err(|e| CliError::usage(format!("{e} on stdin: give one PIN per line")))
             }
             PinSource::Prompt => {
                 if !std::io::stdin().is_terminal() {

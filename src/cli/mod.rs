@@ -29,6 +29,12 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
         Command::Wink => keys::wink(&mut ctx),
         Command::Pin(PinCommand::Status) => pin::status(&mut ctx),
         Command::Pin(PinCommand::Verify) => pin::verify(&mut ctx),
+        Command::Pin(PinCommand::Set { inventory, yes }) => {
+            pin::set(&mut ctx, inventory.as_deref(), *yes)
+        }
+        Command::Pin(PinCommand::Change { inventory, yes }) => {
+            pin::change(&mut ctx, inventory.as_deref(), *yes)
+        }
         Command::Creds { rp } => creds::creds(&mut ctx, rp.as_deref()),
         Command::Virtual(VirtualCommand::Create {
             path,

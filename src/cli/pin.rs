@@ -142,3 +142,91 @@ pub fn verify(ctx: &mut Context) -> Result<(), CliError> {
         },
     )
 }
+
+/// The longer of the policy's minimum and the key's own.
+fn required_length(
+    inventory: Option<&std::path::Path>,
+    key_minimum: Option<u64>,
+) -> Result<usize, CliError> {
+    let policy = match inventory {
+        Some(path) => crate::inventory::Store::load(path)?.1.policy.min_pin_length,
+        None => crate::inventory::Policy::default().min_pin_length,
+    };
+    Ok((policy as usize).max(key_minimum.unwrap_or(4) as usize))
+}
+
+fn check_new_pin(pin: &crate::secret::Pin, minimum: usize) -> Result<(), CliError> {
+    if pin.char_count() < minimum {
+        return Err(CliError::usage(format!("the new PIN must have at least {minimum} characters (the larger of the policy and the key's minimum)")));
+    }
+    if let Some(why) = crate::secret::trivial_reason(pin) {
+        return Err(CliError::usage(format!(
+            "the new PIN is too easy to guess ({why}): choose another"
+        )));
+    }
+    Ok(())
+}
+
+pub fn set(
+    ctx: &mut Context,
+    inventory: Option<&std::path::Path>,
+    yes: bool,
+) -> Result<(), CliError> {
+    let mut key = ctx.open_key()?;
+    let info = key.session.info()?.clone();
+    match info.pin_set() {
+        None => return Err(CliError::usage("this key does not support a PIN")),
+        Some(true) => {
+            return Err(CliError::usage(
+                "a PIN is already set on this key: use `glasskey pin change`",
+            ))
+        }
+        Some(false) => {}
+    }
+    let minimum = required_length(inventory, info.min_pin_length)?;
+    let pin = ctx.new_pin()?;
+    check_new_pin(&pin, minimum)?;
+    let device = key.spec.to_arg();
+    ctx.confirm(&format!("Set this PIN on {device}? A forgotten PIN can only be cleared by resetting the key, which erases its passkeys"), yes)?;
+    key.session.set_pin(&pin)?;
+    ctx.emit(
+        &serde_json::json!({ "device": device, "pin_set": true }),
+        |w| {
+            writeln!(
+                w,
+                "PIN set on {device}. Keep it with the key's custodian, never with the key."
+            )
+        },
+    )
+}
+
+pub fn change(
+    ctx: &mut Context,
+    inventory: Option<&std::path::Path>,
+    yes: bool,
+) -> Result<(), CliError> {
+    let mut key = ctx.open_key()?;
+    let info = key.session.info()?.clone();
+    if info.pin_set() != Some(true) {
+        return Err(CliError::usage(
+            "this key has no PIN to change: use `glasskey pin set`",
+        ));
+    }
+    let minimum = required_length(inventory, info.min_pin_length)?;
+    let retries = key.session.pin_retries()?;
+    let old = ctx.pin(Some(retries.retries))?;
+    let new = ctx.new_pin()?;
+    check_new_pin(&new, minimum)?;
+    if new.expose() == old.expose() {
+        return Err(CliError::usage(
+            "the new PIN is the same as the current one",
+        ));
+    }
+    let device = key.spec.to_arg();
+    ctx.confirm(&format!("Change the PIN of {device}?"), yes)?;
+    key.session.change_pin(&old, &new, ctx.global.force)?;
+    ctx.emit(
+        &serde_json::json!({ "device": device, "pin_changed": true }),
+        |w| writeln!(w, "PIN of {device} changed."),
+    )
+}

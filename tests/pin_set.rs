@@ -1,0 +1,217 @@
+//! `pin set` and `pin change` through the binary: policy, trivial PINs, confirmation, and the
+//! retry safety rules for the current PIN.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn glasskey() -> Command {
+    let mut c = Command::cargo_bin("glasskey").unwrap();
+    c.env_remove("GLASSKEY_VIRTUAL_KEYS");
+    c
+}
+
+fn key(dir: &Path, profile: &str, pin: Option<&str>) -> PathBuf {
+    let k = dir.join("k.json");
+    let mut c = glasskey();
+    c.args(["virtual", "create"])
+        .arg(&k)
+        .args(["--profile", profile]);
+    if let Some(p) = pin {
+        c.arg("--pin-stdin").write_stdin(format!("{p}\n"));
+    }
+    c.assert().success();
+    k
+}
+
+fn dev(k: &Path) -> String {
+    format!("virtual:{}", k.display())
+}
+
+fn state(k: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(k).unwrap()).unwrap()
+}
+
+fn run(k: &Path, args: &[&str], stdin: &str) -> (i32, String) {
+    let out = glasskey()
+        .args(["--device", &dev(k)])
+        .args(args)
+        .write_stdin(stdin.to_owned())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout),
+    )
+}
+
+#[test]
+fn set_a_first_pin_then_it_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key(dir.path(), "yubikey-5.7", None);
+    let (code, out) = run(&k, &["pin", "set", "--pin-stdin", "--yes"], "Kq7!mZ2p\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(state(&k)["pin_hash"].is_string());
+    assert_eq!(
+        run(&k, &["pin", "verify", "--pin-stdin"], "Kq7!mZ2p\n").0,
+        0
+    );
+    let (code, out) = run(&k, &["pin", "set", "--pin-stdin", "--yes"], "Zz9#Zz9#\n");
+    assert_eq!(code, 2);
+    assert!(out.contains("already set"), "{out}");
+}
+
+#[test]
+fn policy_and_trivial_pins_are_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key(dir.path(), "yubikey-5.7", None);
+    for (pin, why) in [
+        ("4821", "at least 6 characters"),
+        ("111111", "repeats one character"),
+        ("123456", "sequence like 1234"),
+        ("987654", "sequence like 1234"),
+    ] {
+        let (code, out) = run(
+            &k,
+            &["pin", "set", "--pin-stdin", "--yes"],
+            &format!("{pin}\n"),
+        );
+        assert_eq!(code, 2, "{pin}: {out}");
+        assert!(out.contains(why), "{pin}: {out}");
+        assert!(state(&k)["pin_hash"].is_null(), "{pin} was written");
+    }
+    // A stricter inventory policy wins over the key's own minimum.
+    let inv = dir.path().join("bg.toml");
+    glasskey()
+        .args(["inventory", "init"])
+        .arg(&inv)
+        .args(["--tenant", "t", "--min-pin-length", "10"])
+        .assert()
+        .success();
+    let (code, out) = run(
+        &k,
+        &[
+            "pin",
+            "set",
+            "--pin-stdin",
+            "--yes",
+            "--inventory",
+            inv.to_str().unwrap(),
+        ],
+        "Kq7!mZ2p\n",
+    );
+    assert_eq!(code, 2);
+    assert!(out.contains("at least 10 characters"), "{out}");
+    // And the key's own minimum wins over a laxer policy.
+    let k22 = dir.path().join("k22.json");
+    glasskey()
+        .args(["virtual", "create"])
+        .arg(&k22)
+        .args(["--profile", "ctap22"])
+        .assert()
+        .success();
+    glasskey()
+        .args(["inventory", "init"])
+        .arg(dir.path().join("lax.toml"))
+        .args(["--tenant", "t", "--min-pin-length", "4"])
+        .assert()
+        .success();
+    let (code, out) = run(
+        &k22,
+        &[
+            "pin",
+            "set",
+            "--pin-stdin",
+            "--yes",
+            "--inventory",
+            dir.path().join("lax.toml").to_str().unwrap(),
+        ],
+        "73915\n",
+    );
+    assert_eq!(code, 2);
+    assert!(out.contains("at least 6 characters"), "{out}");
+}
+
+#[test]
+fn without_a_terminal_the_change_needs_yes() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key(dir.path(), "yubikey-5.7", None);
+    let (code, out) = run(&k, &["pin", "set", "--pin-stdin"], "Kq7!mZ2p\n");
+    assert_eq!(code, 2);
+    assert!(out.contains("--yes"), "{out}");
+    assert!(state(&k)["pin_hash"].is_null());
+}
+
+#[test]
+fn change_with_the_right_and_the_wrong_current_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key(dir.path(), "yubikey-5.7", Some("Kq7!mZ2p"));
+    let (code, out) = run(
+        &k,
+        &["pin", "change", "--pin-stdin", "--yes"],
+        "wrong-pin\nNw8$pQ3x\n",
+    );
+    assert_eq!(code, 2);
+    assert!(out.contains("wrong PIN: 7 attempts left"), "{out}");
+    assert_eq!(
+        state(&k)["pin_retries"],
+        7,
+        "exactly one retry spent, never resent"
+    );
+    let (code, out) = run(
+        &k,
+        &["pin", "change", "--pin-stdin", "--yes"],
+        "Kq7!mZ2p\nNw8$pQ3x\n",
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        run(&k, &["pin", "verify", "--pin-stdin"], "Nw8$pQ3x\n").0,
+        0
+    );
+    assert_eq!(state(&k)["pin_retries"], 8);
+}
+
+#[test]
+fn change_at_three_retries_needs_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key(dir.path(), "yubikey-5.7", Some("Kq7!mZ2p"));
+    let mut s = state(&k);
+    s["pin_retries"] = 3.into();
+    std::fs::write(&k, s.to_string()).unwrap();
+    let (code, out) = run(
+        &k,
+        &["pin", "change", "--pin-stdin", "--yes"],
+        "Kq7!mZ2p\nNw8$pQ3x\n",
+    );
+    assert_eq!(code, 2);
+    assert!(out.contains("only 3 PIN attempts are left"), "{out}");
+    assert_eq!(state(&k)["pin_retries"], 3);
+    let (code, _) = run(
+        &k,
+        &["pin", "change", "--pin-stdin", "--yes", "--force"],
+        "Kq7!mZ2p\nNw8$pQ3x\n",
+    );
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn change_refuses_a_trivial_or_unchanged_new_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key(dir.path(), "yubikey-5.7", Some("Kq7!mZ2p"));
+    let (code, out) = run(
+        &k,
+        &["pin", "change", "--pin-stdin", "--yes"],
+        "Kq7!mZ2p\n222222\n",
+    );
+    assert_eq!(code, 2);
+    assert!(out.contains("too easy to guess"), "{out}");
+    let (code, out) = run(
+        &k,
+        &["pin", "change", "--pin-stdin", "--yes"],
+        "Kq7!mZ2p\nKq7!mZ2p\n",
+    );
+    assert_eq!(code, 2);
+    assert!(out.contains("same as the current"), "{out}");
+    assert_eq!(state(&k)["pin_retries"], 8, "nothing was sent");
+}
