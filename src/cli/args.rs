@@ -38,7 +38,7 @@ pub struct GlobalArgs {
     /// Seconds to wait for the key (and for a touch)
     #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS")]
     pub timeout: u64,
-    /// Read the PIN from the first line of stdin instead of prompting
+    /// Read PINs from stdin, one per line, instead of prompting
     #[arg(long, global = true)]
     pub pin_stdin: bool,
     /// Send the PIN even when only 3 or fewer attempts are left (risks locking the key)
