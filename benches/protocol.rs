@@ -250,8 +250,9 @@ fn main() {
         "credMgmt",
     ];
     row("audit of one key", &err, &audit_expected);
-    let (_, minimum, _) = efficiency(&parse_trace(&err), &audit_expected);
-    let received_min: usize = parse_trace(&err)
+    let audit_trace = parse_trace(&err);
+    let (_, minimum, _) = efficiency(&audit_trace, &audit_expected);
+    let received_min: usize = audit_trace
         .iter()
         .filter(|m| !m.sent && m.cmd != KEEPALIVE)
         .map(|m| reports_for(m.len))

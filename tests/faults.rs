@@ -24,6 +24,13 @@ fn faulty(faults: Faults) -> Session<VirtualTransport> {
     s
 }
 
+fn is_timeout(e: &Ctap2Error) -> bool {
+    matches!(
+        e,
+        Ctap2Error::Hid(CtapHidError::Transport(TransportError::Timeout))
+    )
+}
+
 /// Runs getInfo against a faulty key; checks it fails the expected way and in time.
 fn get_info_error(faults: Faults) -> Ctap2Error {
     let mut s = faulty(faults);
@@ -43,13 +50,7 @@ fn no_answer_times_out() {
         no_answer: true,
         ..Default::default()
     });
-    assert!(
-        matches!(
-            e,
-            Ctap2Error::Hid(CtapHidError::Transport(TransportError::Timeout))
-        ),
-        "{e:?}"
-    );
+    assert!(is_timeout(&e), "{e:?}");
 }
 
 #[test]
@@ -58,13 +59,7 @@ fn replies_on_a_foreign_channel_are_ignored() {
         wrong_channel: true,
         ..Default::default()
     });
-    assert!(
-        matches!(
-            e,
-            Ctap2Error::Hid(CtapHidError::Transport(TransportError::Timeout))
-        ),
-        "{e:?}"
-    );
+    assert!(is_timeout(&e), "{e:?}");
 }
 
 #[test]
@@ -142,13 +137,7 @@ fn endless_keepalive_ends_at_the_deadline_and_cancels() {
     });
     let started = Instant::now();
     let e = s.selection().unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Ctap2Error::Hid(CtapHidError::Transport(TransportError::Timeout))
-        ),
-        "{e:?}"
-    );
+    assert!(is_timeout(&e), "{e:?}");
     assert!(started.elapsed() < TIMEOUT + Duration::from_millis(500));
 }
 
