@@ -300,3 +300,63 @@ fn a_broken_reply_during_audit_leaves_the_inventory_unchanged() {
         "byte-for-byte unchanged"
     );
 }
+
+#[test]
+fn ctrl_c_while_waiting_for_a_touch_cancels_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("bg.toml");
+    glasskey()
+        .args(["inventory", "init"])
+        .arg(&inv)
+        .args(["--tenant", "t", "--account", "a@t.onmicrosoft.com"])
+        .assert()
+        .success();
+    let before = std::fs::read(&inv).unwrap();
+    let key = key_with(
+        dir.path(),
+        "k.json",
+        json!({ "endless_keepalive": true }),
+        0,
+    );
+    let started = Instant::now();
+    let child = Process::new(assert_cmd::cargo::cargo_bin("glasskey"))
+        .args([
+            "--device",
+            &format!("virtual:{}", key.display()),
+            "--timeout",
+            "30",
+            "enroll",
+            "--inventory",
+        ])
+        .arg(&inv)
+        .args([
+            "--label",
+            "K",
+            "--account",
+            "a@t.onmicrosoft.com",
+            "--custodian",
+            "C",
+            "--location",
+            "L",
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let _ = Process::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "Ctrl-C must not wait for the 30 s timeout"
+    );
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("cancelled; the key was told to stop waiting"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"));
+    assert_eq!(std::fs::read(&inv).unwrap(), before);
+}
