@@ -5,6 +5,7 @@
 //! PIN protocols, safety rules) → `device` (one opened key) → commands.
 
 pub mod advisories;
+pub mod attestation;
 pub mod audit;
 pub mod cli;
 pub mod ctap2;

@@ -1,0 +1,4 @@
+//! Attestation: is the key genuine? (packed attestation, chain to bundled vendor roots)
+
+pub mod roots;
+pub mod x509;
