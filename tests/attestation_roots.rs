@@ -50,3 +50,78 @@ fn every_bundled_root_parses_self_verifies_and_matches_its_recorded_digest() {
         assert!(vendors.contains(v), "no root for {v}");
     }
 }
+
+fn real(name: &str) -> (glasskey::ctap2::make_credential::Attestation, [u8; 32]) {
+    use base64::Engine;
+    use sha2::Digest;
+    let path = format!(
+        "{}/tests/vectors/attestation/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let object = b64
+        .decode(
+            v["attestation_object_b64"]
+                .as_str()
+                .unwrap()
+                .trim_end_matches('='),
+        )
+        .unwrap();
+    let client_data = b64
+        .decode(v["client_data_b64"].as_str().unwrap().trim_end_matches('='))
+        .unwrap();
+    let att = glasskey::ctap2::make_credential::Attestation::from_webauthn_object(&object).unwrap();
+    (att, sha2::Sha256::digest(client_data).into())
+}
+
+#[test]
+fn a_real_yubikey_5_packed_attestation_verifies_to_a_bundled_yubico_root() {
+    let (att, cdh) = real("yubikey5nfc");
+    let check =
+        glasskey::attestation::verify::verify(&att, &cdh, &glasskey::attestation::roots::bundled());
+    assert_eq!(check.format, "packed");
+    assert!(check.signature_valid, "{check:?}");
+    assert!(
+        check
+            .anchor
+            .as_deref()
+            .is_some_and(|a| a.starts_with("yubico")),
+        "{check:?}"
+    );
+    assert_eq!(check.aaguid_matches, Some(true), "{check:?}");
+    assert!(check.genuine());
+    // The same statement over another challenge is not valid.
+    let other = glasskey::attestation::verify::verify(
+        &att,
+        &[0u8; 32],
+        &glasskey::attestation::roots::bundled(),
+    );
+    assert!(!other.signature_valid && !other.genuine());
+    // Without Yubico's anchors the chain leads nowhere.
+    let foreign: Vec<_> = glasskey::attestation::roots::bundled()
+        .into_iter()
+        .filter(|r| !r.name.starts_with("yubico"))
+        .collect();
+    let untrusted = glasskey::attestation::verify::verify(&att, &cdh, &foreign);
+    assert!(
+        untrusted.signature_valid && untrusted.anchor.is_none() && untrusted.chain_error.is_some()
+    );
+}
+
+#[test]
+fn a_real_yubikey_4_fido_u2f_attestation_verifies_to_the_yubico_u2f_root() {
+    let (att, cdh) = real("yubikey4");
+    let check =
+        glasskey::attestation::verify::verify(&att, &cdh, &glasskey::attestation::roots::bundled());
+    assert_eq!(check.format, "fido-u2f");
+    assert!(check.signature_valid, "{check:?}");
+    assert!(
+        check
+            .anchor
+            .as_deref()
+            .is_some_and(|a| a.starts_with("yubico")),
+        "{check:?}"
+    );
+}

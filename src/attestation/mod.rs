@@ -1,4 +1,5 @@
 //! Attestation: is the key genuine? (packed attestation, chain to bundled vendor roots)
 
 pub mod roots;
+pub mod verify;
 pub mod x509;

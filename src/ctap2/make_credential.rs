@@ -117,6 +117,29 @@ impl Attestation {
         })
     }
 
+    /// A WebAuthn attestation object (text keys `fmt`, `attStmt`, `authData`), as browsers
+    /// return it and public test vectors carry it.
+    pub fn from_webauthn_object(bytes: &[u8]) -> Result<Self, Ctap2Error> {
+        let value = super::cbor::decode(bytes)?;
+        let f = Fields::new(&value, "attestationObject")?;
+        let auth_data = f
+            .bytes_field("authData")?
+            .ok_or_else(|| f.missing("authData"))?;
+        Ok(Self {
+            format: f
+                .text_field("fmt")?
+                .ok_or_else(|| f.missing("fmt"))?
+                .to_owned(),
+            auth_data: AuthData::parse(auth_data)?,
+            statement: f
+                .get_text_key("attStmt")
+                .cloned()
+                .unwrap_or(Value::Map(Vec::new())),
+            enterprise: None,
+            large_blob_key: None,
+        })
+    }
+
     pub fn statement_bytes(&self) -> Vec<u8> {
         encode(&self.statement)
     }
