@@ -37,6 +37,13 @@ rules! {
     OVERDUE = "GK017", "overdue", Medium, "The key has not been checked within the policy interval: run the audit with it.";
     UNKNOWN_ACCOUNT = "GK018", "unknown-account", High, "The key is assigned to an account the inventory does not list: fix the assignment or add the account.";
     AAGUID_NOT_ALLOWED = "GK019", "aaguid-not-allowed", High, "The key's model (AAGUID) is not on the policy's allow-list: replace it with an approved model.";
+    ATTESTATION_UNVERIFIABLE = "GK020", "attestation-unverifiable", High, "The key gives self attestation or none, so genuineness cannot be established: buy break-glass keys from the vendor or an authorised reseller and prefer models with vendor attestation.";
+    ATTESTATION_SIGNATURE_INVALID = "GK021", "attestation-signature-invalid", Critical, "The attestation signature does not verify: do not use this key; return it to the supplier.";
+    ATTESTATION_UNTRUSTED = "GK022", "attestation-untrusted", Critical, "The attestation certificate does not chain to any bundled vendor root: the key may be counterfeit. Do not use it.";
+    ATTESTATION_AAGUID_MISMATCH = "GK023", "attestation-aaguid-mismatch", Critical, "The attestation certificate vouches for a different model than the key claims: do not use this key.";
+    NOT_FACTORY_FRESH = "GK024", "not-factory-fresh", High, "A new key already holds passkeys: someone used it before you. Return it, or reset it yourself and vet it again.";
+    CAPABILITY_MISSING = "GK025", "capability-missing", Medium, "The key lacks a capability break-glass use relies on: choose a CTAP 2.1 model with credential management, credProtect, resident keys, PIN protocol 2 and minPINLength.";
+    ALREADY_ENROLLED = "GK026", "already-enrolled", High, "This key is already in the inventory under another label: a new key must be a different key.";
 }
 
 pub fn parse_date(s: &str) -> Option<OffsetDateTime> {

@@ -98,6 +98,18 @@ pub enum Command {
         #[arg(long, short = 'o', requires = "report", value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Vet a new key before registration: genuine (attestation), firmware, factory state,
+    /// capabilities; with an inventory, approved model and not already enrolled. Exit 1 on findings
+    #[command(
+        after_help = "Example:\n  glasskey vet --inventory bg.toml\n  glasskey vet --trust-root my-vendor-root.pem"
+    )]
+    Vet {
+        #[arg(long, value_name = "FILE")]
+        inventory: Option<PathBuf>,
+        /// Trust this PEM root certificate as well as the bundled vendor roots (repeatable)
+        #[arg(long = "trust-root", value_name = "PEM")]
+        trust_roots: Vec<PathBuf>,
+    },
     /// Printable per-key sheets (HTML) and summary tables (Markdown, CSV, JSON) from the inventory
     #[command(
         after_help = "Examples:\n  glasskey sheet --inventory bg.toml -o sheets.html        # print, file beside the keys\n  glasskey sheet --inventory bg.toml --format csv -o keys.csv\n  glasskey sheet --inventory bg.toml --key BG01-A --paper letter -o bg01-a.html"
@@ -269,6 +281,9 @@ pub enum VirtualCommand {
         /// The serial number the key reports (random if omitted)
         #[arg(long)]
         serial: Option<u32>,
+        /// How it attests new credentials (test-ca… use glasskey's TEST CA, data/test-ca)
+        #[arg(long, value_enum, default_value = "self")]
+        attestation: crate::virtual_key::state::AttestationMode,
     },
     /// Register a passkey on a virtual key, as a browser would (makeCredential rk=true)
     #[command(

@@ -12,6 +12,7 @@ pub mod inventory_cmd;
 pub mod keys;
 pub mod pin;
 pub mod sheet_cmd;
+pub mod vet;
 pub mod virtual_cmd;
 
 use std::sync::atomic::AtomicBool;
@@ -40,7 +41,8 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             path,
             profile,
             serial,
-        }) => virtual_cmd::create(&mut ctx, path, profile, *serial),
+            attestation,
+        }) => virtual_cmd::create(&mut ctx, path, profile, *serial, *attestation),
         Command::Virtual(VirtualCommand::Register {
             path,
             rp,
@@ -53,6 +55,10 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
         Command::Virtual(VirtualCommand::Replug { path }) => virtual_cmd::replug(&mut ctx, path),
         Command::Virtual(VirtualCommand::Profiles) => virtual_cmd::profiles(&mut ctx),
         Command::Demo => demo::run(&cli.global),
+        Command::Vet {
+            inventory,
+            trust_roots,
+        } => vet::vet(&mut ctx, inventory.as_deref(), trust_roots),
         Command::Inventory(InventoryCommand::Init {
             file,
             tenant,

@@ -18,6 +18,7 @@ pub fn create(
     path: &Path,
     profile_name: &str,
     serial: Option<u32>,
+    attestation: crate::virtual_key::state::AttestationMode,
 ) -> Result<(), CliError> {
     let pin =
         if ctx.global.pin_stdin || matches!(ctx.pin_source, super::context::PinSource::Given(_)) {
@@ -33,8 +34,12 @@ pub fn create(
             )));
         }
     }
-    let auth = Authenticator::create(Some(path), profile_name, serial, pin.as_ref())
+    let mut auth = Authenticator::create(Some(path), profile_name, serial, pin.as_ref())
         .map_err(|e| CliError::usage(e.to_string()))?;
+    if attestation != Default::default() {
+        auth.state_mut().attestation = attestation;
+        auth.save().map_err(|e| CliError::usage(e.to_string()))?;
+    }
     let s = auth.state();
     let report = serde_json::json!({
         "device": format!("virtual:{}", path.display()),

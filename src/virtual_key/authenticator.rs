@@ -86,6 +86,7 @@ impl Authenticator {
             min_pin_length: profile.min_pin_length,
             sign_count: 0,
             credentials: Vec::new(),
+            attestation: Default::default(),
             faults: Faults::default(),
         };
         let this = Self::from_state(state, path.map(Path::to_path_buf))?;

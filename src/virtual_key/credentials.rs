@@ -229,16 +229,61 @@ impl Authenticator {
                 int(level.into()),
             )])));
         }
-        let signature = sign(&key, &auth_data, &cdh);
-        let statement = Value::Map(vec![
-            (text("alg"), int(ALG_ES256)),
-            (text("sig"), bytes(&signature)),
-        ]);
+        let (format, statement) = self.attest(&key, &auth_data, &cdh)?;
         Ok(Some(Value::Map(vec![
-            (int(0x01), text("packed")),
+            (int(0x01), text(format)),
             (int(0x02), bytes(&auth_data)),
             (int(0x03), statement),
         ])))
+    }
+
+    /// The attestation statement for a new credential, by the key's attestation mode.
+    fn attest(
+        &self,
+        credential_key: &p256::SecretKey,
+        auth_data: &[u8],
+        cdh: &[u8; 32],
+    ) -> CtapResult<(&'static str, Value)> {
+        use super::state::AttestationMode as Mode;
+        let mode = self.state.attestation;
+        if mode == Mode::None {
+            return Ok(("none", Value::Map(Vec::new())));
+        }
+        if mode == Mode::SelfSigned {
+            let signature = sign(credential_key, auth_data, cdh);
+            return Ok((
+                "packed",
+                Value::Map(vec![
+                    (text("alg"), int(ALG_ES256)),
+                    (text("sig"), bytes(&signature)),
+                ]),
+            ));
+        }
+        let pem = match mode {
+            Mode::TestCaWrongAaguid => test_ca::WRONG_AAGUID,
+            Mode::TestCaUntrusted => test_ca::UNTRUSTED,
+            _ => test_ca::for_profile(self.profile.name).ok_or(StatusCode::OTHER)?,
+        };
+        let certificate =
+            crate::attestation::x509::Cert::from_pem(pem).map_err(|_| StatusCode::OTHER)?;
+        let key = hex::decode(test_ca::KEY.trim())
+            .ok()
+            .and_then(|k| p256::SecretKey::from_slice(&k).ok())
+            .ok_or(StatusCode::OTHER)?;
+        let mut signature = sign(&key, auth_data, cdh);
+        if mode == Mode::TestCaBadSignature {
+            if let Some(last) = signature.last_mut() {
+                *last ^= 0x01;
+            }
+        }
+        Ok((
+            "packed",
+            Value::Map(vec![
+                (text("alg"), int(ALG_ES256)),
+                (text("sig"), bytes(&signature)),
+                (text("x5c"), Value::Array(vec![bytes(&certificate.der)])),
+            ]),
+        ))
     }
 
     fn find_allowed(
@@ -435,4 +480,22 @@ fn sign(key: &p256::SecretKey, auth_data: &[u8], cdh: &[u8; 32]) -> Vec<u8> {
     message.extend_from_slice(cdh);
     let signature: DerSignature = SigningKey::from(key).sign(&message);
     signature.as_bytes().to_vec()
+}
+
+/// glasskey's TEST attestation CA (data/test-ca): never a vendor's, trusted only on request.
+mod test_ca {
+    pub const KEY: &str = include_str!("../../data/test-ca/attestation-key.hex");
+    pub const WRONG_AAGUID: &str = include_str!("../../data/test-ca/attestation-wrong-aaguid.pem");
+    pub const UNTRUSTED: &str = include_str!("../../data/test-ca/attestation-untrusted.pem");
+
+    pub fn for_profile(profile: &str) -> Option<&'static str> {
+        Some(match profile {
+            "yubikey-5.7" => include_str!("../../data/test-ca/attestation-yubikey-5.7.pem"),
+            "yubikey-5.4" => include_str!("../../data/test-ca/attestation-yubikey-5.4.pem"),
+            "ctap21-pre" => include_str!("../../data/test-ca/attestation-ctap21-pre.pem"),
+            "ctap22" => include_str!("../../data/test-ca/attestation-ctap22.pem"),
+            "no-rk" => include_str!("../../data/test-ca/attestation-no-rk.pem"),
+            _ => return None,
+        })
+    }
 }

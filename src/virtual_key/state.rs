@@ -53,9 +53,33 @@ pub struct KeyState {
     pub sign_count: u32,
     #[serde(default)]
     pub credentials: Vec<StoredCredential>,
+    /// How the key attests new credentials.
+    #[serde(default)]
+    pub attestation: AttestationMode,
     /// Test-only fault injection; absent in normal keys.
     #[serde(default, skip_serializing_if = "Faults::is_none")]
     pub faults: Faults,
+}
+
+/// Attestation a virtual key gives (glasskey's TEST CA in data/test-ca, never a vendor's).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum AttestationMode {
+    /// Packed self attestation: signed with the credential's own key.
+    #[default]
+    #[serde(rename = "self")]
+    #[value(name = "self")]
+    SelfSigned,
+    /// Format `none`.
+    None,
+    /// Packed, with a certificate of the test CA for this profile's AAGUID.
+    TestCa,
+    /// Packed, but the certificate vouches for another AAGUID.
+    TestCaWrongAaguid,
+    /// Packed, with a certificate from a root nobody trusts.
+    TestCaUntrusted,
+    /// Packed, with the right certificate and a corrupted signature.
+    TestCaBadSignature,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,311 @@
+//! `vet`: should this new key guard a break-glass account? Genuineness by attestation,
+//! firmware advisories, factory state, capabilities, and (with an inventory) the allow-list and
+//! "not already enrolled". One touch, one verdict; read-only on the key apart from the throwaway
+//! non-discoverable credential that attestation needs (it occupies no slot).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rand::RngCore;
+use serde::Serialize;
+
+use super::context::Context;
+use super::error::CliError;
+use crate::attestation::roots::{self, Root};
+use crate::attestation::verify::{verify, AttestationCheck};
+use crate::attestation::x509::Cert;
+use crate::audit::rules;
+use crate::audit::Finding;
+use crate::ctap2::credential_management::UserEntity;
+use crate::ctap2::make_credential::MakeCredential;
+use crate::ctap2::session::TokenPurpose;
+use crate::device::KeyFacts;
+use crate::inventory::model::IDENTITY_RP_ID;
+
+#[derive(Debug, Serialize)]
+pub struct Capability {
+    pub name: &'static str,
+    pub present: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VetReport {
+    pub facts: KeyFacts,
+    pub attestation: AttestationCheck,
+    pub pin_set: Option<bool>,
+    pub force_pin_change: Option<bool>,
+    pub remaining_discoverable_credentials: Option<u64>,
+    /// Passkeys found on the key; None when they could not be listed (no PIN set yet).
+    pub credentials_present: Option<u64>,
+    pub capabilities: Vec<Capability>,
+    pub findings: Vec<Finding>,
+    pub verdict: &'static str,
+}
+
+fn load_extra_roots(files: &[PathBuf]) -> Result<Vec<Root>, CliError> {
+    files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| CliError::usage(format!("cannot read {}: {e}", f.display())))?;
+            let cert = Cert::from_pem(&text)
+                .map_err(|e| CliError::usage(format!("{}: {e}", f.display())))?;
+            Ok(Root {
+                name: format!("extra:{}", f.display()),
+                cert,
+            })
+        })
+        .collect()
+}
+
+pub fn vet(
+    ctx: &mut Context,
+    inventory: Option<&Path>,
+    trust_roots: &[PathBuf],
+) -> Result<(), CliError> {
+    let inv = match inventory {
+        Some(path) => Some(crate::inventory::Store::load(path)?.1),
+        None => None,
+    };
+    let mut anchors = roots::bundled();
+    anchors.extend(load_extra_roots(trust_roots)?);
+    let mut key = ctx.open_key()?;
+    let facts = key.facts()?;
+    let info = key.session.info()?.clone();
+    let pin_set = info.pin_set();
+    let label = Some(facts.device.as_str());
+    let mut findings = Vec::new();
+
+    // Ask for the PIN once, and only if the key has one.
+    let pin = if pin_set == Some(true) {
+        let retries = key.session.pin_retries()?;
+        Some(ctx.pin(Some(retries.retries))?)
+    } else {
+        None
+    };
+
+    // Attestation: a throwaway non-discoverable credential over a fresh random challenge.
+    let needs_token = pin_set == Some(true) && info.option("makeCredUvNotRqd") != Some(true);
+    let token = match (&pin, needs_token) {
+        (Some(p), true) => Some(key.session.pin_token(
+            p,
+            TokenPurpose::MakeCredential,
+            Some(IDENTITY_RP_ID),
+            ctx.global.force,
+        )?),
+        _ => None,
+    };
+    let mut challenge = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut challenge);
+    let user = UserEntity {
+        id: vec![0x76; 16],
+        name: Some("glasskey vet".into()),
+        display_name: None,
+    };
+    let attestation = key.session.make_credential(
+        MakeCredential::new(challenge, IDENTITY_RP_ID, user),
+        token.as_ref(),
+    )?;
+    let check = verify(&attestation, &challenge, &anchors);
+    match check.kind.as_str() {
+        "basic" if !check.signature_valid => findings.push(Finding::new(
+            &rules::ATTESTATION_SIGNATURE_INVALID,
+            label,
+            None,
+            format!("the {} attestation signature does not verify", check.format),
+        )),
+        "basic" => {}
+        kind => findings.push(Finding::new(
+            &rules::ATTESTATION_UNVERIFIABLE,
+            label,
+            None,
+            format!(
+                "{} attestation ({kind}): genuineness cannot be established",
+                check.format
+            ),
+        )),
+    }
+    if check.kind == "basic" && check.signature_valid {
+        if let Some(e) = &check.chain_error {
+            findings.push(Finding::new(
+                &rules::ATTESTATION_UNTRUSTED,
+                label,
+                None,
+                e.clone(),
+            ));
+        }
+        if check.aaguid_matches == Some(false) {
+            findings.push(Finding::new(
+                &rules::ATTESTATION_AAGUID_MISMATCH,
+                label,
+                None,
+                format!(
+                    "the certificate vouches for {} but the key reports {}",
+                    check.certificate_aaguid.as_deref().unwrap_or("?"),
+                    facts.aaguid
+                ),
+            ));
+        }
+    }
+
+    // Firmware advisories.
+    for (advisory, clause) in crate::advisories::affecting(
+        &facts.aaguid,
+        facts.vendor_id.as_deref(),
+        facts.firmware.as_deref(),
+    ) {
+        findings.push(Finding::new(
+            &rules::FIRMWARE_ADVISORY,
+            label,
+            None,
+            format!(
+                "firmware {} is affected by {} ({}): {}",
+                facts.firmware.as_deref().unwrap_or("?"),
+                advisory.id,
+                clause.description,
+                advisory.source
+            ),
+        ));
+    }
+
+    // Factory state: a new key holds no passkeys.
+    let mut credentials_present = None;
+    if let Some(p) = &pin {
+        if info.cred_mgmt().is_some() {
+            let token =
+                key.session
+                    .pin_token(p, TokenPurpose::ReadCredentials, None, ctx.global.force)?;
+            let n = key.session.creds_metadata(&token)?.existing;
+            credentials_present = Some(n);
+            if n > 0 {
+                findings.push(Finding::new(
+                    &rules::NOT_FACTORY_FRESH,
+                    label,
+                    None,
+                    format!("{n} passkey(s) already on the key"),
+                ));
+            }
+        }
+    }
+
+    // What break-glass use relies on.
+    let capabilities = vec![
+        Capability {
+            name: "CTAP 2.1 or later",
+            present: info
+                .versions
+                .iter()
+                .any(|v| v == "FIDO_2_1" || v == "FIDO_2_2" || v == "FIDO_2_3"),
+        },
+        Capability {
+            name: "credential management",
+            present: info.cred_mgmt().is_some(),
+        },
+        Capability {
+            name: "credProtect",
+            present: info.extensions.iter().any(|e| e == "credProtect"),
+        },
+        Capability {
+            name: "resident keys",
+            present: info.option("rk") == Some(true),
+        },
+        Capability {
+            name: "PIN protocol 2",
+            present: info.pin_uv_auth_protocols.contains(&2),
+        },
+        Capability {
+            name: "minPINLength",
+            present: info.min_pin_length.is_some(),
+        },
+    ];
+    for c in capabilities.iter().filter(|c| !c.present) {
+        findings.push(Finding::new(
+            &rules::CAPABILITY_MISSING,
+            label,
+            None,
+            format!("no {}", c.name),
+        ));
+    }
+
+    // Against the inventory: approved model, not a key we already have.
+    if let Some(inv) = &inv {
+        if !inv.policy.allowed_aaguids.is_empty()
+            && !inv
+                .policy
+                .allowed_aaguids
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(&facts.aaguid))
+        {
+            findings.push(Finding::new(
+                &rules::AAGUID_NOT_ALLOWED,
+                label,
+                None,
+                format!(
+                    "AAGUID {} is not on the inventory's allow-list",
+                    facts.aaguid
+                ),
+            ));
+        }
+        if let Some(proof) = crate::identity::identify(&mut key.session, &inv.keys)? {
+            findings.push(Finding::new(
+                &rules::ALREADY_ENROLLED,
+                label,
+                None,
+                format!("this key is {} in the inventory", proof.label),
+            ));
+        }
+    }
+
+    let report = VetReport {
+        verdict: if findings.is_empty() {
+            "pass"
+        } else {
+            "findings"
+        },
+        facts,
+        attestation: check,
+        pin_set,
+        force_pin_change: info.force_pin_change,
+        remaining_discoverable_credentials: info.remaining_discoverable_credentials,
+        credentials_present,
+        capabilities,
+        findings,
+    };
+    ctx.emit(&report, |w| write_report(w, &report))?;
+    if report.verdict == "pass" {
+        Ok(())
+    } else {
+        Err(CliError::findings())
+    }
+}
+
+fn write_report(w: &mut dyn Write, r: &VetReport) -> std::io::Result<()> {
+    super::keys::write_facts(w, &r.facts)?;
+    let a = &r.attestation;
+    let genuine = if a.genuine() {
+        format!("genuine (chains to {})", a.anchor.as_deref().unwrap_or("?"))
+    } else {
+        "NOT established".into()
+    };
+    writeln!(w, "  attestation   {} {}: {genuine}", a.format, a.kind)?;
+    if let Some(s) = &a.leaf_subject {
+        writeln!(w, "  certificate   {s}")?;
+    }
+    match r.credentials_present {
+        Some(n) => writeln!(w, "  passkeys      {n} on the key")?,
+        None => writeln!(w, "  passkeys      not listed (no PIN set yet)")?,
+    }
+    for c in &r.capabilities {
+        writeln!(
+            w,
+            "  {:<13} {}",
+            if c.present { "has" } else { "LACKS" },
+            c.name
+        )?;
+    }
+    if !r.findings.is_empty() {
+        writeln!(w, "Findings:")?;
+        super::inventory_cmd::write_findings(w, &r.findings)?;
+    }
+    writeln!(w, "verdict: {}", r.verdict)
+}
