@@ -91,6 +91,7 @@ fn a_real_yubikey_5_packed_attestation_verifies_to_a_bundled_yubico_root() {
         "{check:?}"
     );
     assert_eq!(check.aaguid_matches, Some(true), "{check:?}");
+    assert!(check.certificate_problems.is_empty(), "{check:?}");
     assert!(check.genuine());
     // The same statement over another challenge is not valid.
     let other = glasskey::attestation::verify::verify(
@@ -124,4 +125,24 @@ fn a_real_yubikey_4_fido_u2f_attestation_verifies_to_the_yubico_u2f_root() {
             .is_some_and(|a| a.starts_with("yubico")),
         "{check:?}"
     );
+}
+
+#[test]
+fn packed_leaf_requirements_are_checked() {
+    let root = Cert::from_pem(include_str!("../data/test-ca/test-root.pem")).unwrap();
+    let leaf = Cert::from_pem(include_str!("../data/test-ca/attestation-yubikey-5.7.pem")).unwrap();
+    let in_2030 = 1_893_456_000;
+    assert!(leaf.packed_leaf_problems(in_2030).is_empty());
+    // A CA certificate without the attestation OU fails two requirements.
+    assert_eq!(
+        root.packed_leaf_problems(in_2030).len(),
+        2,
+        "{:?}",
+        root.packed_leaf_problems(in_2030)
+    );
+    // Before its validity period (2020) it fails the date check.
+    assert!(leaf
+        .packed_leaf_problems(1_577_836_800)
+        .iter()
+        .any(|p| p.contains("validity period")));
 }

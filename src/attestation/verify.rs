@@ -26,6 +26,8 @@ pub struct AttestationCheck {
     /// Whether that AAGUID equals the one in authData; None when the certificate has none.
     pub aaguid_matches: Option<bool>,
     pub leaf_subject: Option<String>,
+    /// WebAuthn §8.2.1 requirements the packed leaf certificate does not meet.
+    pub certificate_problems: Vec<String>,
 }
 
 impl AttestationCheck {
@@ -39,6 +41,7 @@ impl AttestationCheck {
             certificate_aaguid: None,
             aaguid_matches: None,
             leaf_subject: None,
+            certificate_problems: Vec::new(),
         }
     }
 

@@ -132,6 +132,47 @@ impl Cert {
         inner.as_bytes().try_into().ok()
     }
 
+    /// Problems with a packed attestation leaf against WebAuthn §8.2.1: version 3, subject OU
+    /// "Authenticator Attestation", not a CA; and `now` inside its validity period.
+    pub fn packed_leaf_problems(&self, now_unix: u64) -> Vec<String> {
+        let tbs = &self.parsed.tbs_certificate;
+        let mut problems = Vec::new();
+        if tbs.version != x509_cert::certificate::Version::V3 {
+            problems.push("the attestation certificate is not X.509 version 3".to_owned());
+        }
+        if !tbs
+            .subject
+            .to_string()
+            .contains("OU=Authenticator Attestation")
+        {
+            problems.push(
+                "the attestation certificate's subject lacks OU=Authenticator Attestation"
+                    .to_owned(),
+            );
+        }
+        let is_ca = tbs
+            .extensions
+            .iter()
+            .flatten()
+            .find(|e| e.extn_id.to_string() == "2.5.29.19")
+            .and_then(|e| {
+                x509_cert::ext::pkix::BasicConstraints::from_der(e.extn_value.as_bytes()).ok()
+            })
+            .is_some_and(|b| b.ca);
+        if is_ca {
+            problems.push("the attestation certificate is a CA certificate".to_owned());
+        }
+        let not_before = tbs.validity.not_before.to_unix_duration().as_secs();
+        let not_after = tbs.validity.not_after.to_unix_duration().as_secs();
+        if now_unix < not_before || now_unix > not_after {
+            problems.push(format!(
+                "the attestation certificate is outside its validity period ({} to {})",
+                tbs.validity.not_before, tbs.validity.not_after
+            ));
+        }
+        problems
+    }
+
     /// The subject's public key as a P-256 point, for attestation signatures.
     pub fn p256_key(&self) -> Result<p256::ecdsa::VerifyingKey, X509Error> {
         let spki = &self.parsed.tbs_certificate.subject_public_key_info;
