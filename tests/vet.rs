@@ -149,6 +149,13 @@ fn a_used_key_is_not_factory_fresh() {
     let (v, _) = vet(&k, &[], true);
     only(&v, "GK024");
     assert_eq!(v["credentials_present"], 1);
+    assert!(
+        v["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("for example.org"),
+        "{v}"
+    );
 }
 
 #[test]

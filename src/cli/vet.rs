@@ -178,11 +178,20 @@ pub fn vet(
             let n = key.session.creds_metadata(&token)?.existing;
             credentials_present = Some(n);
             if n > 0 {
+                let sites: Vec<String> = key
+                    .session
+                    .enumerate_rps(&token)?
+                    .into_iter()
+                    .map(|rp| rp.id)
+                    .collect();
                 findings.push(Finding::new(
                     &rules::NOT_FACTORY_FRESH,
                     label,
                     None,
-                    format!("{n} passkey(s) already on the key"),
+                    format!(
+                        "{n} passkey(s) already on the key, for {}",
+                        sites.join(", ")
+                    ),
                 ));
             }
         }
