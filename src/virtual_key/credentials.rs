@@ -9,6 +9,7 @@ use super::authenticator::{
     cbor_err, fields, required_bytes, required_uint, Authenticator, CtapResult, PendingAssertions,
 };
 use super::state::StoredCredential;
+use super::test_ca;
 use crate::ctap2::auth_data::{FLAG_AT, FLAG_ED, FLAG_UP, FLAG_UV};
 use crate::ctap2::cbor::{self, as_i64, bytes, int, text, Fields, Value};
 use crate::ctap2::client_pin::permission;
@@ -480,22 +481,4 @@ fn sign(key: &p256::SecretKey, auth_data: &[u8], cdh: &[u8; 32]) -> Vec<u8> {
     message.extend_from_slice(cdh);
     let signature: DerSignature = SigningKey::from(key).sign(&message);
     signature.as_bytes().to_vec()
-}
-
-/// glasskey's TEST attestation CA (data/test-ca): never a vendor's, trusted only on request.
-mod test_ca {
-    pub const KEY: &str = include_str!("../../data/test-ca/attestation-key.hex");
-    pub const WRONG_AAGUID: &str = include_str!("../../data/test-ca/attestation-wrong-aaguid.pem");
-    pub const UNTRUSTED: &str = include_str!("../../data/test-ca/attestation-untrusted.pem");
-
-    pub fn for_profile(profile: &str) -> Option<&'static str> {
-        Some(match profile {
-            "yubikey-5.7" => include_str!("../../data/test-ca/attestation-yubikey-5.7.pem"),
-            "yubikey-5.4" => include_str!("../../data/test-ca/attestation-yubikey-5.4.pem"),
-            "ctap21-pre" => include_str!("../../data/test-ca/attestation-ctap21-pre.pem"),
-            "ctap22" => include_str!("../../data/test-ca/attestation-ctap22.pem"),
-            "no-rk" => include_str!("../../data/test-ca/attestation-no-rk.pem"),
-            _ => return None,
-        })
-    }
 }

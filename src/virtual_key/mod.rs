@@ -10,6 +10,7 @@ mod pin;
 pub mod profile;
 pub mod serve;
 pub mod state;
+mod test_ca;
 pub mod transport;
 
 pub use authenticator::Authenticator;

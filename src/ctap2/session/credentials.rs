@@ -1,0 +1,163 @@
+//! Reading credential management through the session: metadata and enumeration, with the 0x41
+//! prototype on CTAP 2.1-PRE keys. Read-only: nothing here deletes or edits a credential.
+
+use super::{CredsMetadata, PinToken, ResidentCredential, Session, MAX_ENUMERATION};
+use crate::ctap2::cbor::Value;
+use crate::ctap2::credential_management::{
+    sub as cm, CredMgmtResponse, CredentialManagement, RelyingParty,
+};
+use crate::ctap2::get_info::CredMgmtFlavor;
+use crate::ctap2::{Ctap2Error, StatusCode};
+use crate::transport::Transport;
+
+impl<T: Transport> Session<T> {
+    fn cred_mgmt(
+        &mut self,
+        token: &PinToken,
+        sub_command: u8,
+        params: Option<Value>,
+    ) -> Result<CredMgmtResponse, Ctap2Error> {
+        let flavor = self
+            .info()?
+            .cred_mgmt()
+            .ok_or(Ctap2Error::Unsupported("credential management"))?;
+        let auth = token.authenticate(&CredentialManagement::auth_message(
+            sub_command,
+            params.as_ref(),
+        ));
+        self.call(&CredentialManagement {
+            preview: flavor == CredMgmtFlavor::Preview,
+            sub_command,
+            params,
+            protocol: Some(token.protocol_version()),
+            pin_uv_auth_param: Some(auth),
+        })
+    }
+
+    fn cred_mgmt_next(&mut self, sub_command: u8) -> Result<CredMgmtResponse, Ctap2Error> {
+        let flavor = self
+            .info()?
+            .cred_mgmt()
+            .ok_or(Ctap2Error::Unsupported("credential management"))?;
+        // The "next" subcommands carry no parameters and no auth (CTAP 2.1 §6.8.3, §6.8.4).
+        self.call(&CredentialManagement {
+            preview: flavor == CredMgmtFlavor::Preview,
+            sub_command,
+            params: None,
+            protocol: None,
+            pin_uv_auth_param: None,
+        })
+    }
+
+    pub fn creds_metadata(&mut self, token: &PinToken) -> Result<CredsMetadata, Ctap2Error> {
+        let reply = self.cred_mgmt(token, cm::GET_CREDS_METADATA, None)?;
+        Ok(CredsMetadata {
+            existing: reply.existing_resident_credentials.ok_or_else(|| {
+                Ctap2Error::Protocol("metadata lacks existingResidentCredentialsCount".into())
+            })?,
+            remaining: reply.remaining_resident_credentials.ok_or_else(|| {
+                Ctap2Error::Protocol(
+                    "metadata lacks maxPossibleRemainingResidentCredentialsCount".into(),
+                )
+            })?,
+        })
+    }
+
+    /// Every RP with discoverable credentials. NO_CREDENTIALS is an empty list.
+    pub fn enumerate_rps(&mut self, token: &PinToken) -> Result<Vec<RelyingParty>, Ctap2Error> {
+        let first = match self.cred_mgmt(token, cm::ENUMERATE_RPS_BEGIN, None) {
+            Err(Ctap2Error::Status(StatusCode::NO_CREDENTIALS)) => return Ok(Vec::new()),
+            other => other?,
+        };
+        let total = first
+            .total_rps
+            .ok_or_else(|| Ctap2Error::Protocol("enumerateRPsBegin lacks totalRPs".into()))?;
+        // Trussed-based keys (Nitrokey 3, Solo 2) answer an empty store with totalRPs = 0
+        // instead of NO_CREDENTIALS (CTAP 2.1 §6.8.3); both mean "none".
+        if total == 0 {
+            return Ok(Vec::new());
+        }
+        check_total(total, "relying parties")?;
+        let mut rps = vec![rp_of(&first)?];
+        for _ in 1..total {
+            rps.push(rp_of(&self.cred_mgmt_next(cm::ENUMERATE_RPS_NEXT)?)?);
+        }
+        Ok(rps)
+    }
+
+    /// Every discoverable credential of one RP.
+    pub fn enumerate_credentials(
+        &mut self,
+        token: &PinToken,
+        rp: &RelyingParty,
+    ) -> Result<Vec<ResidentCredential>, Ctap2Error> {
+        let params = CredentialManagement::rp_params(&rp.id_hash);
+        let first = match self.cred_mgmt(token, cm::ENUMERATE_CREDENTIALS_BEGIN, Some(params)) {
+            Err(Ctap2Error::Status(StatusCode::NO_CREDENTIALS)) => return Ok(Vec::new()),
+            other => other?,
+        };
+        let total = first.total_credentials.ok_or_else(|| {
+            Ctap2Error::Protocol("enumerateCredentialsBegin lacks totalCredentials".into())
+        })?;
+        if total == 0 {
+            return Ok(Vec::new());
+        }
+        check_total(total, "credentials")?;
+        let mut creds = vec![credential_of(rp, first)?];
+        for _ in 1..total {
+            let next = self.cred_mgmt_next(cm::ENUMERATE_CREDENTIALS_NEXT)?;
+            creds.push(credential_of(rp, next)?);
+        }
+        Ok(creds)
+    }
+
+    /// All discoverable credentials, grouped by RP in the key's order.
+    pub fn resident_credentials(
+        &mut self,
+        token: &PinToken,
+    ) -> Result<Vec<ResidentCredential>, Ctap2Error> {
+        let mut all = Vec::new();
+        for rp in self.enumerate_rps(token)? {
+            all.extend(self.enumerate_credentials(token, &rp)?);
+        }
+        Ok(all)
+    }
+}
+
+fn check_total(total: u64, what: &str) -> Result<(), Ctap2Error> {
+    if total > MAX_ENUMERATION {
+        return Err(Ctap2Error::Protocol(format!(
+            "the key claims {total} {what}; no key holds more than {MAX_ENUMERATION}"
+        )));
+    }
+    Ok(())
+}
+
+fn rp_of(reply: &CredMgmtResponse) -> Result<RelyingParty, Ctap2Error> {
+    let (id, name) = reply
+        .rp
+        .clone()
+        .ok_or_else(|| Ctap2Error::Protocol("RP enumeration reply lacks rp".into()))?;
+    let id_hash = reply
+        .rp_id_hash
+        .ok_or_else(|| Ctap2Error::Protocol("RP enumeration reply lacks rpIDHash".into()))?;
+    Ok(RelyingParty { id, name, id_hash })
+}
+
+fn credential_of(
+    rp: &RelyingParty,
+    reply: CredMgmtResponse,
+) -> Result<ResidentCredential, Ctap2Error> {
+    Ok(ResidentCredential {
+        rp: rp.clone(),
+        user: reply
+            .user
+            .ok_or_else(|| Ctap2Error::Protocol("credential reply lacks user".into()))?,
+        credential_id: reply
+            .credential_id
+            .ok_or_else(|| Ctap2Error::Protocol("credential reply lacks credentialID".into()))?,
+        public_key: reply.public_key,
+        cred_protect: reply.cred_protect,
+        large_blob_key_present: reply.large_blob_key.is_some(),
+    })
+}

@@ -1,0 +1,190 @@
+//! A CTAP2 session on one key: the command core here, the PIN rules in `pin.rs`, credential
+//! management in `credentials.rs`. The safety rules (DESIGN §3.1) live in the session, not in
+//! its callers, so that no caller can skip them.
+
+mod credentials;
+mod pin;
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use super::cbor::encode;
+use super::cose::CoseKey;
+use super::credential_management::{RelyingParty, UserEntity};
+use super::get_assertion::{Assertion, GetAssertion};
+use super::get_info::{AuthenticatorInfo, GetInfo};
+use super::make_credential::{Attestation, MakeCredential};
+use super::pin_protocol::PinUvAuthProtocol;
+use super::selection::Selection;
+use super::{split_reply, Command, Ctap2Error};
+use crate::ctaphid::packet::cmd;
+use crate::ctaphid::CtapHid;
+use crate::transport::Transport;
+
+/// At or below this many retries a PIN is only sent with `force` (DESIGN §3.1).
+pub const LOW_RETRIES: u8 = 3;
+/// No real key holds anywhere near this many; a reply claiming more is treated as hostile.
+pub const MAX_ENUMERATION: u64 = 1000;
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PinRetries {
+    pub retries: u8,
+    /// True when three wrong PINs in a row require unplugging the key (CTAP 2.1 powerCycleState).
+    pub power_cycle_required: Option<bool>,
+}
+
+/// What a PIN token may be used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    /// Read resident credentials: `pcmr` where offered, else `cm`.
+    ReadCredentials,
+    MakeCredential,
+    GetAssertion,
+}
+
+pub struct PinToken {
+    protocol: Box<dyn PinUvAuthProtocol>,
+    token: Zeroizing<Vec<u8>>,
+    pub permissions: u8,
+}
+
+impl std::fmt::Debug for PinToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PinToken")
+            .field("protocol", &self.protocol.version())
+            .field("permissions", &self.permissions)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PinToken {
+    pub fn protocol_version(&self) -> u8 {
+        self.protocol.version()
+    }
+    pub fn authenticate(&self, message: &[u8]) -> Vec<u8> {
+        self.protocol.authenticate(&self.token, message)
+    }
+}
+
+/// One discoverable credential, as credential management reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResidentCredential {
+    pub rp: RelyingParty,
+    pub user: UserEntity,
+    #[serde(serialize_with = "crate::util::serialize_hex")]
+    pub credential_id: Vec<u8>,
+    #[serde(skip)]
+    pub public_key: Option<CoseKey>,
+    pub cred_protect: Option<u8>,
+    pub large_blob_key_present: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CredsMetadata {
+    pub existing: u64,
+    pub remaining: u64,
+}
+
+pub struct Session<T: Transport> {
+    hid: CtapHid<T>,
+    info: Option<AuthenticatorInfo>,
+    timeout: Duration,
+    /// Retries read by the last command sent; any other command makes it stale.
+    recent_retries: Option<PinRetries>,
+}
+
+impl<T: Transport> Session<T> {
+    pub fn new(hid: CtapHid<T>) -> Self {
+        Self {
+            hid,
+            info: None,
+            timeout: DEFAULT_TIMEOUT,
+            recent_retries: None,
+        }
+    }
+
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+    }
+
+    pub fn hid(&mut self) -> &mut CtapHid<T> {
+        &mut self.hid
+    }
+
+    pub fn into_hid(self) -> CtapHid<T> {
+        self.hid
+    }
+
+    fn deadline(&self) -> Instant {
+        Instant::now() + self.timeout
+    }
+
+    /// Sends one command and decodes its reply.
+    pub fn call<C: Command>(&mut self, command: &C) -> Result<C::Response, Ctap2Error> {
+        self.recent_retries = None;
+        let mut payload = vec![command.code()];
+        if let Some(params) = command.params() {
+            payload.extend(encode(&params));
+        }
+        let deadline = self.deadline();
+        let reply = if command.is_sensitive() {
+            self.hid.transact_redacted(cmd::CBOR, &payload, deadline)?
+        } else {
+            self.hid.transact(cmd::CBOR, &payload, deadline)?
+        };
+        let body = split_reply(&reply)?;
+        command.parse(body.as_ref())
+    }
+
+    /// getInfo, read once per session and cached: every later step reuses it.
+    pub fn info(&mut self) -> Result<&AuthenticatorInfo, Ctap2Error> {
+        if self.info.is_none() {
+            let info = self.call(&GetInfo)?;
+            if let Some(size) = info.max_msg_size.and_then(|s| usize::try_from(s).ok()) {
+                self.hid.set_max_message_size(size);
+            }
+            self.info = Some(info);
+        }
+        self.info
+            .as_ref()
+            .ok_or_else(|| Ctap2Error::Protocol("getInfo unavailable".into()))
+    }
+
+    /// Forgets the cached getInfo (after a PIN was set, for instance).
+    pub fn invalidate_info(&mut self) {
+        self.info = None;
+    }
+
+    /// makeCredential; with a token, its pinUvAuthParam is computed here.
+    pub fn make_credential(
+        &mut self,
+        mut request: MakeCredential,
+        token: Option<&PinToken>,
+    ) -> Result<Attestation, Ctap2Error> {
+        if let Some(t) = token {
+            request.pin_uv_auth_param = Some(t.authenticate(&request.client_data_hash));
+            request.protocol = Some(t.protocol_version());
+        }
+        self.call(&request)
+    }
+
+    pub fn get_assertion(
+        &mut self,
+        mut request: GetAssertion,
+        token: Option<&PinToken>,
+    ) -> Result<Assertion, Ctap2Error> {
+        if let Some(t) = token {
+            request.pin_uv_auth_param = Some(t.authenticate(&request.client_data_hash));
+            request.protocol = Some(t.protocol_version());
+        }
+        self.call(&request)
+    }
+
+    /// Asks the user to touch this key (authenticatorSelection).
+    pub fn selection(&mut self) -> Result<(), Ctap2Error> {
+        self.call(&Selection)
+    }
+}
