@@ -539,3 +539,56 @@ fn enroll_refuses_a_key_already_enrolled_even_under_another_label() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already in the inventory as BG01-A"));
 }
+
+#[test]
+fn one_audit_of_several_plugged_keys_reads_one_pin_per_key() {
+    let s = setup_with("yubikey-5.7");
+    let keys = std::env::join_paths([&s.k1, &s.k2]).unwrap();
+    let out = glasskey()
+        .env("GLASSKEY_VIRTUAL_KEYS", &keys)
+        .args([
+            "--now",
+            T0,
+            "--json",
+            "audit",
+            "--inventory",
+            p(&s.inv),
+            "--pin-stdin",
+        ])
+        .write_stdin(format!("{PIN}\n{PIN}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let labels: Vec<&str> = v["keys_checked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["BG01-A", "BG02-A"]);
+    assert_eq!(v["check_seq"], 1, "one check entry for the whole run");
+    // One PIN short: the second key's PIN is missing, nothing is recorded.
+    let before = std::fs::read(&s.inv).unwrap();
+    let out = glasskey()
+        .env("GLASSKEY_VIRTUAL_KEYS", &keys)
+        .args([
+            "--now",
+            T0,
+            "audit",
+            "--inventory",
+            p(&s.inv),
+            "--pin-stdin",
+        ])
+        .write_stdin(format!("{PIN}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("one PIN per line"));
+    assert_eq!(std::fs::read(&s.inv).unwrap(), before);
+}
