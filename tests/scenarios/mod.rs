@@ -180,6 +180,60 @@ pub fn silent_assertion_by_non_resident_credential_verifies<T: Transport>(s: &mu
     assert!(!assertion.verify(&credential.public_key, &[0x5B; 32]));
 }
 
+pub fn changed_pin_replaces_the_old_one<T: Transport>(s: &mut Session<T>) {
+    with_pin(s);
+    s.change_pin(&pin(PIN), &pin("582046"), false).unwrap();
+    let e = s
+        .pin_token(&pin(PIN), TokenPurpose::ReadCredentials, None, false)
+        .unwrap_err();
+    assert!(
+        matches!(e, Ctap2Error::PinInvalid { retries: 7, .. }),
+        "the old PIN no longer works: {e:?}"
+    );
+    s.pin_token(&pin("582046"), TokenPurpose::ReadCredentials, None, false)
+        .unwrap();
+    assert_eq!(s.pin_retries().unwrap().retries, 8);
+}
+
+pub fn passkeys_across_relying_parties_are_all_listed<T: Transport>(s: &mut Session<T>) {
+    with_pin(s);
+    let wanted = [
+        (ENTRA_RP, "bg-01@contoso.onmicrosoft.com"),
+        (ENTRA_RP, "bg-02@contoso.onmicrosoft.com"),
+        ("example.org", "alice"),
+    ];
+    for (i, (rp, name)) in wanted.iter().enumerate() {
+        let token = s
+            .pin_token(&pin(PIN), TokenPurpose::MakeCredential, Some(rp), false)
+            .unwrap();
+        let user = UserEntity {
+            id: vec![i as u8 + 1; 8],
+            name: Some((*name).into()),
+            display_name: Some((*name).into()),
+        };
+        let mut request = MakeCredential::new([i as u8; 32], rp, user);
+        request.resident_key = true;
+        s.make_credential(request, Some(&token)).unwrap();
+    }
+    let token = s
+        .pin_token(&pin(PIN), TokenPurpose::ReadCredentials, None, false)
+        .unwrap();
+    let mut listed: Vec<(String, String)> = s
+        .resident_credentials(&token)
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.rp.id, c.user.name.unwrap_or_default()))
+        .collect();
+    listed.sort();
+    let mut expected: Vec<(String, String)> = wanted
+        .iter()
+        .map(|(r, n)| ((*r).to_owned(), (*n).to_owned()))
+        .collect();
+    expected.sort();
+    assert_eq!(listed, expected);
+    assert_eq!(s.creds_metadata(&token).unwrap().existing, 3);
+}
+
 pub fn ping_echoes<T: Transport>(s: &mut Session<T>) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let data: Vec<u8> = (0..200u8).collect();
@@ -221,6 +275,14 @@ macro_rules! scenario_tests {
         #[test]
         fn silent_assertion_by_non_resident_credential_verifies() {
             $run(|s| scenarios::silent_assertion_by_non_resident_credential_verifies(s))
+        }
+        #[test]
+        fn changed_pin_replaces_the_old_one() {
+            $run(|s| scenarios::changed_pin_replaces_the_old_one(s))
+        }
+        #[test]
+        fn passkeys_across_relying_parties_are_all_listed() {
+            $run(|s| scenarios::passkeys_across_relying_parties_are_all_listed(s))
         }
         #[test]
         fn ping_echoes() {
