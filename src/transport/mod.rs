@@ -60,38 +60,3 @@ impl<T: Transport + ?Sized> Transport for &mut T {
         (**self).describe()
     }
 }
-
-/// Counts reports in each direction; used by benchmarks to compare against the protocol minimum.
-pub struct CountingTransport<T> {
-    inner: T,
-    pub sent: u64,
-    pub received: u64,
-}
-
-impl<T> CountingTransport<T> {
-    pub fn new(inner: T) -> Self {
-        Self {
-            inner,
-            sent: 0,
-            received: 0,
-        }
-    }
-    pub fn into_inner(self) -> T {
-        self.inner
-    }
-}
-
-impl<T: Transport> Transport for CountingTransport<T> {
-    fn write_report(&mut self, report: &Report) -> Result<(), TransportError> {
-        self.sent += 1;
-        self.inner.write_report(report)
-    }
-    fn read_report(&mut self, deadline: Instant) -> Result<Report, TransportError> {
-        let report = self.inner.read_report(deadline)?;
-        self.received += 1;
-        Ok(report)
-    }
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
-}
