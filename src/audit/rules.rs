@@ -219,13 +219,7 @@ pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
                 ),
             ));
         }
-        if !inv.policy.allowed_aaguids.is_empty()
-            && !inv
-                .policy
-                .allowed_aaguids
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case(&key.aaguid))
-        {
+        if !inv.policy.allows_aaguid(&key.aaguid) {
             out.push(Finding::new(
                 &AAGUID_NOT_ALLOWED,
                 Some(&key.label),

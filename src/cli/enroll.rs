@@ -43,13 +43,7 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
     };
     let mut key = ctx.open_key()?;
     let facts = key.facts()?;
-    if !inv.policy.allowed_aaguids.is_empty()
-        && !inv
-            .policy
-            .allowed_aaguids
-            .iter()
-            .any(|g| g.eq_ignore_ascii_case(&facts.aaguid))
-    {
+    if !inv.policy.allows_aaguid(&facts.aaguid) {
         return Err(CliError::usage(format!(
             "this key's model (AAGUID {}) is not on the inventory's allow-list",
             facts.aaguid

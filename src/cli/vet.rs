@@ -238,13 +238,7 @@ pub fn vet(
 
     // Against the inventory: approved model, not a key we already have.
     if let Some(inv) = &inv {
-        if !inv.policy.allowed_aaguids.is_empty()
-            && !inv
-                .policy
-                .allowed_aaguids
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case(&facts.aaguid))
-        {
+        if !inv.policy.allows_aaguid(&facts.aaguid) {
             findings.push(Finding::new(
                 &rules::AAGUID_NOT_ALLOWED,
                 label,

@@ -86,6 +86,17 @@ pub struct Policy {
     pub allowed_aaguids: Vec<String>,
 }
 
+impl Policy {
+    /// Whether a key model may be used: an empty allow-list allows any.
+    pub fn allows_aaguid(&self, aaguid: &str) -> bool {
+        self.allowed_aaguids.is_empty()
+            || self
+                .allowed_aaguids
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(aaguid))
+    }
+}
+
 impl Default for Policy {
     fn default() -> Self {
         Self {
