@@ -308,7 +308,7 @@ fn write_report(w: &mut dyn Write, r: &VetReport) -> std::io::Result<()> {
     }
     if !r.findings.is_empty() {
         writeln!(w, "Findings:")?;
-        super::inventory_cmd::write_findings(w, &r.findings)?;
+        crate::report::findings::write_findings(w, &r.findings)?;
     }
     writeln!(w, "verdict: {}", r.verdict)
 }
