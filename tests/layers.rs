@@ -10,8 +10,12 @@ const ARCHITECTURE: &str = include_str!("../docs/architecture.md");
 
 /// Module name → layer number (0 = top) from the table between the `layers` markers.
 fn layer_table() -> BTreeMap<String, usize> {
-    let start = ARCHITECTURE.find("<!-- layers -->").expect("layers table start marker");
-    let end = ARCHITECTURE.find("<!-- /layers -->").expect("layers table end marker");
+    let start = ARCHITECTURE
+        .find("<!-- layers -->")
+        .expect("layers table start marker");
+    let end = ARCHITECTURE
+        .find("<!-- /layers -->")
+        .expect("layers table end marker");
     let mut table = BTreeMap::new();
     let rows = ARCHITECTURE[start..end]
         .lines()
@@ -19,9 +23,16 @@ fn layer_table() -> BTreeMap<String, usize> {
     for (layer, row) in rows.enumerate() {
         let modules = row.split('|').nth(2).expect("a modules column");
         for m in modules.split(',') {
-            let name = m.trim().trim_matches('`').trim_end_matches(".rs").trim_end_matches('/');
+            let name = m
+                .trim()
+                .trim_matches('`')
+                .trim_end_matches(".rs")
+                .trim_end_matches('/');
             assert!(!name.is_empty(), "empty module name in row {row:?}");
-            assert!(table.insert(name.to_owned(), layer).is_none(), "{name} listed twice");
+            assert!(
+                table.insert(name.to_owned(), layer).is_none(),
+                "{name} listed twice"
+            );
         }
     }
     table
@@ -41,7 +52,12 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The top-level module a file of src/ belongs to (`src/ctap2/cbor.rs` → `ctap2`).
 fn module_of(src: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(src).unwrap();
-    let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+    let first = rel
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
     first.trim_end_matches(".rs").to_owned()
 }
 
@@ -130,5 +146,8 @@ fn the_table_places_the_documented_layers_in_order() {
     assert!(t["ctaphid"] < t["transport"]);
     assert_eq!(t["entra"], t["audit"]);
     assert_eq!(t["mds"], t["audit"]);
-    assert!(t["inventory"] < t["device"], "protocol layers never import the inventory");
+    assert!(
+        t["inventory"] < t["device"],
+        "protocol layers never import the inventory"
+    );
 }
