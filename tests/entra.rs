@@ -67,6 +67,7 @@ fn base() -> &'static Path {
                 BG2,
                 "--min-keys",
                 "1",
+                "--allow-software-keys",
             ],
             None,
         );
@@ -475,8 +476,11 @@ fn gk038_key_restrictions_block_the_keys_model() {
     let f = c.expect(&["GK038"]);
     assert_eq!(f.len(), 2, "both keys");
     let c = case();
+    let inv: toml::Value = toml::from_str(&std::fs::read_to_string(&c.inv).unwrap()).unwrap();
+    let aaguid = inv["key"][0]["aaguid"].as_str().unwrap().to_uppercase();
     c.edit(|v| {
-        v["fido2Configuration"]["keyRestrictions"] = json!({"isEnforced": true, "enforcementType": "block", "aaGuids": ["A25342C0-3CDC-4414-8E46-F4807FCA511C"]});
+        v["fido2Configuration"]["keyRestrictions"] =
+            json!({"isEnforced": true, "enforcementType": "block", "aaGuids": [aaguid]});
     });
     assert_eq!(c.expect(&["GK038"]).len(), 2);
 }

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
+use super::args::JsonArg;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ScriptShell {
     /// PowerShell 7 with the Microsoft.Graph module (Connect-MgGraph, Invoke-MgGraphRequest)
@@ -20,8 +22,10 @@ pub enum EntraCommand {
         after_help = "Examples:\n  glasskey entra script --inventory bg.toml > export-entra.ps1\n  glasskey entra script --inventory bg.toml --shell bash -o export-entra.sh\n\nThen run the script and check its output:\n  pwsh ./export-entra.ps1            # writes glasskey-entra-export.json\n  glasskey entra check --inventory bg.toml --export glasskey-entra-export.json"
     )]
     Script {
+        /// The inventory whose break-glass accounts the script exports
         #[arg(long, value_name = "FILE")]
         inventory: PathBuf,
+        /// Which shell the script is for
         #[arg(long, value_enum, default_value = "pwsh")]
         shell: ScriptShell,
         /// Write the script to this file instead of stdout
@@ -33,11 +37,14 @@ pub enum EntraCommand {
         after_help = "Example:\n  glasskey entra check --inventory bg.toml --export glasskey-entra-export.json\n  glasskey entra check --inventory bg.toml --export glasskey-entra-export.json --json"
     )]
     Check {
+        /// The inventory whose keys' recorded passkeys are reconciled
         #[arg(long, value_name = "FILE")]
         inventory: PathBuf,
         /// The JSON file the script from `glasskey entra script` wrote
         #[arg(long, value_name = "FILE")]
         export: PathBuf,
+        #[command(flatten)]
+        output: JsonArg,
     },
     /// Write the export Entra would give for passkeys registered with glasskey virtual keys
     /// (demos and tests; real keys need the real export)
@@ -45,11 +52,13 @@ pub enum EntraCommand {
         after_help = "Example:\n  glasskey entra export-virtual --inventory bg.toml --key bg1.json --key bg2.json -o export.json"
     )]
     ExportVirtual {
+        /// The inventory naming the tenant and the accounts to export
         #[arg(long, value_name = "FILE")]
         inventory: PathBuf,
         /// A virtual key state file whose passkeys are registered in Entra (repeatable)
         #[arg(long = "key", value_name = "FILE", required = true)]
         keys: Vec<PathBuf>,
+        /// Where to write the export
         #[arg(long, short = 'o', value_name = "FILE")]
         output: PathBuf,
     },

@@ -25,7 +25,9 @@ pub fn run(ctx: &mut Context, command: &EntraCommand) -> Result<(), CliError> {
             shell,
             output,
         } => script(ctx, inventory, *shell, output.as_deref()),
-        EntraCommand::Check { inventory, export } => check(ctx, inventory, export),
+        EntraCommand::Check {
+            inventory, export, ..
+        } => check(ctx, inventory, export),
         EntraCommand::ExportVirtual {
             inventory,
             keys,
