@@ -175,15 +175,11 @@ pub fn vet(
             let token =
                 key.session
                     .pin_token(p, TokenPurpose::ReadCredentials, None, ctx.global.force)?;
-            let n = key.session.creds_metadata(&token)?.existing;
+            let (metadata, rps) = key.session.relying_parties(&token)?;
+            let n = metadata.existing;
             credentials_present = Some(n);
             if n > 0 {
-                let sites: Vec<String> = key
-                    .session
-                    .enumerate_rps(&token)?
-                    .into_iter()
-                    .map(|rp| rp.id)
-                    .collect();
+                let sites: Vec<String> = rps.into_iter().map(|rp| rp.id).collect();
                 findings.push(Finding::new(
                     &rules::NOT_FACTORY_FRESH,
                     label,
