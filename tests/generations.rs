@@ -107,6 +107,7 @@ fn enrolled(dir: &Path, key: &Path) -> PathBuf {
             BG1,
             "--min-keys",
             "1",
+            "--allow-software-keys",
         ],
         None,
     );

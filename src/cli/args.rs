@@ -324,6 +324,9 @@ pub enum InventoryCommand {
         /// Every key must be checked within this many days
         #[arg(long, default_value_t = 92)]
         check_interval_days: u32,
+        /// Admit software keys (virtual:, udp:) into this inventory: for demos and tests only
+        #[arg(long)]
+        allow_software_keys: bool,
         #[command(flatten)]
         output: JsonArg,
     },

@@ -147,9 +147,12 @@ pub fn run(global: &RunOptions) -> Result<(), CliError> {
         &inventory,
         "contoso.onmicrosoft.com",
         &accounts,
-        1,
-        6,
-        92,
+        crate::inventory::Policy {
+            min_keys_per_account: 1,
+            // The demo's keys are glasskey's virtual keys; a real inventory never admits them.
+            allow_software_keys: true,
+            ..crate::inventory::Policy::default()
+        },
     )?;
 
     say(

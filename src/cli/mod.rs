@@ -13,6 +13,7 @@ pub mod keys;
 pub mod options;
 pub mod pin;
 pub mod sheet_cmd;
+pub mod software_keys;
 pub mod vet;
 pub mod virtual_cmd;
 
@@ -24,6 +25,7 @@ use context::Context;
 use error::CliError;
 
 pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
+    software_keys::warn_if_test_hook_set();
     let options = options::RunOptions::resolve(&cli)?;
     let mut ctx = Context::new(options.clone(), cancel);
     match &cli.command {
@@ -77,15 +79,20 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             min_keys,
             min_pin_length,
             check_interval_days,
+            allow_software_keys,
             ..
         }) => inventory_cmd::init_command(
             &mut ctx,
             file,
             tenant.as_deref(),
             accounts,
-            *min_keys,
-            *min_pin_length,
-            *check_interval_days,
+            crate::inventory::Policy {
+                min_keys_per_account: *min_keys,
+                min_pin_length: *min_pin_length,
+                check_interval_days: *check_interval_days,
+                allow_software_keys: *allow_software_keys,
+                ..crate::inventory::Policy::default()
+            },
         ),
         Command::Inventory(InventoryCommand::AddAccount {
             file,
