@@ -10,6 +10,7 @@ Exit codes:
   1  findings (e.g. PIN retries below maximum)
   2  usage or input error (bad arguments, wrong PIN, refused PIN, several keys and no --device)
   3  device or protocol error (no key, timeout, malformed reply, unplugged key)
+  4  a file could not be written (full disk, permissions, inventory locked by another glasskey)
 
 Keys are chosen with --device: a HID path, a YubiKey or USB serial number, virtual:PATH for a
 glasskey virtual key, or udp:127.0.0.1:PORT for a simulator. PINs are never taken from the
@@ -44,6 +45,9 @@ pub struct GlobalArgs {
     /// Send the PIN even when only 3 or fewer attempts are left (risks locking the key)
     #[arg(long, global = true)]
     pub force: bool,
+    /// Seconds a command that writes the inventory waits for another one to finish
+    #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS")]
+    pub lock_wait: u64,
     /// Pretend the current time is this RFC 3339 instant (tests, replaying a check)
     #[arg(long, global = true, hide = true, value_name = "RFC3339")]
     pub now: Option<String>,

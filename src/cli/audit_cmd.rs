@@ -11,7 +11,7 @@ use super::inventory_cmd::rfc3339;
 use crate::audit::observe::observe;
 use crate::audit::rules;
 use crate::device::{discover, DeviceError, DeviceSpec, Key};
-use crate::inventory::{history, Store};
+use crate::inventory::history;
 use crate::report::audit::{write_text, AuditReport, KeyResult};
 
 pub fn audit(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
@@ -25,7 +25,7 @@ pub fn audit_with_report(
     format: Option<ReportFormat>,
     output: Option<&Path>,
 ) -> Result<(), CliError> {
-    let (mut store, mut inv) = Store::load(inventory)?;
+    let (mut store, mut inv) = ctx.load_for_update(inventory)?;
     let now = ctx.now()?;
     let date = rfc3339(now);
     let specs: Vec<DeviceSpec> = match &ctx.global.device {

@@ -76,6 +76,15 @@ impl Context {
             .unwrap_or(now))
     }
 
+    /// Loads the inventory to change it, holding the writers' lock until the store is dropped.
+    pub fn load_for_update(
+        &self,
+        path: &std::path::Path,
+    ) -> Result<(crate::inventory::Store, crate::inventory::Inventory), CliError> {
+        let wait = Duration::from_secs(self.global.lock_wait);
+        Ok(crate::inventory::Store::load_for_update(path, wait)?)
+    }
+
     pub fn out(&mut self) -> &mut dyn Write {
         &mut *self.out
     }

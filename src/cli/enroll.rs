@@ -26,7 +26,7 @@ struct Enrolled {
 }
 
 pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
-    let (mut store, mut inv) = Store::load(&a.inventory)?;
+    let (mut store, mut inv) = ctx.load_for_update(&a.inventory)?;
     if inv.key(&a.label).is_some() {
         return Err(CliError::usage(format!(
             "label {} is already used in {}; choose another",

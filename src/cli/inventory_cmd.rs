@@ -136,7 +136,7 @@ pub fn add_account(
     display_name: Option<&str>,
 ) -> Result<(), CliError> {
     check_upn(upn)?;
-    let (mut store, mut inv) = Store::load(file)?;
+    let (mut store, mut inv) = ctx.load_for_update(file)?;
     if inv.account(upn).is_some() {
         return Err(CliError::usage(format!(
             "{upn} is already an account in {}",
