@@ -117,13 +117,13 @@ fn a_second_writer_waits_a_bounded_time_then_fails_clearly() {
     let start = std::time::Instant::now();
     let out = run(
         &[
-            "--lock-wait",
-            "1",
             "inventory",
             "add-account",
             p(&inv),
             "--upn",
             &upn(2),
+            "--lock-wait",
+            "1",
         ],
         None,
     );

@@ -8,14 +8,16 @@ use super::args::ReportFormat;
 use super::context::Context;
 use super::error::CliError;
 use super::inventory_cmd::rfc3339;
+use super::software_keys;
 use crate::audit::observe::observe;
 use crate::audit::rules;
 use crate::device::{discover, DeviceError, DeviceSpec, Key};
-use crate::inventory::history;
+use crate::inventory::{history, lock, Store};
 use crate::report::audit::{write_text, AuditReport, KeyResult};
+use std::time::Duration;
 
 pub fn audit(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
-    audit_with_report(ctx, inventory, None, None)
+    audit_with_report(ctx, inventory, None, None, lock::DEFAULT_WAIT)
 }
 
 /// The audit, optionally also rendered as HTML or Markdown through the report renderers.
@@ -24,8 +26,9 @@ pub fn audit_with_report(
     inventory: &Path,
     format: Option<ReportFormat>,
     output: Option<&Path>,
+    lock_wait: Duration,
 ) -> Result<(), CliError> {
-    let (mut store, mut inv) = ctx.load_for_update(inventory)?;
+    let (mut store, mut inv) = Store::load_for_update(inventory, lock_wait)?;
     let now = ctx.now()?;
     let date = rfc3339(now);
     let specs: Vec<DeviceSpec> = match &ctx.global.device {
@@ -35,19 +38,26 @@ pub fn audit_with_report(
     if specs.is_empty() {
         return Err(CliError::from(DeviceError::NoKey));
     }
+    // Every key is admitted before any is opened: a refused software key gets nothing.
+    for spec in &specs {
+        software_keys::admit(&inv, inventory, spec)?;
+    }
     let mut checks = Vec::new();
     for spec in &specs {
         let mut key = Key::open(spec, &ctx.open_options())?;
+        software_keys::admit(&inv, inventory, &key.spec)?;
+        software_keys::admit_aaguid(&inv, inventory, &key.facts()?.aaguid)?;
+        let transport = software_keys::transport_of(&key.spec).unwrap_or_default();
         let force = ctx.global.force;
         let check = observe(&mut key, &inv, &date, force, &mut |retries| {
             ctx.pin(Some(retries))
         })?;
-        checks.push(check);
+        checks.push((check, transport));
     }
 
     let mut findings = Vec::new();
     let mut results = Vec::new();
-    for check in checks {
+    for (check, transport) in checks {
         findings.extend(check.findings.clone());
         let entry = check.label.as_deref().and_then(|l| inv.key_mut(l));
         let (account, fingerprint) = match &entry {
@@ -57,6 +67,10 @@ pub fn audit_with_report(
             ),
             None => (None, None),
         };
+        // Software if the key is now, or was when enrolled, or says so by its AAGUID.
+        let software_key = transport.is_software()
+            || entry.as_ref().is_some_and(|e| e.is_software())
+            || crate::models::is_glasskey_virtual(&check.facts.aaguid);
         if let (Some(e), Some(obs), Some(proof)) = (entry, &check.observation, &check.proof) {
             // Only a proved key moves the recorded counter forward.
             if proof.signature_valid && !proof.counter_regressed {
@@ -79,6 +93,8 @@ pub fn audit_with_report(
             other_rp_ids: obs.map(|o| o.other_rp_ids.clone()).unwrap_or_default(),
             firmware: check.facts.firmware.clone(),
             note: check.note.clone(),
+            transport,
+            software_key,
         });
     }
     findings.extend(rules::evaluate(&inv, now));

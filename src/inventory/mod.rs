@@ -7,6 +7,7 @@ mod owner;
 pub mod store;
 
 pub use model::{
-    Account, CheckEntry, Identity, Inventory, KeyEntry, Observation, ObservedPasskey, Policy,
+    Account, CheckEntry, Identity, Inventory, KeyEntry, KeyTransport, Observation, ObservedPasskey,
+    Policy,
 };
 pub use store::{InventoryError, Store};

@@ -101,6 +101,7 @@ pub fn fleet(accounts: usize, per_account: usize) -> Fleet {
         p(&inv).into(),
         "--tenant".into(),
         "contoso.onmicrosoft.com".into(),
+        "--allow-software-keys".into(),
         "--min-keys".into(),
         per_account.to_string(),
     ];
