@@ -132,6 +132,7 @@ pub fn write_listing(w: &mut dyn Write, l: &CredentialListing) -> std::io::Resul
 
 pub fn creds(ctx: &mut Context, rp: Option<&str>) -> Result<(), CliError> {
     let mut key = ctx.open_key()?;
+    super::identity_gate::without_inventory(&mut key);
     let (metadata, all) = read_credentials(ctx, &mut key)?;
     let listing = CredentialListing {
         device: key.spec.to_arg(),

@@ -163,6 +163,7 @@ pub fn run(global: &GlobalArgs) -> Result<(), CliError> {
             custodian: "IT security officer".into(),
             location: k.location.into(),
             casing_serial: None,
+            yes: false,
         };
         super::enroll::enroll(&mut context(global, Some(path), k.pin)?, &args)?;
     }
@@ -187,6 +188,7 @@ pub fn run(global: &GlobalArgs) -> Result<(), CliError> {
         custodian: "IT security officer".into(),
         location: fake.location.into(),
         casing_serial: None,
+        yes: false,
     };
     super::enroll::enroll(&mut context(global, Some(&paths[2]), fake.pin)?, &args)?;
     expect_findings(super::audit_cmd::audit(

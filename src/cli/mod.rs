@@ -8,6 +8,7 @@ pub mod creds;
 pub mod demo;
 pub mod enroll;
 pub mod error;
+pub mod identity_gate;
 pub mod inventory_cmd;
 pub mod keys;
 pub mod pin;

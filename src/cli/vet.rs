@@ -76,6 +76,21 @@ pub fn vet(
     let label = Some(facts.device.as_str());
     let mut findings = Vec::new();
 
+    // Identity before PIN: with an inventory, a key claiming an inventoried identity must
+    // prove it before any PIN is sent; without one, say that nothing is checked.
+    let enrolled_as = match &inv {
+        Some(inv) => super::identity_gate::with_inventory(
+            &mut key,
+            inv,
+            super::identity_gate::SerialTwin::Refuse,
+        )?,
+        None if pin_set == Some(true) => {
+            super::identity_gate::without_inventory(&mut key);
+            None
+        }
+        None => None,
+    };
+
     // Ask for the PIN once, and only if the key has one.
     let pin = if pin_set == Some(true) {
         let retries = key.session.pin_retries()?;
@@ -249,12 +264,12 @@ pub fn vet(
                 ),
             ));
         }
-        if let Some(proof) = crate::identity::identify(&mut key.session, &inv.keys)? {
+        if let Some(enrolled) = &enrolled_as {
             findings.push(Finding::new(
                 &rules::ALREADY_ENROLLED,
                 label,
                 None,
-                format!("this key is {} in the inventory", proof.label),
+                format!("this key is {enrolled} in the inventory"),
             ));
         }
     }
