@@ -56,6 +56,7 @@ fn inventory(dir: &Path) -> PathBuf {
         &[
             "inventory",
             "init",
+            "--allow-software-keys",
             p(&inv),
             "--tenant",
             "contoso.onmicrosoft.com",
@@ -234,6 +235,7 @@ fn a_key_whose_passkeys_cannot_be_read_is_a_finding_and_enroll_asks_first() {
         &[
             "inventory",
             "init",
+            "--allow-software-keys",
             p(&inv),
             "--tenant",
             "t",

@@ -4,5 +4,6 @@
 pub mod finding;
 pub mod observe;
 pub mod rules;
+pub mod vetting;
 
 pub use finding::{Finding, Rule, Severity};

@@ -8,6 +8,7 @@ use super::args::ReportFormat;
 use super::context::Context;
 use super::error::CliError;
 use super::inventory_cmd::rfc3339;
+use super::software_keys;
 use crate::audit::observe::{observe, read_passkeys};
 use crate::audit::rules;
 use crate::device::{discover, DeviceError, DeviceSpec, Key};
@@ -35,27 +36,34 @@ pub fn audit_with_report(
     if specs.is_empty() {
         return Err(CliError::from(DeviceError::NoKey));
     }
+    // Every key is admitted before any is opened: a refused software key gets nothing.
+    for spec in &specs {
+        software_keys::admit(&inv, inventory, spec)?;
+    }
     // First every key proves its identity (no PIN); then only proven keys get a PIN.
     let force = ctx.global.force;
     let mut observed = Vec::new();
     for spec in &specs {
         let mut key = Key::open(spec, &ctx.open_options())?;
+        software_keys::admit(&inv, inventory, &key.spec)?;
+        software_keys::admit_aaguid(&inv, inventory, &key.facts()?.aaguid)?;
+        let transport = software_keys::transport_of(&key.spec).unwrap_or_default();
         let check = observe::<CliError>(&mut key, &inv, &date, force)?;
-        observed.push((key, check));
+        observed.push((key, check, transport));
     }
     let mut checks = Vec::new();
-    for (mut key, mut check) in observed {
+    for (mut key, mut check, transport) in observed {
         if check.wants_pin {
             let retries = check.observation.as_ref().and_then(|o| o.pin_retries);
             let pin = ctx.pin(retries)?;
             read_passkeys(&mut key, &inv, &mut check, &pin, force)?;
         }
-        checks.push(check);
+        checks.push((check, transport));
     }
 
     let mut findings = Vec::new();
     let mut results = Vec::new();
-    for check in checks {
+    for (check, transport) in checks {
         findings.extend(check.findings.clone());
         let entry = check.label.as_deref().and_then(|l| inv.key_mut(l));
         let (account, fingerprint) = match &entry {
@@ -65,6 +73,10 @@ pub fn audit_with_report(
             ),
             None => (None, None),
         };
+        // Software if the key is now, or was when enrolled, or says so by its AAGUID.
+        let software_key = transport.is_software()
+            || entry.as_ref().is_some_and(|e| e.is_software())
+            || crate::models::is_glasskey_virtual(&check.facts.aaguid);
         // Only a key that proved its identity in this run is recorded, and moves the counter.
         if let (Some(e), Some(obs), Some(proven)) = (entry, &check.observation, &check.proven) {
             e.identity.sign_count = proven.sign_count;
@@ -85,6 +97,8 @@ pub fn audit_with_report(
             other_rp_ids: obs.map(|o| o.other_rp_ids.clone()).unwrap_or_default(),
             firmware: check.facts.firmware.clone(),
             note: check.note.clone(),
+            transport,
+            software_key,
         });
     }
     findings.extend(rules::evaluate(&inv, now));
