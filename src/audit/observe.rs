@@ -201,8 +201,8 @@ pub fn read_passkeys(
     let token = key
         .session
         .pin_token(pin, TokenPurpose::ReadCredentials, None, force)?;
-    let rps = match key.session.enumerate_rps(&token) {
-        Ok(rps) => rps,
+    let rps = match key.session.relying_parties(&token) {
+        Ok((_, rps)) => rps,
         Err(Ctap2Error::Status(status)) => {
             let why = format!("the key refused to list its passkeys ({status})");
             check.note = Some(format!("passkeys not read: {why}"));

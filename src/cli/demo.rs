@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use super::args::EnrollArgs;
+use super::args::{EnrollArgs, LockArg};
 use super::context::{io_error, Context, PinSource};
 use super::error::CliError;
 use super::options::RunOptions;
@@ -168,6 +168,7 @@ pub fn run(global: &RunOptions) -> Result<(), CliError> {
             location: k.location.into(),
             casing_serial: None,
             yes: false,
+            lock: LockArg::default(),
         };
         super::enroll::enroll(&mut context(global, Some(path), k.pin)?, &args)?;
     }
@@ -193,6 +194,7 @@ pub fn run(global: &RunOptions) -> Result<(), CliError> {
         location: fake.location.into(),
         casing_serial: None,
         yes: false,
+        lock: LockArg::default(),
     };
     super::enroll::enroll(&mut context(global, Some(&paths[2]), fake.pin)?, &args)?;
     expect_findings(super::audit_cmd::audit(

@@ -41,7 +41,11 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
         Command::Pin(PinCommand::Change { inventory, yes, .. }) => {
             pin::change(&mut ctx, inventory.as_deref(), *yes)
         }
-        Command::Creds { rp, .. } => creds::creds(&mut ctx, rp.as_deref()),
+        Command::Creds {
+            rp,
+            persistent_token,
+            ..
+        } => creds::creds(&mut ctx, rp.as_deref(), *persistent_token),
         Command::Virtual(VirtualCommand::Create {
             path,
             profile,
@@ -95,8 +99,9 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             file,
             upn,
             display_name,
+            lock,
             ..
-        }) => inventory_cmd::add_account(&mut ctx, file, upn, display_name.as_deref()),
+        }) => inventory_cmd::add_account(&mut ctx, file, upn, display_name.as_deref(), lock.wait()),
         Command::Inventory(InventoryCommand::Show { file, .. }) => {
             inventory_cmd::show(&mut ctx, file)
         }
@@ -118,8 +123,15 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             inventory,
             report,
             output,
+            lock,
             ..
-        } => audit_cmd::audit_with_report(&mut ctx, inventory, *report, output.as_deref()),
+        } => audit_cmd::audit_with_report(
+            &mut ctx,
+            inventory,
+            *report,
+            output.as_deref(),
+            lock.wait(),
+        ),
         Command::Sheet {
             inventory,
             key,
