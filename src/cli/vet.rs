@@ -106,47 +106,18 @@ pub fn vet(
         MakeCredential::new(challenge, IDENTITY_RP_ID, user),
         token.as_ref(),
     )?;
-    let check = verify(&attestation, &challenge, &anchors);
-    match check.kind.as_str() {
-        "basic" if !check.signature_valid => findings.push(Finding::new(
-            &rules::ATTESTATION_SIGNATURE_INVALID,
-            label,
-            None,
-            format!("the {} attestation signature does not verify", check.format),
-        )),
-        "basic" => {}
-        kind => findings.push(Finding::new(
-            &rules::ATTESTATION_UNVERIFIABLE,
-            label,
-            None,
-            format!(
-                "{} attestation ({kind}): genuineness cannot be established",
-                check.format
-            ),
-        )),
-    }
-    if check.kind == "basic" && check.signature_valid {
-        if let Some(e) = &check.chain_error {
-            findings.push(Finding::new(
-                &rules::ATTESTATION_UNTRUSTED,
-                label,
-                None,
-                e.clone(),
-            ));
-        }
-        if check.aaguid_matches == Some(false) {
-            findings.push(Finding::new(
-                &rules::ATTESTATION_AAGUID_MISMATCH,
-                label,
-                None,
-                format!(
-                    "the certificate vouches for {} but the key reports {}",
-                    check.certificate_aaguid.as_deref().unwrap_or("?"),
-                    facts.aaguid
-                ),
-            ));
-        }
-    }
+    let now = ctx.now()?;
+    let check = verify(
+        &attestation,
+        &challenge,
+        &anchors,
+        u64::try_from(now.unix_timestamp()).unwrap_or(0),
+    );
+    findings.extend(crate::audit::attestation::attestation_findings(
+        &check,
+        label,
+        &facts.aaguid,
+    ));
 
     // Firmware advisories.
     for (advisory, clause) in crate::advisories::affecting(
