@@ -27,6 +27,14 @@ const MODELS: &[(&str, &str)] = &[
         "YubiKey 5 Series (firmware 5.7)",
     ),
     (
+        "bd9fcb83-c613-49c5-bb7c-a9f7f7dc3be9",
+        "glasskey virtual key (imitates a YubiKey 5 NFC, firmware 5.7)",
+    ),
+    (
+        "b3f2efe5-cf71-4fba-956b-54987f8d8393",
+        "glasskey virtual key (imitates a YubiKey 5 NFC, firmware 5.4)",
+    ),
+    (
         "676b7600-0000-4000-8000-000000000020",
         "glasskey virtual key (CTAP 2.0, no resident keys)",
     ),
@@ -39,6 +47,22 @@ const MODELS: &[(&str, &str)] = &[
         "glasskey virtual key (CTAP 2.2)",
     ),
 ];
+
+/// The AAGUIDs of glasskey's virtual key profiles (src/virtual_key/profile.rs): glasskey's
+/// own, never a vendor's, so an AAGUID allow-list can always tell a software key apart.
+pub const GLASSKEY_VIRTUAL_AAGUIDS: &[&str] = &[
+    "bd9fcb83-c613-49c5-bb7c-a9f7f7dc3be9",
+    "b3f2efe5-cf71-4fba-956b-54987f8d8393",
+    "676b7600-0000-4000-8000-000000000020",
+    "676b7600-0000-4000-8000-000000000021",
+    "676b7600-0000-4000-8000-000000000022",
+];
+
+pub fn is_glasskey_virtual(aaguid: &str) -> bool {
+    GLASSKEY_VIRTUAL_AAGUIDS
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(aaguid))
+}
 
 pub fn model_name(aaguid: &str) -> Option<&'static str> {
     MODELS

@@ -5,7 +5,7 @@
 use glasskey::attestation::roots::Root;
 use glasskey::attestation::verify::{verify, AttestationCheck};
 use glasskey::attestation::x509::Cert;
-use glasskey::audit::attestation::attestation_findings;
+use glasskey::audit::vetting::attestation_findings;
 use glasskey::ctap2::cbor::{bytes, int, text, Value};
 use glasskey::ctap2::make_credential::Attestation;
 use p256::ecdsa::signature::Signer;
@@ -81,8 +81,8 @@ fn check(chain: &str) -> AttestationCheck {
 fn findings(chain: &str) -> Vec<(String, String)> {
     attestation_findings(
         &check(chain),
-        Some("K"),
         "5ca1ab1e-5ca1-ab1e-5ca1-ab1e5ca1ab1e",
+        Some("K"),
     )
     .into_iter()
     .map(|f| (f.rule.to_owned(), f.message))

@@ -184,7 +184,7 @@ fn libfido2s_captured_packed_attestation_is_checked_at_the_checks_date() {
     let june_2018 = 1_527_811_200;
     let check = glasskey::attestation::verify::verify(&att, &[0u8; 32], &roots, june_2018);
     assert_eq!(
-        (check.format.as_str(), check.kind.as_str()),
+        (check.format.as_str(), check.kind.to_string().as_str()),
         ("packed", "basic")
     );
     assert!(check.certificate_problems.is_empty(), "{check:?}");

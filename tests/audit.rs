@@ -117,6 +117,7 @@ fn setup_with(k1_profile: &str) -> Setup {
         &[
             "inventory",
             "init",
+            "--allow-software-keys",
             p(&inv),
             "--tenant",
             "contoso.onmicrosoft.com",

@@ -77,8 +77,11 @@ fn list_and_info_report_the_key() {
     assert_eq!(k["vendor_id"], "1050");
     assert_eq!(k["product_id"], "0407");
     assert_eq!(k["vendor_serial"], 31_337_001);
-    assert_eq!(k["aaguid"], "a25342c0-3cdc-4414-8e46-f4807fca511c");
-    assert_eq!(k["model"], "YubiKey 5 Series with NFC (firmware 5.7)");
+    assert_eq!(k["aaguid"], "bd9fcb83-c613-49c5-bb7c-a9f7f7dc3be9");
+    assert_eq!(
+        k["model"],
+        "glasskey virtual key (imitates a YubiKey 5 NFC, firmware 5.7)"
+    );
     assert_eq!(k["firmware"], "5.7.4");
     assert_eq!(k["pin_set"], true);
     assert_eq!(
@@ -421,7 +424,7 @@ fn udp_serve_answers_a_client_on_loopback() {
     let (v, code) = result;
     assert_eq!(code, 0, "{v}");
     assert_eq!(v[0]["vendor_serial"], 31_337_009);
-    assert_eq!(v[0]["aaguid"], "a25342c0-3cdc-4414-8e46-f4807fca511c");
+    assert_eq!(v[0]["aaguid"], "bd9fcb83-c613-49c5-bb7c-a9f7f7dc3be9");
     assert!(status.success(), "serve should stop cleanly on SIGINT");
 }
 

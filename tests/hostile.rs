@@ -185,7 +185,7 @@ fn endless_keepalive_ends_at_the_deadline_and_the_inventory_is_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("bg.toml");
     glasskey()
-        .args(["inventory", "init"])
+        .args(["inventory", "init", "--allow-software-keys"])
         .arg(&inv)
         .args(["--tenant", "t", "--account", "a@t.onmicrosoft.com"])
         .assert()
@@ -256,7 +256,7 @@ fn a_broken_reply_during_audit_leaves_the_inventory_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("bg.toml");
     glasskey()
-        .args(["inventory", "init"])
+        .args(["inventory", "init", "--allow-software-keys"])
         .arg(&inv)
         .args([
             "--tenant",
@@ -306,7 +306,7 @@ fn ctrl_c_while_waiting_for_a_touch_cancels_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("bg.toml");
     glasskey()
-        .args(["inventory", "init"])
+        .args(["inventory", "init", "--allow-software-keys"])
         .arg(&inv)
         .args(["--tenant", "t", "--account", "a@t.onmicrosoft.com"])
         .assert()

@@ -18,7 +18,7 @@ fn glasskey() -> Command {
 fn init(dir: &Path) -> std::path::PathBuf {
     let inv = dir.join("bg.toml");
     glasskey()
-        .args(["inventory", "init"])
+        .args(["inventory", "init", "--allow-software-keys"])
         .arg(&inv)
         .args([
             "--tenant",
@@ -116,7 +116,7 @@ fn init_never_overwrites() {
     let inv = init(dir.path());
     let before = std::fs::read(&inv).unwrap();
     let out = glasskey()
-        .args(["inventory", "init"])
+        .args(["inventory", "init", "--allow-software-keys"])
         .arg(&inv)
         .args(["--tenant", "x"])
         .output()

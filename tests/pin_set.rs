@@ -84,7 +84,7 @@ fn policy_and_trivial_pins_are_refused_before_anything_is_written() {
     // A stricter inventory policy wins over the key's own minimum.
     let inv = dir.path().join("bg.toml");
     glasskey()
-        .args(["inventory", "init"])
+        .args(["inventory", "init", "--allow-software-keys"])
         .arg(&inv)
         .args(["--tenant", "t", "--min-pin-length", "10"])
         .assert()
@@ -112,7 +112,7 @@ fn policy_and_trivial_pins_are_refused_before_anything_is_written() {
         .assert()
         .success();
     glasskey()
-        .args(["inventory", "init"])
+        .args(["inventory", "init", "--allow-software-keys"])
         .arg(dir.path().join("lax.toml"))
         .args(["--tenant", "t", "--min-pin-length", "4"])
         .assert()

@@ -185,23 +185,23 @@ fn csv_is_rfc_4180_and_round_trips() {
     assert!(csv.contains("\r\n"), "CRLF line ends");
     let rows = parse_csv(&csv);
     assert_eq!(rows.len(), 1 + LABELS.len());
-    assert!(rows.iter().all(|r| r.len() == 17), "{rows:?}");
+    assert!(rows.iter().all(|r| r.len() == 18), "{rows:?}");
     assert_eq!(rows[0][0], "label");
     let labels: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(labels, LABELS);
     assert_eq!(
-        rows[1][11], "Safe 1 | Vault, HQ\nShelf 3",
+        rows[1][12], "Safe 1 | Vault, HQ\nShelf 3",
         "commas, pipes and newlines survive"
     );
-    assert_eq!(rows[1][10], "Ana \"The Vault\" O'Neil, CISO");
+    assert_eq!(rows[1][11], "Ana \"The Vault\" O'Neil, CISO");
     assert!(
-        rows[2][10].starts_with("'="),
+        rows[2][11].starts_with("'="),
         "a formula is defused: {}",
-        rows[2][10]
+        rows[2][11]
     );
-    assert_eq!(rows[2][14], "findings");
-    assert_eq!(rows[1][14], "pass");
-    assert_eq!(rows[3][14], "", "never checked");
+    assert_eq!(rows[2][15], "findings");
+    assert_eq!(rows[1][15], "pass");
+    assert_eq!(rows[3][15], "", "never checked");
 }
 
 #[test]
@@ -246,7 +246,7 @@ fn audit_report_renders_as_html_and_markdown() {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("bg.toml");
     glasskey()
-        .args(["inventory", "init"])
+        .args(["inventory", "init", "--allow-software-keys"])
         .arg(&inv)
         .args([
             "--tenant",

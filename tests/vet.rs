@@ -202,7 +202,7 @@ fn against_an_inventory_allow_list_and_enrollment() {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("bg.toml");
     glasskey()
-        .args(["inventory", "init"])
+        .args(["inventory", "init", "--allow-software-keys"])
         .arg(&inv)
         .args(["--tenant", "t", "--account", "a@t.onmicrosoft.com"])
         .assert()

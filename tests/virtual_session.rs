@@ -16,7 +16,7 @@ fn get_info_reports_profile() {
     let info = s.info().unwrap().clone();
     assert!(info.has_version("FIDO_2_1"));
     assert_eq!(info.pin_set(), Some(true));
-    assert_eq!(info.aaguid_string(), "a25342c0-3cdc-4414-8e46-f4807fca511c");
+    assert_eq!(info.aaguid_string(), "bd9fcb83-c613-49c5-bb7c-a9f7f7dc3be9");
     assert_eq!(info.pin_protocols(), vec![2, 1]);
     assert_eq!(s.hid().info().device_version.to_string(), "5.7.4");
 }

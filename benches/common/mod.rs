@@ -27,6 +27,7 @@ pub fn generate(keys: usize) -> Inventory {
             custodian: "Custodian".into(),
             location: format!("Safe {k}"),
             aaguid: "a25342c0-3cdc-4414-8e46-f4807fca511c".into(),
+            transport: Default::default(),
             model: Some("YubiKey 5 Series with NFC (firmware 5.7)".into()),
             firmware: Some("5.7.4".into()),
             usb_vendor_id: Some("1050".into()),

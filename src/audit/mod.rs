@@ -1,9 +1,9 @@
 //! The audit: findings with stable rule IDs (rules.rs), computed from observations recorded in
 //! the inventory (observe.rs talks to the key; rules.rs never does).
 
-pub mod attestation;
 pub mod finding;
 pub mod observe;
 pub mod rules;
+pub mod vetting;
 
 pub use finding::{Finding, Rule, Severity};

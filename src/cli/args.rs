@@ -1,4 +1,8 @@
 //! Command-line definitions only; handlers live beside this file.
+//!
+//! Options are declared on the commands they apply to: a command that talks to a key flattens
+//! [`KeyArgs`], one that sends an existing PIN flattens [`PinArgs`], one that prints a result
+//! flattens [`JsonArg`]. `cli::options` turns them into the options of one run.
 
 use std::path::PathBuf;
 
@@ -13,50 +17,106 @@ Exit codes:
 
 Keys are chosen with --device: a HID path, a YubiKey or USB serial number, virtual:PATH for a
 glasskey virtual key, or udp:127.0.0.1:PORT for a simulator. PINs are never taken from the
-command line: glasskey prompts without echo, or reads one line from stdin with --pin-stdin.";
+command line: glasskey prompts without echo, or reads one line from stdin with --pin-stdin.
+Each command's --help lists the options it takes; options may also come before the command
+(glasskey --device KEY info).
+
+Example:
+  glasskey list
+  glasskey audit --inventory bg.toml";
 
 #[derive(Debug, Parser)]
 #[command(name = "glasskey", version, about = "Check the FIDO2 security keys that guard break-glass accounts", after_help = EXIT_CODES)]
 pub struct Cli {
+    /// Key, PIN and output options written before the command; hidden from help, where each
+    /// command lists its own. A command that does not take one refuses it.
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub leading: LeadingArgs,
+    /// Pretend the current time is this RFC 3339 instant (tests, replaying a check)
+    #[arg(long, global = true, hide = true, value_name = "RFC3339")]
+    pub now: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
 
-#[derive(Debug, Args, Clone)]
-pub struct GlobalArgs {
+/// Which key to talk to, and how patiently.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Key options")]
+pub struct KeyArgs {
     /// Key to use: HID path, serial number, virtual:PATH or udp:HOST:PORT
-    #[arg(long, short = 'd', global = true, value_name = "KEY")]
+    #[arg(long, short = 'd', value_name = "KEY")]
     pub device: Option<String>,
-    /// Print machine-readable JSON on stdout
-    #[arg(long, global = true)]
-    pub json: bool,
+    #[command(flatten)]
+    pub link: LinkArgs,
+}
+
+/// How to talk to a key already chosen.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Key options")]
+pub struct LinkArgs {
+    /// Seconds to wait for the key and for a touch [default: 30]
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
     /// Print a CTAPHID trace on stderr (PIN material redacted)
-    #[arg(long, short = 'v', global = true)]
+    #[arg(long, short = 'v')]
     pub verbose: bool,
-    /// Seconds to wait for the key (and for a touch)
-    #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS")]
-    pub timeout: u64,
-    /// Read PINs from stdin, one per line, instead of prompting
-    #[arg(long, global = true)]
+}
+
+/// For commands that send a key its existing PIN.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "PIN options")]
+pub struct PinArgs {
+    /// Read the PIN from stdin, one line per PIN, instead of prompting
+    #[arg(long)]
     pub pin_stdin: bool,
     /// Send the PIN even when only 3 or fewer attempts are left (risks locking the key)
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub force: bool,
-    /// Pretend the current time is this RFC 3339 instant (tests, replaying a check)
-    #[arg(long, global = true, hide = true, value_name = "RFC3339")]
-    pub now: Option<String>,
+}
+
+/// For commands that print a result.
+#[derive(Debug, Args, Clone, Default)]
+pub struct JsonArg {
+    /// Print machine-readable JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The same options accepted before the command name, for scripts written that way.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LeadingArgs {
+    #[arg(long, short = 'd', hide = true, value_name = "KEY")]
+    pub device: Option<String>,
+    #[arg(long, hide = true)]
+    pub json: bool,
+    #[arg(long, short = 'v', hide = true)]
+    pub verbose: bool,
+    #[arg(long, hide = true, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    #[arg(long, hide = true)]
+    pub pin_stdin: bool,
+    #[arg(long, hide = true)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show every FIDO key plugged in
-    #[command(after_help = "Example:\n  glasskey list\n  glasskey list --json")]
-    List,
+    #[command(after_help = "Examples:\n  glasskey list\n  glasskey list --json")]
+    List {
+        #[command(flatten)]
+        output: JsonArg,
+        #[command(flatten)]
+        key: KeyArgs,
+    },
     /// Show everything a key says about itself (getInfo, humanized), plus serials
     #[command(after_help = "Example:\n  glasskey info --device 31337001")]
-    Info,
+    Info {
+        #[command(flatten)]
+        output: JsonArg,
+        #[command(flatten)]
+        key: KeyArgs,
+    },
     /// PIN state and checks
     #[command(subcommand)]
     Pin(PinCommand),
@@ -66,9 +126,21 @@ pub enum Command {
         /// Only credentials of this relying party
         #[arg(long, value_name = "RP_ID")]
         rp: Option<String>,
+        #[command(flatten)]
+        output: JsonArg,
+        #[command(flatten)]
+        key: KeyArgs,
+        #[command(flatten)]
+        pin: PinArgs,
     },
     /// Blink the key so you know which one it is
-    Wink,
+    #[command(after_help = "Example:\n  glasskey wink --device 31337001")]
+    Wink {
+        #[command(flatten)]
+        output: JsonArg,
+        #[command(flatten)]
+        key: KeyArgs,
+    },
     /// Create and inspect the break-glass inventory file
     #[command(subcommand)]
     Inventory(InventoryCommand),
@@ -76,19 +148,34 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  glasskey enroll --inventory bg.toml --label BG01-A --account bg-01@contoso.onmicrosoft.com \\\n      --custodian 'A. Admin' --location 'Safe 1, HQ'"
     )]
-    Enroll(EnrollArgs),
+    Enroll {
+        #[command(flatten)]
+        output: JsonArg,
+        #[command(flatten)]
+        details: EnrollArgs,
+        #[command(flatten)]
+        key: KeyArgs,
+        #[command(flatten)]
+        pin: PinArgs,
+    },
     /// Which inventoried key is plugged in? (proved by signature; no touch, no PIN)
     #[command(after_help = "Example:\n  glasskey identify --inventory bg.toml")]
     Identify {
+        /// The inventory file (TOML) to look the key up in
         #[arg(long, value_name = "FILE")]
         inventory: PathBuf,
+        #[command(flatten)]
+        output: JsonArg,
+        #[command(flatten)]
+        key: KeyArgs,
     },
     /// The quarterly check: prove, inspect and record every plugged key, then apply the policy
     /// to the whole inventory. Exit 1 on findings
     #[command(
-        after_help = "Example:\n  glasskey audit --inventory bg.toml\n  glasskey audit --inventory bg.toml --json > check-2026Q4.json"
+        after_help = "Examples:\n  glasskey audit --inventory bg.toml\n  glasskey audit --inventory bg.toml --json > check-2026Q4.json"
     )]
     Audit {
+        /// The inventory file (TOML); the check is recorded in it
         #[arg(long, value_name = "FILE")]
         inventory: PathBuf,
         /// Also render the report as HTML or Markdown (to stdout, or to --output)
@@ -97,47 +184,68 @@ pub enum Command {
         /// Where to write the --report
         #[arg(long, short = 'o', requires = "report", value_name = "FILE")]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        json: JsonArg,
+        #[command(flatten)]
+        key: KeyArgs,
+        #[command(flatten)]
+        pin: PinArgs,
     },
     /// Vet a new key before registration: genuine (attestation), firmware, factory state,
     /// capabilities; with an inventory, approved model and not already enrolled. Exit 1 on findings
     #[command(
-        after_help = "Example:\n  glasskey vet --inventory bg.toml\n  glasskey vet --trust-root my-vendor-root.pem"
+        after_help = "Examples:\n  glasskey vet --inventory bg.toml\n  glasskey vet --trust-root my-vendor-root.pem"
     )]
     Vet {
+        /// Also check the inventory's approved models and that the key is not enrolled yet
         #[arg(long, value_name = "FILE")]
         inventory: Option<PathBuf>,
         /// Trust this PEM root certificate as well as the bundled vendor roots (repeatable)
         #[arg(long = "trust-root", value_name = "PEM")]
         trust_roots: Vec<PathBuf>,
+        #[command(flatten)]
+        output: JsonArg,
+        #[command(flatten)]
+        key: KeyArgs,
+        #[command(flatten)]
+        pin: PinArgs,
     },
     /// Printable per-key sheets (HTML) and summary tables (Markdown, CSV, JSON) from the inventory
     #[command(
         after_help = "Examples:\n  glasskey sheet --inventory bg.toml -o sheets.html        # print, file beside the keys\n  glasskey sheet --inventory bg.toml --format csv -o keys.csv\n  glasskey sheet --inventory bg.toml --key BG01-A --paper letter -o bg01-a.html"
     )]
     Sheet {
+        /// The inventory file (TOML) to print
         #[arg(long, value_name = "FILE")]
         inventory: PathBuf,
         /// Only this key
         #[arg(long, value_name = "LABEL")]
         key: Option<String>,
+        /// What to produce: printable HTML sheets, or a summary table
         #[arg(long, value_enum, default_value = "html")]
         format: SheetFormat,
+        /// Paper size the HTML sheets are laid out for
         #[arg(long, value_enum, default_value = "a4")]
         paper: PaperSize,
         /// Write to this file instead of stdout
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Same as --format json
+        #[arg(long)]
+        json: bool,
     },
     /// Work with glasskey's virtual (software) security keys
     #[command(subcommand)]
     Virtual(VirtualCommand),
     /// Show glasskey at work on built-in virtual keys: no hardware, no input
+    #[command(after_help = "Example:\n  glasskey demo")]
     Demo,
     /// Print a shell completion script
     #[command(
         after_help = "Example:\n  glasskey completions bash > ~/.local/share/bash-completion/completions/glasskey"
     )]
     Completions {
+        /// The shell to write the script for
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -168,6 +276,7 @@ pub enum PaperSize {
 
 #[derive(Debug, Args)]
 pub struct EnrollArgs {
+    /// The inventory file (TOML) to add the key to
     #[arg(long, value_name = "FILE")]
     pub inventory: PathBuf,
     /// A short name for the key, written on its sheet and casing
@@ -194,6 +303,7 @@ pub enum InventoryCommand {
         after_help = "Example:\n  glasskey inventory init bg.toml --tenant contoso.onmicrosoft.com \\\n      --account 'bg-01@contoso.onmicrosoft.com=Break Glass 01' --account bg-02@contoso.onmicrosoft.com"
     )]
     Init {
+        /// The inventory file to create (refused if it exists)
         file: PathBuf,
         /// The Entra tenant (e.g. contoso.onmicrosoft.com); asked for in a terminal if omitted
         #[arg(long)]
@@ -210,37 +320,92 @@ pub enum InventoryCommand {
         /// Every key must be checked within this many days
         #[arg(long, default_value_t = 92)]
         check_interval_days: u32,
+        /// Admit software keys (virtual:, udp:) into this inventory: for demos and tests only
+        #[arg(long)]
+        allow_software_keys: bool,
+        #[command(flatten)]
+        output: JsonArg,
     },
     /// Add a break-glass account
+    #[command(
+        after_help = "Example:\n  glasskey inventory add-account bg.toml --upn bg-03@contoso.onmicrosoft.com --display-name 'Break Glass 03'"
+    )]
     AddAccount {
+        /// The inventory file
         file: PathBuf,
+        /// The account's user principal name
         #[arg(long)]
         upn: String,
+        /// The account's display name in Entra ID
         #[arg(long)]
         display_name: Option<String>,
+        #[command(flatten)]
+        output: JsonArg,
     },
     /// Print the inventory: accounts, keys, last observations
-    Show { file: PathBuf },
+    #[command(after_help = "Example:\n  glasskey inventory show bg.toml")]
+    Show {
+        /// The inventory file
+        file: PathBuf,
+        #[command(flatten)]
+        output: JsonArg,
+    },
     /// Check the file and apply the policy to the recorded observations (no key needed). Exit 1 on findings
-    Validate { file: PathBuf },
+    #[command(after_help = "Example:\n  glasskey inventory validate bg.toml")]
+    Validate {
+        /// The inventory file
+        file: PathBuf,
+        #[command(flatten)]
+        output: JsonArg,
+    },
     /// List the recorded checks
-    History { file: PathBuf },
+    #[command(after_help = "Example:\n  glasskey inventory history bg.toml")]
+    History {
+        /// The inventory file
+        file: PathBuf,
+        #[command(flatten)]
+        output: JsonArg,
+    },
     /// Verify the hash chain of recorded checks; names the first entry edited, removed or reordered
-    Verify { file: PathBuf },
+    #[command(after_help = "Example:\n  glasskey inventory verify bg.toml")]
+    Verify {
+        /// The inventory file
+        file: PathBuf,
+        #[command(flatten)]
+        output: JsonArg,
+    },
     /// Print the SHA-256 of the inventory file (as printed on sheets)
-    Digest { file: PathBuf },
+    #[command(after_help = "Example:\n  glasskey inventory digest bg.toml")]
+    Digest {
+        /// The inventory file
+        file: PathBuf,
+        #[command(flatten)]
+        output: JsonArg,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum PinCommand {
     /// Is a PIN set, and has anyone been guessing it? Exit 1 unless untouched
     #[command(after_help = "Example:\n  glasskey pin status --device 31337001")]
-    Status,
+    Status {
+        #[command(flatten)]
+        output: JsonArg,
+        #[command(flatten)]
+        key: KeyArgs,
+    },
     /// Check that you know the PIN (a correct PIN restores the retry counter)
     #[command(
-        after_help = "Example:\n  glasskey pin verify\n  printf '%s\\n' \"$PIN\" | glasskey pin verify --pin-stdin"
+        after_help = "Examples:\n  glasskey pin verify\n  printf '%s\\n' \"$PIN\" | glasskey pin verify --pin-stdin"
     )]
-    Verify,
+    Verify {
+        #[command(flatten)]
+        output: JsonArg,
+        #[command(flatten)]
+        key: KeyArgs,
+        #[command(flatten)]
+        pin: PinArgs,
+    },
     /// Set the first PIN on a key that has none (asked twice; confirmed before writing)
     #[command(
         after_help = "The PIN must be at least as long as both the inventory policy (default 6) and the\nkey's own minimum, and may not be one repeated character or a sequence like 123456.\n\nExample:\n  glasskey pin set --inventory bg.toml"
@@ -252,6 +417,13 @@ pub enum PinCommand {
         /// Do not ask for confirmation (needed when not at a terminal)
         #[arg(long)]
         yes: bool,
+        /// Read the new PIN from stdin (one line) instead of prompting twice
+        #[arg(long)]
+        pin_stdin: bool,
+        #[command(flatten)]
+        output: JsonArg,
+        #[command(flatten)]
+        key: KeyArgs,
     },
     /// Change the PIN (the current PIN goes through every safety rule)
     #[command(
@@ -264,6 +436,12 @@ pub enum PinCommand {
         /// Do not ask for confirmation (needed when not at a terminal)
         #[arg(long)]
         yes: bool,
+        #[command(flatten)]
+        output: JsonArg,
+        #[command(flatten)]
+        key: KeyArgs,
+        #[command(flatten)]
+        pin: PinArgs,
     },
 }
 
@@ -271,9 +449,10 @@ pub enum PinCommand {
 pub enum VirtualCommand {
     /// Create a virtual key in a JSON state file
     #[command(
-        after_help = "Example:\n  glasskey virtual create bg1.json --profile yubikey-5.7 --serial 31337001\n  echo 428193 | glasskey virtual create bg2.json --pin-stdin"
+        after_help = "Examples:\n  glasskey virtual create bg1.json --profile yubikey-5.7 --serial 31337001\n  echo 428193 | glasskey virtual create bg2.json --pin-stdin"
     )]
     Create {
+        /// The state file to create (JSON)
         path: PathBuf,
         /// One of the profiles listed by `glasskey virtual profiles`
         #[arg(long, default_value = crate::virtual_key::profile::DEFAULT_PROFILE)]
@@ -284,32 +463,58 @@ pub enum VirtualCommand {
         /// How it attests new credentials (test-ca… use glasskey's TEST CA, data/test-ca)
         #[arg(long, value_enum, default_value = "self")]
         attestation: crate::virtual_key::state::AttestationMode,
+        /// Set a PIN on the new key, read from stdin (one line); without it the key has no PIN
+        #[arg(long)]
+        pin_stdin: bool,
+        #[command(flatten)]
+        output: JsonArg,
     },
     /// Register a passkey on a virtual key, as a browser would (makeCredential rk=true)
     #[command(
         after_help = "Example:\n  echo 428193 | glasskey virtual register bg1.json --rp login.microsoft.com --user bg-01@contoso.onmicrosoft.com --pin-stdin"
     )]
     Register {
+        /// The virtual key's state file
         path: PathBuf,
+        /// The relying party to register with
         #[arg(long, default_value = "login.microsoft.com")]
         rp: String,
         /// The account's user name (UPN for Entra ID)
         #[arg(long)]
         user: String,
+        /// The account's display name
         #[arg(long)]
         display_name: Option<String>,
+        #[command(flatten)]
+        output: JsonArg,
+        #[command(flatten)]
+        link: LinkArgs,
+        #[command(flatten)]
+        pin: PinArgs,
     },
     /// Serve a virtual key on loopback UDP (one 64-byte report per datagram) until Ctrl-C
     #[command(
-        after_help = "Example:\n  glasskey virtual serve bg1.json --udp 127.0.0.1:8111\n  glasskey --device udp:127.0.0.1:8111 info"
+        after_help = "Examples:\n  glasskey virtual serve bg1.json --udp 127.0.0.1:8111\n  glasskey info --device udp:127.0.0.1:8111"
     )]
     Serve {
+        /// The virtual key's state file
         path: PathBuf,
+        /// Loopback address and port to listen on
         #[arg(long, value_name = "HOST:PORT")]
         udp: String,
     },
     /// Unplug and replug a virtual key (a power cycle: clears "three wrong PINs in a row")
-    Replug { path: PathBuf },
+    #[command(after_help = "Example:\n  glasskey virtual replug bg1.json")]
+    Replug {
+        /// The virtual key's state file
+        path: PathBuf,
+        #[command(flatten)]
+        output: JsonArg,
+    },
     /// List the profiles a virtual key can imitate
-    Profiles,
+    #[command(after_help = "Example:\n  glasskey virtual profiles")]
+    Profiles {
+        #[command(flatten)]
+        output: JsonArg,
+    },
 }

@@ -8,6 +8,7 @@ use super::args::ReportFormat;
 use super::context::Context;
 use super::error::CliError;
 use super::inventory_cmd::rfc3339;
+use super::software_keys;
 use crate::audit::observe::observe;
 use crate::audit::rules;
 use crate::device::{discover, DeviceError, DeviceSpec, Key};
@@ -35,19 +36,26 @@ pub fn audit_with_report(
     if specs.is_empty() {
         return Err(CliError::from(DeviceError::NoKey));
     }
+    // Every key is admitted before any is opened: a refused software key gets nothing.
+    for spec in &specs {
+        software_keys::admit(&inv, inventory, spec)?;
+    }
     let mut checks = Vec::new();
     for spec in &specs {
         let mut key = Key::open(spec, &ctx.open_options())?;
+        software_keys::admit(&inv, inventory, &key.spec)?;
+        software_keys::admit_aaguid(&inv, inventory, &key.facts()?.aaguid)?;
+        let transport = software_keys::transport_of(&key.spec).unwrap_or_default();
         let force = ctx.global.force;
         let check = observe(&mut key, &inv, &date, force, &mut |retries| {
             ctx.pin(Some(retries))
         })?;
-        checks.push(check);
+        checks.push((check, transport));
     }
 
     let mut findings = Vec::new();
     let mut results = Vec::new();
-    for check in checks {
+    for (check, transport) in checks {
         findings.extend(check.findings.clone());
         let entry = check.label.as_deref().and_then(|l| inv.key_mut(l));
         let (account, fingerprint) = match &entry {
@@ -57,6 +65,10 @@ pub fn audit_with_report(
             ),
             None => (None, None),
         };
+        // Software if the key is now, or was when enrolled, or says so by its AAGUID.
+        let software_key = transport.is_software()
+            || entry.as_ref().is_some_and(|e| e.is_software())
+            || crate::models::is_glasskey_virtual(&check.facts.aaguid);
         if let (Some(e), Some(obs), Some(proof)) = (entry, &check.observation, &check.proof) {
             // Only a proved key moves the recorded counter forward.
             if proof.signature_valid && !proof.counter_regressed {
@@ -79,6 +91,8 @@ pub fn audit_with_report(
             other_rp_ids: obs.map(|o| o.other_rp_ids.clone()).unwrap_or_default(),
             firmware: check.facts.firmware.clone(),
             note: check.note.clone(),
+            transport,
+            software_key,
         });
     }
     findings.extend(rules::evaluate(&inv, now));

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use super::args::GlobalArgs;
 use super::error::CliError;
+use super::options::RunOptions;
 use crate::ctaphid::{KeepaliveStatus, TraceDirection};
 use crate::device::{discover, DeviceError, DeviceSpec, Key, OpenOptions};
 use crate::secret::Pin;
@@ -24,7 +24,8 @@ pub enum PinSource {
 }
 
 pub struct Context {
-    pub global: GlobalArgs,
+    /// The options of this run: the command's own, resolved by `options::RunOptions`.
+    pub global: RunOptions,
     pub cancel: Arc<AtomicBool>,
     pub pin_source: PinSource,
     /// Lines of stdin are PINs, one per request (`--pin-stdin`): old then new for a change,
@@ -34,7 +35,7 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(global: GlobalArgs, cancel: Arc<AtomicBool>) -> Self {
+    pub fn new(global: RunOptions, cancel: Arc<AtomicBool>) -> Self {
         let pin_source = if global.pin_stdin {
             PinSource::Stdin
         } else {
@@ -50,7 +51,7 @@ impl Context {
     }
 
     /// A context writing to a buffer, for the demo and tests.
-    pub fn with_output(global: GlobalArgs, out: Box<dyn Write>, pin_source: PinSource) -> Self {
+    pub fn with_output(global: RunOptions, out: Box<dyn Write>, pin_source: PinSource) -> Self {
         Self {
             global,
             cancel: Arc::new(AtomicBool::new(false)),

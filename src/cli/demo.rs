@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use super::args::{EnrollArgs, GlobalArgs};
+use super::args::EnrollArgs;
 use super::context::{io_error, Context, PinSource};
 use super::error::CliError;
+use super::options::RunOptions;
 use crate::device::{DeviceSpec, Key};
 use crate::secret::Pin;
 use crate::virtual_key::Authenticator;
@@ -81,7 +82,7 @@ fn pin(text: &str) -> Result<Pin, CliError> {
     Pin::new(Zeroizing::new(text.to_owned())).map_err(|e| CliError::usage(e.to_string()))
 }
 
-fn context(global: &GlobalArgs, key: Option<&Path>, pin_text: &str) -> Result<Context, CliError> {
+fn context(global: &RunOptions, key: Option<&Path>, pin_text: &str) -> Result<Context, CliError> {
     let mut g = global.clone();
     g.device = key.map(|p| format!("virtual:{}", p.display()));
     g.json = false;
@@ -104,7 +105,7 @@ fn expect_findings(result: Result<(), CliError>) -> Result<(), CliError> {
     }
 }
 
-pub fn run(global: &GlobalArgs) -> Result<(), CliError> {
+pub fn run(global: &RunOptions) -> Result<(), CliError> {
     let dir = make_temp_dir()?;
     say("glasskey demo: two break-glass accounts, three virtual security keys, no hardware.")?;
     say(&format!(
@@ -146,9 +147,12 @@ pub fn run(global: &GlobalArgs) -> Result<(), CliError> {
         &inventory,
         "contoso.onmicrosoft.com",
         &accounts,
-        1,
-        6,
-        92,
+        crate::inventory::Policy {
+            min_keys_per_account: 1,
+            // The demo's keys are glasskey's virtual keys; a real inventory never admits them.
+            allow_software_keys: true,
+            ..crate::inventory::Policy::default()
+        },
     )?;
 
     say(

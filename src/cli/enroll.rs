@@ -8,6 +8,7 @@ use super::args::EnrollArgs;
 use super::context::Context;
 use super::error::CliError;
 use super::inventory_cmd::rfc3339;
+use super::software_keys;
 use crate::ctap2::session::TokenPurpose;
 use crate::identity;
 use crate::inventory::model::{KeyEntry, IDENTITY_RP_ID};
@@ -23,6 +24,8 @@ struct Enrolled {
     model: Option<String>,
     vendor_serial: Option<u32>,
     identity_fingerprint: String,
+    transport: crate::inventory::KeyTransport,
+    software_key: bool,
 }
 
 pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
@@ -41,8 +44,12 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
             a.inventory.display()
         )));
     };
+    software_keys::admit_named(&inv, &a.inventory, ctx.global.device.as_deref())?;
     let mut key = ctx.open_key()?;
+    software_keys::admit(&inv, &a.inventory, &key.spec)?;
+    let transport = software_keys::transport_of(&key.spec).unwrap_or_default();
     let facts = key.facts()?;
+    software_keys::admit_aaguid(&inv, &a.inventory, &facts.aaguid)?;
     if !inv.policy.allows_aaguid(&facts.aaguid) {
         return Err(CliError::usage(format!(
             "this key's model (AAGUID {}) is not on the inventory's allow-list",
@@ -77,6 +84,7 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
         custodian: a.custodian.clone(),
         location: a.location.clone(),
         aaguid: facts.aaguid.clone(),
+        transport,
         model: facts.model.clone(),
         firmware: facts.firmware.clone(),
         usb_vendor_id: facts.vendor_id.clone(),
@@ -95,12 +103,17 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
         model: entry.model.clone(),
         vendor_serial: entry.vendor_serial,
         identity_fingerprint: entry.identity.fingerprint.clone(),
+        transport: entry.transport,
+        software_key: entry.is_software(),
     };
     inv.keys.push(entry);
     store.save(&inv)?;
     ctx.emit(&out, |w| {
         writeln!(w, "Enrolled {} for {} ({}).", out.label, out.account, out.model.as_deref().unwrap_or(&out.aaguid))?;
         writeln!(w, "Identity fingerprint: {}", short_fingerprint(&out.identity_fingerprint))?;
+        if out.software_key {
+            writeln!(w, "This is a SOFTWARE KEY ({}), admitted by the inventory's policy: never a break-glass key.", out.transport)?;
+        }
         writeln!(w, "Write the label and this fingerprint on the key's sheet; `glasskey identify` shows it again.")
     })
 }

@@ -1,6 +1,5 @@
 //! `glasskey inventory …`: create, extend, show, validate and verify the inventory file.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
@@ -11,7 +10,7 @@ use super::error::CliError;
 use crate::audit::{rules, Finding};
 use crate::inventory::history;
 use crate::inventory::store::{self, Store};
-use crate::inventory::{Account, Inventory};
+use crate::inventory::{Account, Inventory, Policy};
 
 pub fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
@@ -45,14 +44,10 @@ pub fn init(
     file: &Path,
     tenant: &str,
     accounts: &[String],
-    min_keys: u32,
-    min_pin_length: u32,
-    check_interval_days: u32,
+    policy: Policy,
 ) -> Result<(), CliError> {
     let mut inv = Inventory::new(tenant);
-    inv.policy.min_keys_per_account = min_keys;
-    inv.policy.min_pin_length = min_pin_length;
-    inv.policy.check_interval_days = check_interval_days;
+    inv.policy = policy;
     for spec in accounts {
         let account = parse_account(spec);
         check_upn(&account.upn)?;
@@ -78,21 +73,11 @@ pub fn init_command(
     file: &Path,
     tenant: Option<&str>,
     accounts: &[String],
-    min_keys: u32,
-    min_pin_length: u32,
-    check_interval_days: u32,
+    policy: Policy,
 ) -> Result<(), CliError> {
     use std::io::IsTerminal;
     if let Some(t) = tenant {
-        return init(
-            ctx,
-            file,
-            t,
-            accounts,
-            min_keys,
-            min_pin_length,
-            check_interval_days,
-        );
+        return init(ctx, file, t, accounts, policy);
     }
     if !std::io::stdin().is_terminal() {
         return Err(CliError::usage("give the tenant with --tenant (and accounts with --account), or run in a terminal to be asked"));
@@ -118,15 +103,7 @@ pub fn init_command(
             format!("{upn}={name}")
         });
     }
-    init(
-        ctx,
-        file,
-        tenant.trim(),
-        &all,
-        min_keys,
-        min_pin_length,
-        check_interval_days,
-    )
+    init(ctx, file, tenant.trim(), &all, policy)
 }
 
 pub fn add_account(
@@ -159,12 +136,13 @@ pub fn show(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
     ctx.emit(&inv, |w| {
         writeln!(w, "{} — tenant {}, passkeys at {}", file.display(), inv.tenant, inv.passkey_rp_id)?;
         let p = &inv.policy;
-        writeln!(w, "policy: ≥{} keys per account, PIN ≥{} characters, check every {} days, other credentials {}", p.min_keys_per_account, p.min_pin_length, p.check_interval_days, if p.allow_other_credentials { "allowed" } else { "not allowed" })?;
+        writeln!(w, "policy: ≥{} keys per account, PIN ≥{} characters, check every {} days, other credentials {}{}", p.min_keys_per_account, p.min_pin_length, p.check_interval_days, if p.allow_other_credentials { "allowed" } else { "not allowed" }, if p.allow_software_keys { ", SOFTWARE KEYS ADMITTED (demo/test only)" } else { "" })?;
         for a in &inv.accounts {
             writeln!(w, "account {}{}", a.upn, a.display_name.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())?;
             for k in inv.keys.iter().filter(|k| k.account.eq_ignore_ascii_case(&a.upn)) {
                 let last = k.last_observation.as_ref().map_or("never checked".to_owned(), |o| format!("last checked {}", o.date));
-                writeln!(w, "  key {:<14} {} · {} · {} · {last}", k.label, k.model.as_deref().unwrap_or(&k.aaguid), k.custodian, k.location)?;
+                let software = if k.is_software() { format!(" · {}", crate::report::audit::software_flag(k.transport)) } else { String::new() };
+                writeln!(w, "  key {:<14} {} · {} · {} · {last}{software}", k.label, k.model.as_deref().unwrap_or(&k.aaguid), k.custodian, k.location)?;
                 writeln!(w, "      identity {}", crate::util::short_fingerprint(&k.identity.fingerprint))?;
             }
         }
@@ -181,23 +159,6 @@ pub struct ValidationReport {
     pub date: String,
     pub findings: Vec<Finding>,
     pub result: &'static str,
-}
-
-pub fn write_findings(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
-    for f in findings {
-        let who = match (&f.key, &f.account) {
-            (Some(k), _) => format!(" [{k}]"),
-            (None, Some(a)) => format!(" [{a}]"),
-            _ => String::new(),
-        };
-        writeln!(
-            w,
-            "  {} {:<8} {}{who}: {}",
-            f.rule, f.severity, f.name, f.message
-        )?;
-        writeln!(w, "           → {}", f.remedy)?;
-    }
-    Ok(())
 }
 
 pub fn validate(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
@@ -228,7 +189,7 @@ pub fn validate(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
         if let Err(e) = &chain {
             writeln!(w, "  history: {e}")?;
         }
-        write_findings(w, &report.findings)?;
+        crate::report::findings::write_findings(w, &report.findings)?;
         writeln!(w, "result: {}", report.result)
     })?;
     if report.result == "pass" {

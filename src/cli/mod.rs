@@ -10,8 +10,10 @@ pub mod enroll;
 pub mod error;
 pub mod inventory_cmd;
 pub mod keys;
+pub mod options;
 pub mod pin;
 pub mod sheet_cmd;
+pub mod software_keys;
 pub mod vet;
 pub mod virtual_cmd;
 
@@ -23,41 +25,48 @@ use context::Context;
 use error::CliError;
 
 pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
-    let mut ctx = Context::new(cli.global.clone(), cancel);
+    software_keys::warn_if_test_hook_set();
+    let options = options::RunOptions::resolve(&cli)?;
+    let mut ctx = Context::new(options.clone(), cancel);
     match &cli.command {
-        Command::List => keys::list(&mut ctx),
-        Command::Info => keys::info(&mut ctx),
-        Command::Wink => keys::wink(&mut ctx),
-        Command::Pin(PinCommand::Status) => pin::status(&mut ctx),
-        Command::Pin(PinCommand::Verify) => pin::verify(&mut ctx),
-        Command::Pin(PinCommand::Set { inventory, yes }) => {
+        Command::List { .. } => keys::list(&mut ctx),
+        Command::Info { .. } => keys::info(&mut ctx),
+        Command::Wink { .. } => keys::wink(&mut ctx),
+        Command::Pin(PinCommand::Status { .. }) => pin::status(&mut ctx),
+        Command::Pin(PinCommand::Verify { .. }) => pin::verify(&mut ctx),
+        Command::Pin(PinCommand::Set { inventory, yes, .. }) => {
             pin::set(&mut ctx, inventory.as_deref(), *yes)
         }
-        Command::Pin(PinCommand::Change { inventory, yes }) => {
+        Command::Pin(PinCommand::Change { inventory, yes, .. }) => {
             pin::change(&mut ctx, inventory.as_deref(), *yes)
         }
-        Command::Creds { rp } => creds::creds(&mut ctx, rp.as_deref()),
+        Command::Creds { rp, .. } => creds::creds(&mut ctx, rp.as_deref()),
         Command::Virtual(VirtualCommand::Create {
             path,
             profile,
             serial,
             attestation,
+            ..
         }) => virtual_cmd::create(&mut ctx, path, profile, *serial, *attestation),
         Command::Virtual(VirtualCommand::Register {
             path,
             rp,
             user,
             display_name,
+            ..
         }) => virtual_cmd::register(&mut ctx, path, rp, user, display_name.as_deref()),
         Command::Virtual(VirtualCommand::Serve { path, udp }) => {
             virtual_cmd::serve_udp(&mut ctx, path, udp)
         }
-        Command::Virtual(VirtualCommand::Replug { path }) => virtual_cmd::replug(&mut ctx, path),
-        Command::Virtual(VirtualCommand::Profiles) => virtual_cmd::profiles(&mut ctx),
-        Command::Demo => demo::run(&cli.global),
+        Command::Virtual(VirtualCommand::Replug { path, .. }) => {
+            virtual_cmd::replug(&mut ctx, path)
+        }
+        Command::Virtual(VirtualCommand::Profiles { .. }) => virtual_cmd::profiles(&mut ctx),
+        Command::Demo => demo::run(&options),
         Command::Vet {
             inventory,
             trust_roots,
+            ..
         } => vet::vet(&mut ctx, inventory.as_deref(), trust_roots),
         Command::Inventory(InventoryCommand::Init {
             file,
@@ -66,39 +75,49 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             min_keys,
             min_pin_length,
             check_interval_days,
+            allow_software_keys,
+            ..
         }) => inventory_cmd::init_command(
             &mut ctx,
             file,
             tenant.as_deref(),
             accounts,
-            *min_keys,
-            *min_pin_length,
-            *check_interval_days,
+            crate::inventory::Policy {
+                min_keys_per_account: *min_keys,
+                min_pin_length: *min_pin_length,
+                check_interval_days: *check_interval_days,
+                allow_software_keys: *allow_software_keys,
+                ..crate::inventory::Policy::default()
+            },
         ),
         Command::Inventory(InventoryCommand::AddAccount {
             file,
             upn,
             display_name,
+            ..
         }) => inventory_cmd::add_account(&mut ctx, file, upn, display_name.as_deref()),
-        Command::Inventory(InventoryCommand::Show { file }) => inventory_cmd::show(&mut ctx, file),
-        Command::Inventory(InventoryCommand::Validate { file }) => {
+        Command::Inventory(InventoryCommand::Show { file, .. }) => {
+            inventory_cmd::show(&mut ctx, file)
+        }
+        Command::Inventory(InventoryCommand::Validate { file, .. }) => {
             inventory_cmd::validate(&mut ctx, file)
         }
-        Command::Inventory(InventoryCommand::History { file }) => {
+        Command::Inventory(InventoryCommand::History { file, .. }) => {
             inventory_cmd::show_history(&mut ctx, file)
         }
-        Command::Inventory(InventoryCommand::Verify { file }) => {
+        Command::Inventory(InventoryCommand::Verify { file, .. }) => {
             inventory_cmd::verify(&mut ctx, file)
         }
-        Command::Inventory(InventoryCommand::Digest { file }) => {
+        Command::Inventory(InventoryCommand::Digest { file, .. }) => {
             inventory_cmd::digest(&mut ctx, file)
         }
-        Command::Enroll(a) => enroll::enroll(&mut ctx, a),
-        Command::Identify { inventory } => enroll::identify(&mut ctx, inventory),
+        Command::Enroll { details, .. } => enroll::enroll(&mut ctx, details),
+        Command::Identify { inventory, .. } => enroll::identify(&mut ctx, inventory),
         Command::Audit {
             inventory,
             report,
             output,
+            ..
         } => audit_cmd::audit_with_report(&mut ctx, inventory, *report, output.as_deref()),
         Command::Sheet {
             inventory,
@@ -106,6 +125,7 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             format,
             paper,
             output,
+            ..
         } => sheet_cmd::sheet(
             &mut ctx,
             inventory,

@@ -5,6 +5,7 @@ pub mod model;
 pub mod store;
 
 pub use model::{
-    Account, CheckEntry, Identity, Inventory, KeyEntry, Observation, ObservedPasskey, Policy,
+    Account, CheckEntry, Identity, Inventory, KeyEntry, KeyTransport, Observation, ObservedPasskey,
+    Policy,
 };
 pub use store::{InventoryError, Store};

@@ -84,6 +84,9 @@ pub struct Policy {
     pub retry_threshold: u8,
     /// If not empty, only keys with these AAGUIDs may be enrolled.
     pub allowed_aaguids: Vec<String>,
+    /// Whether software keys (glasskey's virtual keys, keys on UDP) may be enrolled and
+    /// audited. Only for demo and test inventories: a software key is no hardware key.
+    pub allow_software_keys: bool,
 }
 
 impl Policy {
@@ -106,6 +109,7 @@ impl Default for Policy {
             allow_other_credentials: false,
             retry_threshold: 8,
             allowed_aaguids: Vec::new(),
+            allow_software_keys: false,
         }
     }
 }
@@ -127,6 +131,11 @@ pub struct KeyEntry {
     pub custodian: String,
     pub location: String,
     pub aaguid: String,
+    /// How glasskey reached the key at enrollment. Absent in inventories written before
+    /// glasskey recorded it; those keys were enrolled over USB unless the policy admitted
+    /// software keys, so the default is `hid`, and every audit checks the live transport anyway.
+    #[serde(default)]
+    pub transport: KeyTransport,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,6 +155,46 @@ pub struct KeyEntry {
     pub identity: Identity,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_observation: Option<Observation>,
+}
+
+/// How glasskey talks to a key: USB HID is hardware; the others are software keys (DESIGN §3.9).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyTransport {
+    #[default]
+    Hid,
+    /// glasskey's in-process software authenticator.
+    Virtual,
+    /// Raw CTAPHID reports over UDP, as authenticator simulators speak it.
+    Udp,
+}
+
+impl KeyTransport {
+    pub fn is_software(self) -> bool {
+        self != KeyTransport::Hid
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyTransport::Hid => "hid",
+            KeyTransport::Virtual => "virtual",
+            KeyTransport::Udp => "udp",
+        }
+    }
+}
+
+impl std::fmt::Display for KeyTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl KeyEntry {
+    /// A software key: reached over a software transport, or reporting one of the AAGUIDs of
+    /// glasskey's virtual keys (a virtual key relayed onto a USB port is still software).
+    pub fn is_software(&self) -> bool {
+        self.transport.is_software() || crate::models::is_glasskey_virtual(&self.aaguid)
+    }
 }
 
 /// glasskey's own credential on the key (DESIGN §4).

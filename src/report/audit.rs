@@ -5,6 +5,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::audit::Finding;
+use crate::inventory::KeyTransport;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct KeyResult {
@@ -20,6 +21,22 @@ pub struct KeyResult {
     pub other_rp_ids: Vec<String>,
     pub firmware: Option<String>,
     pub note: Option<String>,
+    /// How glasskey reached the key in this check.
+    pub transport: KeyTransport,
+    /// A software key (DESIGN §3.9): flagged wherever the key is shown.
+    pub software_key: bool,
+}
+
+impl KeyResult {
+    /// The flag every rendering shows beside a software key.
+    pub fn software_flag(&self) -> Option<String> {
+        self.software_key.then(|| software_flag(self.transport))
+    }
+}
+
+/// "SOFTWARE KEY (virtual)": the words every report puts beside a software key.
+pub fn software_flag(transport: KeyTransport) -> String {
+    format!("SOFTWARE KEY ({transport})")
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,9 +59,12 @@ pub fn write_text(w: &mut dyn Write, r: &AuditReport) -> std::io::Result<()> {
             Some(label) => {
                 writeln!(
                     w,
-                    "  {label} — {} ({})",
+                    "  {label} — {} ({}){}",
                     k.account.as_deref().unwrap_or("?"),
-                    k.device
+                    k.device,
+                    k.software_flag()
+                        .map(|f| format!("  {f}"))
+                        .unwrap_or_default()
                 )?;
                 writeln!(
                     w,
@@ -79,7 +99,14 @@ pub fn write_text(w: &mut dyn Write, r: &AuditReport) -> std::io::Result<()> {
                     k.firmware.as_deref().unwrap_or("unknown")
                 )?;
             }
-            None => writeln!(w, "  {} — not in the inventory", k.device)?,
+            None => writeln!(
+                w,
+                "  {} — not in the inventory{}",
+                k.device,
+                k.software_flag()
+                    .map(|f| format!("  {f}"))
+                    .unwrap_or_default()
+            )?,
         }
         if let Some(n) = &k.note {
             writeln!(w, "    note       {n}")?;
@@ -89,7 +116,7 @@ pub fn write_text(w: &mut dyn Write, r: &AuditReport) -> std::io::Result<()> {
         writeln!(w, "No findings.")?;
     } else {
         writeln!(w, "Findings:")?;
-        crate::cli::inventory_cmd::write_findings(w, &r.findings)?;
+        super::findings::write_findings(w, &r.findings)?;
     }
     writeln!(
         w,

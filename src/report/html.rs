@@ -38,6 +38,7 @@ const STYLE: &str = "
   .meta { font-size: 8pt; color: #333; overflow-wrap: anywhere; }
   .digest { font-family: 'DejaVu Sans Mono', 'Courier New', monospace; white-space: nowrap; }
   .findings { color: #900; }
+  .software { color: #900; }
   @media screen { body { margin: 12mm; } .page { border-bottom: 1px dashed #999; padding-bottom: 8mm; margin-bottom: 8mm; } }
 ";
 
@@ -58,6 +59,14 @@ fn text(s: &str) -> String {
 
 fn opt(s: Option<&str>) -> String {
     s.map_or_else(|| "–".into(), text)
+}
+
+/// A cell that carries the software-key flag, prominently, when there is one.
+fn software_cell(flag: Option<String>, content: String) -> String {
+    match flag {
+        Some(f) => format!("{content} <strong class=\"software\">{}</strong>", esc(&f)),
+        None => content,
+    }
 }
 
 fn meta(r: &SheetReport) -> String {
@@ -82,7 +91,7 @@ fn key_page(out: &mut String, r: &SheetReport, k: &KeySheet) {
     let _ = write!(
         out,
         "<section class=\"page key\">\n<h1>Break-glass key {}</h1>\n",
-        text(&k.label)
+        software_cell(k.software_flag(), text(&k.label))
     );
     out.push_str(&meta(r));
     out.push_str("<table class=\"facts\">\n");
@@ -91,6 +100,7 @@ fn key_page(out: &mut String, r: &SheetReport, k: &KeySheet) {
         ("Tenant", text(&r.tenant)),
         ("Model", opt(k.model.as_deref())),
         ("AAGUID", text(&k.aaguid)),
+        ("Transport", software_cell(k.software_flag(), esc(&k.transport_cell()))),
         ("Firmware", opt(k.firmware.as_deref())),
         ("Serials", text(&k.serials())),
         ("Custodian", text(&k.custodian)),
@@ -147,7 +157,7 @@ pub fn sheets(r: &SheetReport, paper: Paper) -> String {
         let _ = writeln!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{last}</td></tr>",
-            text(&k.label),
+            software_cell(k.software_flag(), text(&k.label)),
             text(&k.account),
             opt(k.model.as_deref()),
             text(&k.serials()),
@@ -199,7 +209,7 @@ pub fn audit(r: &AuditReport) -> String {
         let _ = writeln!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{pin}</td><td>{passkeys}</td><td>{}</td></tr>",
-            k.label.as_deref().map_or_else(|| format!("not in inventory ({})", text(&k.device)), text),
+            software_cell(k.software_flag(), k.label.as_deref().map_or_else(|| format!("not in inventory ({})", text(&k.device)), text)),
             opt(k.account.as_deref()),
             if k.identity_verified { "proved" } else { "NOT PROVED" },
             opt(k.firmware.as_deref()),

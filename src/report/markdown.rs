@@ -19,8 +19,12 @@ pub fn sheets(r: &SheetReport) -> String {
     out.push_str("| Label | Account | Model | AAGUID | Firmware | Serials | Identity fingerprint | Custodian | Location | Enrolled | Last check | Result |\n");
     out.push_str("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     for k in &r.keys {
+        let label = match k.software_flag() {
+            Some(flag) => format!("{} **{flag}**", cell(&k.label)),
+            None => cell(&k.label),
+        };
         let row = [
-            cell(&k.label),
+            label,
             match &k.display_name {
                 Some(d) => format!("{} ({})", cell(&k.account), cell(d)),
                 None => cell(&k.account),
@@ -60,7 +64,10 @@ pub fn audit(r: &AuditReport) -> String {
             "| {} | {} | {} | {} | {} | {} |",
             k.label
                 .as_deref()
-                .map_or_else(|| format!("not in inventory ({})", cell(&k.device)), cell),
+                .map_or_else(|| format!("not in inventory ({})", cell(&k.device)), cell)
+                + &k.software_flag()
+                    .map(|f| format!(" **{f}**"))
+                    .unwrap_or_default(),
             cell(k.account.as_deref().unwrap_or("")),
             if k.identity_verified {
                 "proved"

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::inventory::model::Inventory;
+use crate::inventory::model::{Inventory, KeyTransport};
 use crate::util::short_fingerprint;
 
 #[derive(Debug, Clone, Serialize)]
@@ -12,6 +12,7 @@ pub struct PolicyView {
     pub min_pin_length: u32,
     pub check_interval_days: u32,
     pub allow_other_credentials: bool,
+    pub allow_software_keys: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -21,6 +22,10 @@ pub struct KeySheet {
     pub display_name: Option<String>,
     pub model: Option<String>,
     pub aaguid: String,
+    /// How glasskey reached the key at enrollment.
+    pub transport: KeyTransport,
+    /// A software key (DESIGN §3.9): every sheet format flags it.
+    pub software_key: bool,
     pub firmware: Option<String>,
     pub vendor_serial: Option<u32>,
     pub usb_serial: Option<String>,
@@ -89,6 +94,8 @@ pub fn build(
                 display_name: inv.account(&k.account).and_then(|a| a.display_name.clone()),
                 model: k.model.clone(),
                 aaguid: k.aaguid.clone(),
+                transport: k.transport,
+                software_key: k.is_software(),
                 firmware: k.firmware.clone(),
                 vendor_serial: k.vendor_serial,
                 usb_serial: k.usb_serial.clone(),
@@ -114,6 +121,7 @@ pub fn build(
             min_pin_length: inv.policy.min_pin_length,
             check_interval_days: inv.policy.check_interval_days,
             allow_other_credentials: inv.policy.allow_other_credentials,
+            allow_software_keys: inv.policy.allow_software_keys,
         },
         newest_check_hash: inv.checks.last().map(|c| c.hash.clone()),
         keys,
@@ -121,6 +129,21 @@ pub fn build(
 }
 
 impl KeySheet {
+    /// The flag every sheet shows beside a software key.
+    pub fn software_flag(&self) -> Option<String> {
+        self.software_key
+            .then(|| super::audit::software_flag(self.transport))
+    }
+
+    /// The transport as a sheet cell: "hid", or "virtual (SOFTWARE KEY)".
+    pub fn transport_cell(&self) -> String {
+        if self.software_key {
+            format!("{} (SOFTWARE KEY)", self.transport)
+        } else {
+            self.transport.to_string()
+        }
+    }
+
     /// Serials as one line: vendor, USB, casing — whichever exist.
     pub fn serials(&self) -> String {
         let mut parts = Vec::new();

@@ -17,8 +17,9 @@ pub struct Profile {
     pub name: &'static str,
     pub description: &'static str,
     pub versions: &'static [&'static str],
-    /// YubiKey-like profiles carry the AAGUID of the model they imitate; the generic ones carry
-    /// AAGUIDs under 676b7600-… ("gkv"), which no real key uses.
+    /// glasskey's own AAGUID, never a vendor's (DESIGN §3.9): the YubiKey-like profiles imitate
+    /// a YubiKey's behaviour under fixed random AAGUIDs; the generic ones carry AAGUIDs under
+    /// 676b7600-… ("gkv"). All are listed in `models::GLASSKEY_VIRTUAL_AAGUIDS`.
     pub aaguid: &'static str,
     pub firmware: [u8; 3],
     /// Answers the YubiKey read-config vendor command with its serial.
@@ -47,7 +48,7 @@ pub const PROFILES: &[Profile] = &[
         name: "yubikey-5.7",
         description: "CTAP 2.1 key like a YubiKey 5 NFC on firmware 5.7.4 (serial over the FIDO interface)",
         versions: &["U2F_V2", "FIDO_2_0", "FIDO_2_1_PRE", "FIDO_2_1"],
-        aaguid: "a25342c0-3cdc-4414-8e46-f4807fca511c",
+        aaguid: "bd9fcb83-c613-49c5-bb7c-a9f7f7dc3be9",
         firmware: [5, 7, 4],
         yubikey_config: true,
         form_factor: 0x01,
@@ -69,7 +70,7 @@ pub const PROFILES: &[Profile] = &[
         name: "yubikey-5.4",
         description: "Older YubiKey 5 NFC on firmware 5.4.3: CTAP 2.1-PRE, below the YSA-2024-03 fix",
         versions: &["U2F_V2", "FIDO_2_0", "FIDO_2_1_PRE"],
-        aaguid: "2fc0579f-8113-47ea-b116-bb5a8db9202a",
+        aaguid: "b3f2efe5-cf71-4fba-956b-54987f8d8393",
         firmware: [5, 4, 3],
         yubikey_config: true,
         form_factor: 0x01,
