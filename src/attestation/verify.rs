@@ -210,7 +210,7 @@ pub fn verify(
                     check.algorithm = alg.map(algorithms::cose_name);
                     check.signature_valid =
                         attestation.auth_data.attested.as_ref().is_some_and(|a| {
-                            Some(a.public_key.algorithm()) == alg
+                            a.public_key.algorithm() == alg
                                 && a.public_key.verify(&signed, &signature)
                         });
                     check
