@@ -23,8 +23,8 @@ pub fn shown(s: &str) -> String {
     out
 }
 
-fn opt(s: &Option<String>) -> String {
-    s.as_deref().map_or_else(|| "–".into(), shown)
+fn opt(s: Option<&str>) -> String {
+    s.map_or_else(|| "–".into(), shown)
 }
 
 /// One line naming the export: tenant, date, age and digest.
@@ -83,16 +83,16 @@ pub fn write_text(w: &mut dyn Write, r: &Reconciliation) -> std::io::Result<()> 
             };
             let kind = match m.kind {
                 crate::entra::methods::MethodKind::Unknown => {
-                    format!("unknown type {}", opt(&m.odata_type))
+                    format!("unknown type {}", opt(m.odata_type.as_deref()))
                 }
                 k => k.label().to_owned(),
             };
             writeln!(
                 w,
                 "    {kind:<27} {} registered {} last used {}{on}",
-                opt(&m.display_name),
-                opt(&m.created),
-                opt(&m.last_used)
+                opt(m.display_name.as_deref()),
+                opt(m.created.map(|t| t.to_string()).as_deref()),
+                opt(m.last_used.map(|t| t.to_string()).as_deref())
             )?;
         }
     }
@@ -100,8 +100,8 @@ pub fn write_text(w: &mut dyn Write, r: &Reconciliation) -> std::io::Result<()> 
         let entra = match (&k.entra, k.observed) {
             (Some(m), _) => format!(
                 "registered as {} on {}",
-                opt(&m.display_name),
-                opt(&m.created)
+                opt(m.display_name.as_deref()),
+                opt(m.created.as_deref())
             ),
             (None, true) => "NOT registered in Entra".into(),
             (None, false) => "passkeys never read: audit the key first".into(),
