@@ -11,12 +11,38 @@ use crate::ctap2::cbor::{as_i64, Fields, Value};
 use crate::ctap2::cose::CoseKey;
 use crate::ctap2::make_credential::Attestation;
 
+/// What kind of evidence an attestation statement carries (WebAuthn §6.5.3 attestation types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttestationKind {
+    /// A certificate chain (x5c) that may lead to the maker's root: the only kind that can
+    /// show a key is genuine.
+    Basic,
+    /// Signed with the credential's own key: proves nothing about the maker.
+    #[serde(rename = "self")]
+    SelfAttestation,
+    /// Format `none`: no statement at all.
+    None,
+    /// A format or statement glasskey cannot read.
+    Unsupported,
+}
+
+impl std::fmt::Display for AttestationKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Basic => "basic",
+            Self::SelfAttestation => "self",
+            Self::None => "none",
+            Self::Unsupported => "unsupported",
+        })
+    }
+}
+
 /// What an attestation showed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AttestationCheck {
     pub format: String,
-    /// "basic" (a certificate chain), "self", "none" or "unsupported".
-    pub kind: String,
+    pub kind: AttestationKind,
     pub signature_valid: bool,
     /// The trust anchor the chain reached.
     pub anchor: Option<String>,
@@ -31,10 +57,10 @@ pub struct AttestationCheck {
 }
 
 impl AttestationCheck {
-    fn new(format: &str, kind: &str) -> Self {
+    pub fn new(format: &str, kind: AttestationKind) -> Self {
         Self {
             format: format.into(),
-            kind: kind.into(),
+            kind,
             signature_valid: false,
             anchor: None,
             chain_error: None,
@@ -48,7 +74,7 @@ impl AttestationCheck {
     /// Genuineness established: a valid signature by a certificate that chains to a trusted
     /// anchor and (where it says) vouches for this AAGUID.
     pub fn genuine(&self) -> bool {
-        self.kind == "basic"
+        self.kind == AttestationKind::Basic
             && self.signature_valid
             && self.anchor.is_some()
             && self.aaguid_matches != Some(false)
@@ -142,7 +168,7 @@ pub fn verify(
     anchors: &[Root],
 ) -> AttestationCheck {
     let Ok(statement) = Fields::new(&attestation.statement, "attStmt") else {
-        return AttestationCheck::new(&attestation.format, "unsupported");
+        return AttestationCheck::new(&attestation.format, AttestationKind::Unsupported);
     };
     let signature = statement
         .get_text_key("sig")
@@ -152,10 +178,10 @@ pub fn verify(
     let mut signed = attestation.auth_data.raw.clone();
     signed.extend_from_slice(client_data_hash);
     match attestation.format.as_str() {
-        "none" => AttestationCheck::new("none", "none"),
+        "none" => AttestationCheck::new("none", AttestationKind::None),
         "packed" => match x5c(&statement) {
             Some(certs) => {
-                let mut check = AttestationCheck::new("packed", "basic");
+                let mut check = AttestationCheck::new("packed", AttestationKind::Basic);
                 let alg = statement.get_text_key("alg").and_then(as_i64);
                 if let Some(leaf) = check_certificates(&mut check, &certs, attestation, anchors) {
                     check.signature_valid = alg == Some(crate::ctap2::cose::ALG_ES256)
@@ -164,7 +190,7 @@ pub fn verify(
                 check
             }
             None => {
-                let mut check = AttestationCheck::new("packed", "self");
+                let mut check = AttestationCheck::new("packed", AttestationKind::SelfAttestation);
                 check.signature_valid = attestation
                     .auth_data
                     .attested
@@ -174,7 +200,7 @@ pub fn verify(
             }
         },
         "fido-u2f" => {
-            let mut check = AttestationCheck::new("fido-u2f", "basic");
+            let mut check = AttestationCheck::new("fido-u2f", AttestationKind::Basic);
             let certs = x5c(&statement).unwrap_or_default();
             if let (Some(leaf), Some(cred)) = (
                 check_certificates(&mut check, &certs, attestation, anchors),
@@ -193,6 +219,6 @@ pub fn verify(
             }
             check
         }
-        other => AttestationCheck::new(other, "unsupported"),
+        other => AttestationCheck::new(other, AttestationKind::Unsupported),
     }
 }

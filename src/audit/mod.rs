@@ -5,5 +5,6 @@ pub mod finding;
 pub mod lookalike;
 pub mod observe;
 pub mod rules;
+pub mod vetting;
 
 pub use finding::{Finding, Rule, Severity};

@@ -126,6 +126,10 @@ pub enum Command {
         /// Only credentials of this relying party
         #[arg(long, value_name = "RP_ID")]
         rp: Option<String>,
+        /// Use a CTAP 2.2 persistent read-only token (pcmr) where the key offers one. Off by
+        /// default: the key keeps only one, and this replaces any another tool saved
+        #[arg(long)]
+        persistent_token: bool,
         #[command(flatten)]
         output: JsonArg,
         #[command(flatten)]

@@ -1,6 +1,5 @@
 //! `glasskey inventory …`: create, extend, show, validate and verify the inventory file.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
@@ -163,26 +162,6 @@ pub struct ValidationReport {
     pub result: &'static str,
 }
 
-pub fn write_findings(w: &mut dyn Write, findings: &[Finding]) -> std::io::Result<()> {
-    for f in findings {
-        let who = match (&f.key, &f.account) {
-            (Some(k), _) => format!(" [{}]", k.shown()),
-            (None, Some(a)) => format!(" [{}]", a.shown()),
-            _ => String::new(),
-        };
-        writeln!(
-            w,
-            "  {} {:<8} {}{who}: {}",
-            f.rule,
-            f.severity,
-            f.name,
-            f.message.shown()
-        )?;
-        writeln!(w, "           → {}", f.remedy)?;
-    }
-    Ok(())
-}
-
 pub fn validate(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
     let (_, inv) = Store::load(file)?;
     let now = ctx.now()?;
@@ -211,7 +190,7 @@ pub fn validate(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
         if let Err(e) = &chain {
             writeln!(w, "  history: {}", e.to_string().shown())?;
         }
-        write_findings(w, &report.findings)?;
+        crate::report::findings::write_findings(w, &report.findings)?;
         writeln!(w, "result: {}", report.result)
     })?;
     if report.result == "pass" {

@@ -40,7 +40,11 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
         Command::Pin(PinCommand::Change { inventory, yes, .. }) => {
             pin::change(&mut ctx, inventory.as_deref(), *yes)
         }
-        Command::Creds { rp, .. } => creds::creds(&mut ctx, rp.as_deref()),
+        Command::Creds {
+            rp,
+            persistent_token,
+            ..
+        } => creds::creds(&mut ctx, rp.as_deref(), *persistent_token),
         Command::Virtual(VirtualCommand::Create {
             path,
             profile,

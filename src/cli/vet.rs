@@ -14,7 +14,7 @@ use super::error::CliError;
 use crate::attestation::roots::{self, Root};
 use crate::attestation::verify::{verify, AttestationCheck};
 use crate::attestation::x509::Cert;
-use crate::audit::rules;
+use crate::audit::vetting::{self, Capability, InventoryView, PasskeysFound, VetEvidence};
 use crate::audit::Finding;
 use crate::ctap2::credential_management::UserEntity;
 use crate::ctap2::make_credential::MakeCredential;
@@ -22,12 +22,6 @@ use crate::ctap2::session::TokenPurpose;
 use crate::device::KeyFacts;
 use crate::inventory::model::IDENTITY_RP_ID;
 use crate::untrusted::{shown_or, ShowOutside};
-
-#[derive(Debug, Serialize)]
-pub struct Capability {
-    pub name: &'static str,
-    pub present: bool,
-}
 
 #[derive(Debug, Serialize)]
 pub struct VetReport {
@@ -75,7 +69,6 @@ pub fn vet(
     let info = key.session.info()?.clone();
     let pin_set = info.pin_set();
     let label = Some(facts.device.as_str());
-    let mut findings = Vec::new();
 
     // Ask for the PIN once, and only if the key has one.
     let pin = if pin_set == Some(true) {
@@ -108,157 +101,40 @@ pub fn vet(
         token.as_ref(),
     )?;
     let check = verify(&attestation, &challenge, &anchors);
-    match check.kind.as_str() {
-        "basic" if !check.signature_valid => findings.push(Finding::new(
-            &rules::ATTESTATION_SIGNATURE_INVALID,
-            label,
-            None,
-            format!("the {} attestation signature does not verify", check.format),
-        )),
-        "basic" => {}
-        kind => findings.push(Finding::new(
-            &rules::ATTESTATION_UNVERIFIABLE,
-            label,
-            None,
-            format!(
-                "{} attestation ({kind}): genuineness cannot be established",
-                check.format
-            ),
-        )),
-    }
-    if check.kind == "basic" && check.signature_valid {
-        if let Some(e) = &check.chain_error {
-            findings.push(Finding::new(
-                &rules::ATTESTATION_UNTRUSTED,
-                label,
-                None,
-                e.clone(),
-            ));
-        }
-        if check.aaguid_matches == Some(false) {
-            findings.push(Finding::new(
-                &rules::ATTESTATION_AAGUID_MISMATCH,
-                label,
-                None,
-                format!(
-                    "the certificate vouches for {} but the key reports {}",
-                    check.certificate_aaguid.as_deref().unwrap_or("?"),
-                    facts.aaguid
-                ),
-            ));
-        }
-    }
 
-    // Firmware advisories.
-    for (advisory, clause) in crate::advisories::affecting(
-        &facts.aaguid,
-        facts.vendor_id.as_deref(),
-        facts.firmware.as_deref(),
-    ) {
-        findings.push(Finding::new(
-            &rules::FIRMWARE_ADVISORY,
-            label,
-            None,
-            format!(
-                "firmware {} is affected by {} ({}): {}",
-                facts.firmware.as_deref().unwrap_or("?"),
-                advisory.id,
-                clause.description,
-                advisory.source
-            ),
-        ));
-    }
-
-    // Factory state: a new key holds no passkeys.
-    let mut credentials_present = None;
+    // Factory state: a new key holds no passkeys (listed only with a PIN and credMgmt).
+    let mut passkeys = None;
     if let Some(p) = &pin {
         if info.cred_mgmt().is_some() {
             let token =
                 key.session
                     .pin_token(p, TokenPurpose::ReadCredentials, None, ctx.global.force)?;
-            let n = key.session.creds_metadata(&token)?.existing;
-            credentials_present = Some(n);
-            if n > 0 {
-                let sites: Vec<String> = key
-                    .session
-                    .enumerate_rps(&token)?
-                    .into_iter()
-                    .map(|rp| rp.id)
-                    .collect();
-                findings.push(Finding::new(
-                    &rules::NOT_FACTORY_FRESH,
-                    label,
-                    None,
-                    format!(
-                        "{n} passkey(s) already on the key, for {}",
-                        sites.join(", ")
-                    ),
-                ));
-            }
+            let (metadata, rps) = key.session.relying_parties(&token)?;
+            let count = metadata.existing;
+            let sites = rps.into_iter().map(|rp| rp.id).collect();
+            passkeys = Some(PasskeysFound { count, sites });
         }
     }
 
-    // What break-glass use relies on.
-    let capabilities = vec![
-        Capability {
-            name: "CTAP 2.1 or later",
-            present: info
-                .versions
-                .iter()
-                .any(|v| v == "FIDO_2_1" || v == "FIDO_2_2" || v == "FIDO_2_3"),
-        },
-        Capability {
-            name: "credential management",
-            present: info.cred_mgmt().is_some(),
-        },
-        Capability {
-            name: "credProtect",
-            present: info.extensions.iter().any(|e| e == "credProtect"),
-        },
-        Capability {
-            name: "resident keys",
-            present: info.option("rk") == Some(true),
-        },
-        Capability {
-            name: "PIN protocol 2",
-            present: info.pin_uv_auth_protocols.contains(&2),
-        },
-        Capability {
-            name: "minPINLength",
-            present: info.min_pin_length.is_some(),
-        },
-    ];
-    for c in capabilities.iter().filter(|c| !c.present) {
-        findings.push(Finding::new(
-            &rules::CAPABILITY_MISSING,
-            label,
-            None,
-            format!("no {}", c.name),
-        ));
-    }
+    // Against the inventory: is this a key we already have?
+    let enrolled_as = match &inv {
+        Some(inv) => crate::identity::identify(&mut key.session, &inv.keys)?.map(|p| p.label),
+        None => None,
+    };
 
-    // Against the inventory: approved model, not a key we already have.
-    if let Some(inv) = &inv {
-        if !inv.policy.allows_aaguid(&facts.aaguid) {
-            findings.push(Finding::new(
-                &rules::AAGUID_NOT_ALLOWED,
-                label,
-                None,
-                format!(
-                    "AAGUID {} is not on the inventory's allow-list",
-                    facts.aaguid
-                ),
-            ));
-        }
-        if let Some(proof) = crate::identity::identify(&mut key.session, &inv.keys)? {
-            findings.push(Finding::new(
-                &rules::ALREADY_ENROLLED,
-                label,
-                None,
-                format!("this key is {} in the inventory", proof.label),
-            ));
-        }
-    }
+    let findings = vetting::evaluate(&VetEvidence {
+        label,
+        facts: &facts,
+        info: &info,
+        attestation: &check,
+        passkeys: passkeys.as_ref(),
+        inventory: inv.as_ref().map(|inv| InventoryView {
+            policy: &inv.policy,
+            enrolled_as: enrolled_as.as_deref(),
+        }),
+    });
+    let capabilities = vetting::capabilities(&info);
+    let credentials_present = passkeys.map(|p| p.count);
 
     let report = VetReport {
         verdict: if findings.is_empty() {
@@ -309,7 +185,7 @@ fn write_report(w: &mut dyn Write, r: &VetReport) -> std::io::Result<()> {
     }
     if !r.findings.is_empty() {
         writeln!(w, "Findings:")?;
-        super::inventory_cmd::write_findings(w, &r.findings)?;
+        crate::report::findings::write_findings(w, &r.findings)?;
     }
     writeln!(w, "verdict: {}", r.verdict)
 }

@@ -124,7 +124,7 @@ pub fn write_text(w: &mut dyn Write, r: &AuditReport) -> std::io::Result<()> {
         writeln!(w, "No findings.")?;
     } else {
         writeln!(w, "Findings:")?;
-        crate::cli::inventory_cmd::write_findings(w, &r.findings)?;
+        super::findings::write_findings(w, &r.findings)?;
     }
     writeln!(
         w,

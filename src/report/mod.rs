@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod csv;
 pub mod escape;
+pub mod findings;
 pub mod html;
 pub mod markdown;
 pub mod sheet;

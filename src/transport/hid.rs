@@ -76,20 +76,18 @@ impl HidTransport {
             what: path.into(),
             reason: "the path contains a NUL byte".into(),
         })?;
-        let device = api.open_path(&c_path).map_err(|e| {
-            let text = e.to_string();
-            if text.contains("ermission") || text.contains("EACCES") || text.contains("denied") {
-                TransportError::PermissionDenied {
+        let device = api
+            .open_path(&c_path)
+            .map_err(|e| match HidFailure::of(&e) {
+                HidFailure::PermissionDenied => TransportError::PermissionDenied {
                     path: path.into(),
                     hint: permission_hint().into(),
-                }
-            } else {
-                TransportError::Open {
+                },
+                HidFailure::Disconnected | HidFailure::Other => TransportError::Open {
                     what: path.into(),
-                    reason: text,
-                }
-            }
-        })?;
+                    reason: e.to_string(),
+                },
+            })?;
         Ok(Self {
             device,
             path: path.into(),
@@ -143,10 +141,129 @@ impl Transport for HidTransport {
 }
 
 fn classify(e: hidapi::HidError) -> TransportError {
-    let text = e.to_string();
-    if text.contains("No such device") || text.contains("ENODEV") || text.contains("disconnected") {
-        TransportError::Disconnected
-    } else {
-        TransportError::Io(text)
+    match HidFailure::of(&e) {
+        HidFailure::Disconnected => TransportError::Disconnected,
+        HidFailure::PermissionDenied | HidFailure::Other => TransportError::Io(e.to_string()),
+    }
+}
+
+/// What a failed HID call means for the caller, from the error hidapi gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HidFailure {
+    /// The OS refused access (no udev rule, not elevated, no Input Monitoring permission).
+    PermissionDenied,
+    /// The key is gone (unplugged mid-operation).
+    Disconnected,
+    Other,
+}
+
+/// errno values that mean "the device went away" on Linux and macOS.
+const ENXIO: i32 = 6;
+const ENODEV: i32 = 19;
+
+impl HidFailure {
+    pub fn of(e: &hidapi::HidError) -> Self {
+        match e {
+            hidapi::HidError::IoError { error } => Self::of_io(error),
+            // hidapi's C backends, and its Linux open and poll paths, hand over only text. The
+            // Linux open message ends in the io::Error ("... (os error 13)"), Windows ones carry
+            // the system error code; both are turned back into a typed error here.
+            hidapi::HidError::HidApiError { message } => match os_error_code(message) {
+                Some(code) => Self::of_io(&std::io::Error::from_raw_os_error(code)),
+                // The one fixed text hidapi's Linux backend gives for an unplugged key (POLLHUP).
+                None if message == "unexpected poll error (device disconnected)" => {
+                    Self::Disconnected
+                }
+                None => Self::Other,
+            },
+            _ => Self::Other,
+        }
+    }
+
+    fn of_io(e: &std::io::Error) -> Self {
+        match (e.kind(), e.raw_os_error()) {
+            (std::io::ErrorKind::PermissionDenied, _) => Self::PermissionDenied,
+            (_, Some(ENODEV | ENXIO)) if cfg!(unix) => Self::Disconnected,
+            (std::io::ErrorKind::NotFound, _) => Self::Disconnected,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// The OS error code inside a hidapi message: `(os error 13)` from Rust's io::Error, or
+/// `(0x00000005)` from hidapi's Windows backend.
+fn os_error_code(message: &str) -> Option<i32> {
+    if let Some(start) = message.rfind("(os error ") {
+        let rest = &message[start + "(os error ".len()..];
+        return rest.split(')').next()?.parse().ok();
+    }
+    let start = message.find("(0x")?;
+    let hex = message[start + 3..].split(')').next()?;
+    u32::from_str_radix(hex, 16)
+        .ok()
+        .and_then(|c| i32::try_from(c).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api_error(message: &str) -> hidapi::HidError {
+        hidapi::HidError::HidApiError {
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn a_refused_open_on_linux_is_permission_denied() {
+        // The message hidapi's pure-Rust Linux backend builds around the io::Error.
+        let e = api_error(
+            "failed to open device with path /dev/hidraw3: Permission denied (os error 13)",
+        );
+        assert_eq!(HidFailure::of(&e), HidFailure::PermissionDenied);
+        let io = hidapi::HidError::IoError {
+            error: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        assert_eq!(HidFailure::of(&io), HidFailure::PermissionDenied);
+    }
+
+    #[test]
+    fn an_unplugged_key_is_disconnected() {
+        for e in [
+            hidapi::HidError::IoError {
+                error: std::io::Error::from_raw_os_error(ENODEV),
+            },
+            api_error("failed to open device with path /dev/hidraw9: No such file or directory (os error 2)"),
+            api_error("unexpected poll error (device disconnected)"),
+        ] {
+            assert_eq!(HidFailure::of(&e), HidFailure::Disconnected, "{e}");
+        }
+    }
+
+    #[test]
+    fn other_failures_stay_other_even_when_their_text_sounds_alike() {
+        for e in [
+            api_error("ioctl(GRDESCSIZE) error for /dev/hidraw0, not a HIDRAW device?: Inappropriate ioctl for device (os error 25)"),
+            api_error("the word denied in a message decides nothing"),
+            hidapi::HidError::IncompleteSendError { sent: 3, all: 65 },
+            hidapi::HidError::IoError {
+                error: std::io::Error::from_raw_os_error(5),
+            },
+        ] {
+            assert_eq!(HidFailure::of(&e), HidFailure::Other, "{e}");
+        }
+    }
+
+    #[test]
+    fn os_error_codes_are_read_from_both_message_styles() {
+        assert_eq!(
+            os_error_code("x: Permission denied (os error 13)"),
+            Some(13)
+        );
+        assert_eq!(
+            os_error_code("hid_open_path/CreateFile: (0x00000005) Access is denied."),
+            Some(5)
+        );
+        assert_eq!(os_error_code("no code here"), None);
     }
 }
