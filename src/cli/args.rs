@@ -14,6 +14,7 @@ Exit codes:
   1  findings (e.g. PIN retries below maximum)
   2  usage or input error (bad arguments, wrong PIN, refused PIN, several keys and no --device)
   3  device or protocol error (no key, timeout, malformed reply, unplugged key)
+  4  a file could not be written (full disk, permissions, inventory locked by another glasskey)
 
 Keys are chosen with --device: a HID path, a YubiKey or USB serial number, virtual:PATH for a
 glasskey virtual key, or udp:127.0.0.1:PORT for a simulator. PINs are never taken from the
@@ -80,6 +81,29 @@ pub struct JsonArg {
     /// Print machine-readable JSON on stdout
     #[arg(long)]
     pub json: bool,
+}
+
+/// For commands that change the inventory.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Inventory options")]
+pub struct LockArg {
+    /// Seconds to wait while another glasskey writes the same inventory, then give up (exit 4)
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub lock_wait: u64,
+}
+
+impl Default for LockArg {
+    fn default() -> Self {
+        Self {
+            lock_wait: crate::inventory::lock::DEFAULT_WAIT.as_secs(),
+        }
+    }
+}
+
+impl LockArg {
+    pub fn wait(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.lock_wait)
+    }
 }
 
 /// The same options accepted before the command name, for scripts written that way.
@@ -194,6 +218,8 @@ pub enum Command {
         key: KeyArgs,
         #[command(flatten)]
         pin: PinArgs,
+        #[command(flatten)]
+        lock: LockArg,
     },
     /// Vet a new key before registration: genuine (attestation), firmware, factory state,
     /// capabilities; with an inventory, approved model and not already enrolled. Exit 1 on findings
@@ -298,6 +324,8 @@ pub struct EnrollArgs {
     /// The serial printed on the casing, for keys that cannot report one
     #[arg(long)]
     pub casing_serial: Option<String>,
+    #[command(flatten)]
+    pub lock: LockArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -345,6 +373,8 @@ pub enum InventoryCommand {
         display_name: Option<String>,
         #[command(flatten)]
         output: JsonArg,
+        #[command(flatten)]
+        lock: LockArg,
     },
     /// Print the inventory: accounts, keys, last observations
     #[command(after_help = "Example:\n  glasskey inventory show bg.toml")]

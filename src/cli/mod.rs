@@ -98,8 +98,9 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             file,
             upn,
             display_name,
+            lock,
             ..
-        }) => inventory_cmd::add_account(&mut ctx, file, upn, display_name.as_deref()),
+        }) => inventory_cmd::add_account(&mut ctx, file, upn, display_name.as_deref(), lock.wait()),
         Command::Inventory(InventoryCommand::Show { file, .. }) => {
             inventory_cmd::show(&mut ctx, file)
         }
@@ -121,8 +122,15 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             inventory,
             report,
             output,
+            lock,
             ..
-        } => audit_cmd::audit_with_report(&mut ctx, inventory, *report, output.as_deref()),
+        } => audit_cmd::audit_with_report(
+            &mut ctx,
+            inventory,
+            *report,
+            output.as_deref(),
+            lock.wait(),
+        ),
         Command::Sheet {
             inventory,
             key,
