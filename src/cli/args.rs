@@ -264,6 +264,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The account side: reconcile the break-glass accounts' Entra ID registrations with the
+    /// keys, offline, from an export made by a script glasskey prints
+    #[command(subcommand)]
+    Entra(super::entra_args::EntraCommand),
     /// Work with glasskey's virtual (software) security keys
     #[command(subcommand)]
     Virtual(VirtualCommand),

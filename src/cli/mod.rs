@@ -7,6 +7,8 @@ pub mod context;
 pub mod creds;
 pub mod demo;
 pub mod enroll;
+pub mod entra_args;
+pub mod entra_cmd;
 pub mod error;
 pub mod inventory_cmd;
 pub mod keys;
@@ -66,6 +68,7 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             virtual_cmd::replug(&mut ctx, path)
         }
         Command::Virtual(VirtualCommand::Profiles { .. }) => virtual_cmd::profiles(&mut ctx),
+        Command::Entra(c) => entra_cmd::run(&mut ctx, c),
         Command::Demo => demo::run(&options),
         Command::Vet {
             inventory,
