@@ -263,6 +263,9 @@ pub enum Command {
         /// Same as --format json
         #[arg(long)]
         json: bool,
+        /// Show each key's Entra method from this export (from `glasskey entra script`)
+        #[arg(long, value_name = "FILE")]
+        entra: Option<PathBuf>,
     },
     /// The account side: reconcile the break-glass accounts' Entra ID registrations with the
     /// keys, offline, from an export made by a script glasskey prints
@@ -393,6 +396,9 @@ pub enum InventoryCommand {
     Validate {
         /// The inventory file
         file: PathBuf,
+        /// Also reconcile this Entra export (from `glasskey entra script`) with the recorded passkeys
+        #[arg(long, value_name = "FILE")]
+        entra: Option<PathBuf>,
         #[command(flatten)]
         output: JsonArg,
     },
