@@ -331,6 +331,9 @@ pub struct EnrollArgs {
     /// The serial printed on the casing, for keys that cannot report one
     #[arg(long)]
     pub casing_serial: Option<String>,
+    /// Enroll a key whose passkeys cannot be read without asking (needed when not at a terminal)
+    #[arg(long)]
+    pub yes: bool,
     #[command(flatten)]
     pub lock: LockArg,
 }

@@ -10,6 +10,7 @@ pub mod enroll;
 pub mod entra_args;
 pub mod entra_cmd;
 pub mod error;
+pub mod identity_gate;
 pub mod inventory_cmd;
 pub mod keys;
 pub mod options;
