@@ -50,6 +50,8 @@ rules! {
     MIXED_SCRIPT = "GK057", "mixed-script", High, "An RP ID or user name on the key mixes scripts (e.g. Latin with Cyrillic), a common disguise. Check the code points in the message; remove the credential unless it is known and intended.";
     HIDDEN_CHARACTERS = "GK058", "hidden-characters", High, "An RP ID or user name on the key holds control, terminal-escape, bidi or invisible characters (shown escaped): no honest registration needs them. Remove the credential and investigate.";
     LOOKALIKE_INVENTORY_TEXT = "GK059", "lookalike-inventory-text", Critical, "The inventory's passkey RP ID or an account UPN hides characters, mixes scripts, or renders like another: the file may have been edited to accept a look-alike. Restore it from a trusted copy (compare its SHA-256 with the paper record).";
+    ATTESTATION_CHAIN_INVALID = "GK080", "attestation-chain-invalid", Critical, "The attestation chain reaches a trusted root but breaks an X.509 rule (a non-CA signing, keyUsage, path length, an expired certificate): the key's genuineness is not proven. Do not use it; ask the vendor.";
+    ATTESTATION_LEAF_INVALID = "GK081", "attestation-certificate-invalid", Critical, "The attestation certificate breaks the WebAuthn requirements (version 3, OU=Authenticator Attestation, not a CA, AAGUID extension not critical): do not use this key; return it to the supplier.";
 }
 
 pub fn parse_date(s: &str) -> Option<OffsetDateTime> {
