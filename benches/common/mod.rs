@@ -59,6 +59,7 @@ pub fn generate(keys: usize) -> Inventory {
                 }]),
                 other_rp_ids: Vec::new(),
             }),
+            retired: None,
         });
     }
     for c in 0..keys * 20 {

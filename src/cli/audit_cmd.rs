@@ -10,9 +10,9 @@ use super::error::CliError;
 use super::inventory_cmd::rfc3339;
 use super::software_keys;
 use crate::audit::observe::observe;
-use crate::audit::rules;
+use crate::audit::{integrity, rules, Finding};
 use crate::device::{discover, DeviceError, DeviceSpec, Key};
-use crate::inventory::{history, lock, Store};
+use crate::inventory::{history, lock, roster, Store};
 use crate::report::audit::{write_text, AuditReport, KeyResult};
 use std::time::Duration;
 
@@ -31,6 +31,8 @@ pub fn audit_with_report(
     let (mut store, mut inv) = Store::load_for_update(inventory, lock_wait)?;
     let now = ctx.now()?;
     let date = rfc3339(now);
+    // The file as it was read is what the roster and dates are checked against.
+    let integrity = integrity::evaluate(&inv, now);
     let specs: Vec<DeviceSpec> = match &ctx.global.device {
         Some(d) => vec![DeviceSpec::parse(d)],
         None => discover()?.into_iter().map(|(s, _)| s).collect(),
@@ -71,7 +73,20 @@ pub fn audit_with_report(
         let software_key = transport.is_software()
             || entry.as_ref().is_some_and(|e| e.is_software())
             || crate::models::is_glasskey_virtual(&check.facts.aaguid);
-        if let (Some(e), Some(obs), Some(proof)) = (entry, &check.observation, &check.proof) {
+        if let Some(r) = entry.as_ref().and_then(|e| e.retired.as_ref()) {
+            findings.push(Finding::new(
+                &rules::RETIRED_KEY_PRESENTED,
+                check.label.as_deref(),
+                account.as_deref(),
+                format!(
+                    "retired on {} ({}: {}); its record was not updated",
+                    r.date,
+                    r.reason.name(),
+                    r.note
+                ),
+            ));
+        } else if let (Some(e), Some(obs), Some(proof)) = (entry, &check.observation, &check.proof)
+        {
             // Only a proved key moves the recorded counter forward.
             if proof.signature_valid && !proof.counter_regressed {
                 e.identity.sign_count = proof.sign_count;
@@ -98,6 +113,7 @@ pub fn audit_with_report(
         });
     }
     findings.extend(rules::evaluate(&inv, now));
+    findings.extend(integrity);
     findings.sort_by(|a, b| (&a.key, a.rule, &a.message).cmp(&(&b.key, b.rule, &b.message)));
     findings.dedup();
 
@@ -114,12 +130,16 @@ pub fn audit_with_report(
                 .unwrap_or_else(|| format!("unknown key at {}", r.device))
         })
         .collect();
-    let entry = history::next_entry(
+    let entry = history::append(
         &inv.checks,
-        &date,
-        labels,
-        result,
-        findings.iter().map(|f| f.summary()).collect(),
+        history::Draft {
+            date: date.clone(),
+            keys: labels,
+            result: result.into(),
+            findings: findings.iter().map(|f| f.summary()).collect(),
+            event: None,
+            roster: Some(roster::record(&inv)),
+        },
     );
     let (check_seq, check_hash) = (entry.seq, entry.hash.clone());
     inv.checks.push(entry);
