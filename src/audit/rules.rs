@@ -46,6 +46,7 @@ rules! {
     NOT_FACTORY_FRESH = "GK024", "not-factory-fresh", High, "A new key already holds passkeys: someone used it before you. Return it, or reset it yourself and vet it again.";
     CAPABILITY_MISSING = "GK025", "capability-missing", Medium, "The key lacks a capability break-glass use relies on: choose a CTAP 2.1 model with credential management, credProtect, resident keys, PIN protocol 2 and minPINLength.";
     ALREADY_ENROLLED = "GK026", "already-enrolled", High, "This key is already in the inventory under another label: a new key must be a different key.";
+    PASSKEYS_UNREADABLE = "GK050", "passkeys-unreadable", High, "The key cannot list its passkeys (no credential management, no discoverable credentials, or it refused), so the audit cannot confirm it holds only its account's passkey. Replace it with a CTAP 2.1 model that has credential management.";
     HISTORY_BROKEN = "GK060", "history-broken", Critical, "The check history was edited, cut or reordered: glasskey will not append to it. Compare the file with FILE.bak and your paper records (the newest hash), restore the genuine version, then rerun.";
     HISTORY_DATE_BACKWARDS = "GK061", "history-date-backwards", High, "A check is dated before the one recorded ahead of it: a clock was wrong or the history was rearranged. Check the clocks of the machines used for audits and compare with the paper records.";
     FUTURE_DATED = "GK062", "future-dated", High, "A date in the inventory lies in the future of this check: a clock was wrong, or someone post-dated a check to hide an overdue key. Fix the clock and audit the key again.";
@@ -106,6 +107,9 @@ pub fn observation_findings(inv: &Inventory, key: &KeyEntry, obs: &Observation) 
     }
     if obs.force_pin_change {
         out.push(f(&FORCED_PIN_CHANGE, "the key demands a PIN change".into()));
+    }
+    if let (None, Some(why)) = (&obs.passkeys, &obs.passkeys_unreadable) {
+        out.push(f(&PASSKEYS_UNREADABLE, format!("passkeys not read: {why}")));
     }
     if let Some(passkeys) = &obs.passkeys {
         let own = passkeys
