@@ -54,6 +54,8 @@ rules! {
     ROSTER_CHANGED = "GK064", "roster-changed", High, "A key's identity, serials, assignment or observation (or the tenant) changed since the last check without a recorded reason. Restore it from FILE.bak, or use `glasskey inventory reassign`/`retire`, then audit the key.";
     ROSTER_EMPTY = "GK065", "roster-empty", High, "The inventory has no break-glass accounts or no keys in service: it cannot protect anything. Restore the file from FILE.bak or add the accounts and keys.";
     RETIRED_KEY_PRESENTED = "GK066", "retired-key-presented", High, "A retired key was presented at a check: it must not be in use. Find out why it is back; its record is not updated.";
+    ATTESTATION_CHAIN_INVALID = "GK080", "attestation-chain-invalid", Critical, "The attestation chain reaches a trusted root but breaks an X.509 rule (a non-CA signing, keyUsage, path length, an expired certificate): the key's genuineness is not proven. Do not use it; ask the vendor.";
+    ATTESTATION_LEAF_INVALID = "GK081", "attestation-certificate-invalid", Critical, "The attestation certificate breaks the WebAuthn requirements (version 3, OU=Authenticator Attestation, not a CA, AAGUID extension not critical): do not use this key; return it to the supplier.";
 }
 
 pub fn parse_date(s: &str) -> Option<OffsetDateTime> {
