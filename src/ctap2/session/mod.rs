@@ -134,6 +134,7 @@ impl<T: Transport> Session<T> {
             payload.extend(encode(&params));
         }
         let deadline = self.deadline();
+        self.hid.set_presence_expected(command.needs_presence());
         let reply = if command.is_sensitive() {
             self.hid.transact_redacted(cmd::CBOR, &payload, deadline)?
         } else {
