@@ -150,6 +150,7 @@ pub fn write_listing(w: &mut dyn Write, l: &CredentialListing) -> std::io::Resul
 
 pub fn creds(ctx: &mut Context, rp: Option<&str>, persistent_token: bool) -> Result<(), CliError> {
     let mut key = ctx.open_key()?;
+    super::identity_gate::without_inventory(&mut key);
     let purpose = if persistent_token {
         TokenPurpose::ReadCredentialsPersistent
     } else {
