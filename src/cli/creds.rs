@@ -6,14 +6,17 @@ use serde::Serialize;
 
 use super::context::Context;
 use super::error::CliError;
-use crate::ctap2::cose::{algorithm_name, CoseKey};
+use crate::ctap2::cose::{algorithm_label, algorithm_name, CoseKey};
 use crate::ctap2::session::{CredsMetadata, ResidentCredential, TokenPurpose};
 use crate::device::Key;
+use crate::untrusted::{shown_or, ShowOutside};
 use crate::util::{key_fingerprint, short_fingerprint};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CredentialView {
     pub rp_id: String,
+    /// Set when the RP ID renders like login.microsoft.com, mixes scripts or hides characters.
+    pub rp_id_warning: Option<String>,
     pub user_name: Option<String>,
     pub display_name: Option<String>,
     pub user_id: String,
@@ -31,6 +34,7 @@ impl From<&ResidentCredential> for CredentialView {
     fn from(c: &ResidentCredential) -> Self {
         Self {
             rp_id: c.rp.id.clone(),
+            rp_id_warning: crate::audit::lookalike::rp_id_warning(&c.rp.id),
             user_name: c.user.name.clone(),
             display_name: c.user.display_name.clone(),
             user_id: hex::encode(&c.user.id),
@@ -78,7 +82,7 @@ pub fn read_credentials(
         }
     }
     let retries = key.session.pin_retries()?;
-    let pin = ctx.pin(Some(retries.retries))?;
+    let pin = ctx.key_pin(key, None, Some(retries.retries))?;
     let token = key
         .session
         .pin_token(&pin, purpose, None, ctx.global.force)?;
@@ -104,23 +108,28 @@ pub fn write_listing(w: &mut dyn Write, l: &CredentialListing) -> std::io::Resul
     writeln!(
         w,
         "{}: {} passkey slot(s) used, {} free",
-        l.device, l.slots_used, l.slots_remaining
+        l.device.shown(),
+        l.slots_used,
+        l.slots_remaining
     )?;
     let mut current_rp: Option<&str> = None;
     for c in &l.credentials {
         if current_rp != Some(c.rp_id.as_str()) {
-            writeln!(w, "  {}", c.rp_id)?;
+            match &c.rp_id_warning {
+                Some(warning) => writeln!(w, "  {}  {warning}", c.rp_id.shown())?,
+                None => writeln!(w, "  {}", c.rp_id.shown())?,
+            }
             current_rp = Some(&c.rp_id);
         }
         writeln!(
             w,
             "    user          {}",
-            c.user_name.as_deref().unwrap_or("-")
+            shown_or(c.user_name.as_deref(), "-")
         )?;
         writeln!(
             w,
             "      display     {}",
-            c.display_name.as_deref().unwrap_or("-")
+            shown_or(c.display_name.as_deref(), "-")
         )?;
         writeln!(w, "      user id     {}", c.user_id)?;
         writeln!(w, "      credential  {}", c.credential_id)?;
@@ -132,10 +141,7 @@ pub fn write_listing(w: &mut dyn Write, l: &CredentialListing) -> std::io::Resul
         writeln!(
             w,
             "      algorithm   {}",
-            match (&c.algorithm_name, c.algorithm) {
-                (Some(name), Some(number)) => format!("{name}, COSE {number}"),
-                _ => "-".into(),
-            }
+            c.algorithm.map_or("-".into(), algorithm_label)
         )?;
         writeln!(
             w,

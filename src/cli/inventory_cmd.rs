@@ -7,10 +7,11 @@ use time::format_description::well_known::Rfc3339;
 
 use super::context::Context;
 use super::error::CliError;
-use crate::audit::{rules, Finding};
-use crate::inventory::history;
+use crate::audit::{integrity, rules, Finding};
 use crate::inventory::store::{self, Store};
+use crate::inventory::{history, roster};
 use crate::inventory::{Account, Inventory, Policy};
+use crate::untrusted::{shown_or, ShowOutside};
 
 pub fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
@@ -62,7 +63,7 @@ pub fn init(
     Store::create(file, &inv)?;
     let n = inv.accounts.len();
     ctx.emit(&serde_json::json!({ "inventory": file.display().to_string(), "tenant": tenant, "accounts": n }), |w| {
-        writeln!(w, "Created {} for {tenant} with {n} break-glass account(s).", file.display())?;
+        writeln!(w, "Created {} for {} with {n} break-glass account(s).", file.display(), tenant.shown())?;
         writeln!(w, "Next: glasskey enroll --inventory {} --label LABEL --account UPN --custodian NAME --location PLACE", file.display())
     })
 }
@@ -128,27 +129,27 @@ pub fn add_account(
     store.save(&inv)?;
     ctx.emit(
         &serde_json::json!({ "inventory": file.display().to_string(), "added": upn }),
-        |w| writeln!(w, "Added {upn}."),
+        |w| writeln!(w, "Added {}.", upn.shown()),
     )
 }
 
 pub fn show(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
     let (_, inv) = Store::load(file)?;
     ctx.emit(&inv, |w| {
-        writeln!(w, "{} — tenant {}, passkeys at {}", file.display(), inv.tenant, inv.passkey_rp_id)?;
+        writeln!(w, "{} — tenant {}, passkeys at {}", file.display(), inv.tenant.shown(), inv.passkey_rp_id.shown())?;
         let p = &inv.policy;
         writeln!(w, "policy: ≥{} keys per account, PIN ≥{} characters, check every {} days, other credentials {}{}", p.min_keys_per_account, p.min_pin_length, p.check_interval_days, if p.allow_other_credentials { "allowed" } else { "not allowed" }, if p.allow_software_keys { ", SOFTWARE KEYS ADMITTED (demo/test only)" } else { "" })?;
         for a in &inv.accounts {
-            writeln!(w, "account {}{}", a.upn, a.display_name.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())?;
+            writeln!(w, "account {}{}", a.upn.shown(), a.display_name.as_deref().map(|d| format!(" ({})", d.shown())).unwrap_or_default())?;
             for k in inv.keys.iter().filter(|k| k.account.eq_ignore_ascii_case(&a.upn)) {
-                let last = k.last_observation.as_ref().map_or("never checked".to_owned(), |o| format!("last checked {}", o.date));
+                let last = k.last_observation.as_ref().map_or("never checked".to_owned(), |o| format!("last checked {}", o.date.shown()));
                 let software = if k.is_software() { format!(" · {}", crate::report::audit::software_flag(k.transport)) } else { String::new() };
-                writeln!(w, "  key {:<14} {} · {} · {} · {last}{software}", k.label, k.model.as_deref().unwrap_or(&k.aaguid), k.custodian, k.location)?;
+                writeln!(w, "  key {:<14} {} · {} · {} · {last}{software}", k.label.shown(), shown_or(k.model.as_deref(), &k.aaguid), k.custodian.shown(), k.location.shown())?;
                 writeln!(w, "      identity {}", crate::util::short_fingerprint(&k.identity.fingerprint))?;
             }
         }
         for k in inv.keys.iter().filter(|k| inv.account(&k.account).is_none()) {
-            writeln!(w, "key {} is assigned to unknown account {}", k.label, k.account)?;
+            writeln!(w, "key {} is assigned to unknown account {}", k.label.shown(), k.account.shown())?;
         }
         writeln!(w, "{} recorded check(s)", inv.checks.len())
     })
@@ -176,12 +177,12 @@ pub fn validate(ctx: &mut Context, file: &Path, entra: Option<&Path>) -> Result<
         findings.extend(r.findings);
         r.export
     });
+    findings.extend(integrity::evaluate(&inv, now));
     findings.sort_by(|a, b| (&a.key, a.rule).cmp(&(&b.key, b.rule)));
-    let chain = history::verify(&inv.checks);
     let report = ValidationReport {
         inventory: file.display().to_string(),
         date: rfc3339(now),
-        result: if findings.is_empty() && chain.is_ok() {
+        result: if findings.is_empty() {
             "pass"
         } else {
             "findings"
@@ -201,9 +202,6 @@ pub fn validate(ctx: &mut Context, file: &Path, entra: Option<&Path>) -> Result<
         if let Some(e) = &report.entra_export {
             crate::report::entra::write_export_line(w, e)?;
         }
-        if let Err(e) = &chain {
-            writeln!(w, "  history: {e}")?;
-        }
         let findings = crate::report::entra::shown_findings(&report.findings);
         crate::report::findings::write_findings(w, &findings)?;
         writeln!(w, "result: {}", report.result)
@@ -219,16 +217,17 @@ pub fn show_history(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
     let (_, inv) = Store::load(file)?;
     ctx.emit(&inv.checks, |w| {
         for c in &inv.checks {
+            // Every field of a recorded check is replayed from the file: outside text.
             writeln!(
                 w,
                 "#{:<4} {}  {:<8} {}",
                 c.seq,
-                c.date,
-                c.result,
-                c.keys.join(", ")
+                c.date.shown(),
+                c.result.shown(),
+                c.keys.join(", ").shown()
             )?;
             for f in &c.findings {
-                writeln!(w, "        {f}")?;
+                writeln!(w, "        {}", f.shown())?;
             }
         }
         if inv.checks.is_empty() {
@@ -238,28 +237,43 @@ pub fn show_history(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
     })
 }
 
+/// The chain, its dates and the roster against the newest recorded one: is this the file the
+/// checks vouched for?
 pub fn verify(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
     let (_, inv) = Store::load(file)?;
-    let result = history::verify(&inv.checks);
+    let now = ctx.now()?;
+    let chain = history::verify(&inv.checks);
+    let mut findings = integrity::evaluate(&inv, now);
+    findings.sort_by(|a, b| (a.rule, &a.key, &a.message).cmp(&(b.rule, &b.key, &b.message)));
     let head = inv.checks.last().map(|c| c.hash.clone());
+    let roster = roster::latest(&inv).map(|(seq, _)| seq);
     let value = serde_json::json!({
         "inventory": file.display().to_string(),
         "checks": inv.checks.len(),
-        "intact": result.is_ok(),
-        "problem": result.as_ref().err().map(ToString::to_string),
+        "intact": chain.is_ok(),
+        "problem": chain.as_ref().err().map(ToString::to_string),
         "head_hash": head,
+        "roster_recorded_at": roster,
+        "findings": findings,
     });
-    ctx.emit(&value, |w| match &result {
-        Ok(()) => writeln!(
-            w,
-            "{}: {} check(s), chain intact; newest hash {}",
-            file.display(),
-            inv.checks.len(),
-            head.as_deref().unwrap_or("-")
-        ),
-        Err(e) => writeln!(w, "{}: {e}", file.display()),
+    ctx.emit(&value, |w| {
+        match &chain {
+            Ok(()) => writeln!(
+                w,
+                "{}: {} check(s), chain intact; newest hash {}",
+                file.display(),
+                inv.checks.len(),
+                head.as_deref().unwrap_or("-")
+            )?,
+            Err(e) => writeln!(w, "{}: {}", file.display(), e.to_string().shown())?,
+        }
+        match roster {
+            Some(seq) => writeln!(w, "roster compared with the one recorded at check #{seq}")?,
+            None => writeln!(w, "no roster recorded yet (older glasskey, or no check yet): the next audit records one")?,
+        }
+        crate::report::findings::write_findings(w, &findings)
     })?;
-    if result.is_ok() {
+    if findings.is_empty() {
         Ok(())
     } else {
         Err(CliError::findings())
