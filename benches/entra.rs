@@ -102,6 +102,7 @@ fn inventory() -> Inventory {
                     passkeys_unreadable: None,
                     other_rp_ids: Vec::new(),
                 }),
+                retired: None,
             });
         }
     }

@@ -128,6 +128,7 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             report,
             output,
             lock,
+            entra,
             ..
         } => audit_cmd::audit_with_report(
             &mut ctx,
@@ -135,6 +136,7 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             *report,
             output.as_deref(),
             lock.wait(),
+            entra.as_deref(),
         ),
         Command::Sheet {
             inventory,

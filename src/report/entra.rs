@@ -3,12 +3,10 @@
 
 use std::io::Write;
 
-use crate::audit::Finding;
 use crate::entra::reconcile::ExportInfo;
 use crate::entra::Reconciliation;
 
-/// Text from an export, safe for a terminal: control, bidi and invisible characters shown as
-/// escapes instead of acting on the screen (one rule for all outside text: `untrusted`).
+/// Text from an export, safe for a terminal (DESIGN §3.8).
 pub fn shown(s: &str) -> String {
     crate::untrusted::visible(s).into_owned()
 }
@@ -110,7 +108,7 @@ pub fn write_text(w: &mut dyn Write, r: &Reconciliation) -> std::io::Result<()> 
         writeln!(w, "No findings.")?;
     } else {
         writeln!(w, "Findings:")?;
-        super::findings::write_findings(w, &shown_findings(&r.findings))?;
+        super::findings::write_findings(w, &r.findings)?;
     }
     writeln!(
         w,
@@ -121,17 +119,4 @@ pub fn write_text(w: &mut dyn Write, r: &Reconciliation) -> std::io::Result<()> 
             "findings"
         }
     )
-}
-
-/// Findings whose text came partly from an export, made safe for a terminal.
-pub fn shown_findings(findings: &[Finding]) -> Vec<Finding> {
-    findings
-        .iter()
-        .map(|f| Finding {
-            key: f.key.as_deref().map(shown),
-            account: f.account.as_deref().map(shown),
-            message: shown(&f.message),
-            ..f.clone()
-        })
-        .collect()
 }
