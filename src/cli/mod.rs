@@ -17,6 +17,7 @@ pub mod mds_args;
 pub mod mds_cmd;
 pub mod options;
 pub mod pin;
+pub mod pin_input;
 pub mod sheet_cmd;
 pub mod software_keys;
 pub mod vet;
