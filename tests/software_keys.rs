@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 const PIN: &str = "Kq7!mZ2p";
@@ -21,35 +20,16 @@ const YUBICO_AAGUIDS: &[&str] = &[
     "19083c3d-8383-4b18-bc03-8f1c9ab2fd1b",
 ];
 
-fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
-        .timeout(std::time::Duration::from_secs(60));
-    c
-}
+mod binary;
+
+use binary::{glasskey, p};
 
 fn run(args: &[&str], stdin: Option<&str>) -> std::process::Output {
-    let mut c = glasskey();
-    c.args(args);
-    if let Some(s) = stdin {
-        c.write_stdin(s.to_owned());
-    }
-    c.output().unwrap()
+    binary::run(args, stdin.unwrap_or_default())
 }
 
 fn ok(args: &[&str], stdin: Option<&str>) -> String {
-    let out = run(args, stdin);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
+    binary::ok(args, stdin.unwrap_or_default())
 }
 
 struct Setup {
@@ -284,6 +264,7 @@ fn virtual_profiles_carry_glasskeys_own_aaguids() {
             !YUBICO_AAGUIDS.contains(&aaguid.as_str()),
             "{name}: {aaguid}"
         );
+        assert_eq!(list[0]["software_key"], true, "{name}: {list}");
         let model = list[0]["model"].as_str().unwrap_or_default();
         assert!(model.starts_with("glasskey virtual key"), "{name}: {model}");
         seen.push(aaguid);
@@ -314,6 +295,8 @@ fn the_virtual_keys_test_hook_says_so_when_used() {
         .output()
         .unwrap();
     assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("SOFTWARE KEY"), "{stdout}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         stderr

@@ -11,6 +11,7 @@ use crate::ctap2::credential_management::UserEntity;
 use crate::ctap2::make_credential::MakeCredential;
 use crate::ctap2::session::TokenPurpose;
 use crate::device::{DeviceSpec, Key};
+use crate::untrusted::Shown;
 use crate::virtual_key::{profile, serve, Authenticator, VirtualDevice};
 
 pub fn create(
@@ -81,7 +82,7 @@ pub fn register_with_key(
     let token = match key.session.info()?.pin_set() {
         Some(true) => {
             let retries = key.session.pin_retries()?;
-            let pin = ctx.pin(Some(retries.retries))?;
+            let pin = ctx.key_pin(key, None, Some(retries.retries))?;
             Some(key.session.pin_token(
                 &pin,
                 TokenPurpose::MakeCredential,
@@ -132,7 +133,9 @@ pub fn register(
         writeln!(
             w,
             "Registered a passkey for {} at {} on {}.",
-            out.user_name, out.rp_id, out.device
+            Shown(&out.user_name),
+            Shown(&out.rp_id),
+            Shown(&out.device)
         )
     })
 }
