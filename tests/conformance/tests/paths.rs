@@ -258,6 +258,8 @@ fn audit_observation_through_the_library() {
             form_factor: None,
             ctap_versions: info.versions.clone(),
             pin_set: info.pin_set(),
+            // Trussed's virtual platform in this process: a software key.
+            software_key: true,
         };
         let mut check =
             observe_session::<_, DeviceError>(&mut s, facts, &inv, "2026-11-26T10:00:00Z", false)
