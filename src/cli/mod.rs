@@ -14,6 +14,7 @@ pub mod identity_gate;
 pub mod inventory_cmd;
 pub mod keys;
 pub mod options;
+pub mod output_file;
 pub mod pin;
 pub mod pin_input;
 pub mod sheet_cmd;
