@@ -29,6 +29,7 @@ pub fn audit_with_report(
     output: Option<&Path>,
     lock_wait: Duration,
 ) -> Result<(), CliError> {
+    super::output_file::refuse_own_files(output, inventory, &[])?;
     let (mut store, mut inv) = Store::load_for_update(inventory, lock_wait)?;
     let now = ctx.now()?;
     let date = rfc3339(now);
@@ -68,7 +69,7 @@ pub fn audit_with_report(
         if check.wants_pin {
             let retries = check.observation.as_ref().and_then(|o| o.pin_retries);
             let pin = ctx.pin_for(target, &run, retries)?;
-            read_passkeys(&mut key, &inv, &mut check, &pin, force)?;
+            read_passkeys(&mut key.session, &inv, &mut check, &pin, force)?;
         }
         checks.push((check, transport));
     }
