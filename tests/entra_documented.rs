@@ -62,11 +62,16 @@ fn documented_responses_reconcile_by_credential_id() {
 
 #[test]
 fn the_format_docs_example_is_the_fixture_and_parses() {
-    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/entra-export.md")).unwrap();
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/entra-export.md"))
+            .unwrap();
     let start = doc.find("```json\n").unwrap() + 8;
     let end = start + doc[start..].find("```").unwrap();
     let example = &doc[start..end];
-    assert_eq!(example, std::fs::read_to_string(fixture("documented-export.json")).unwrap());
+    assert_eq!(
+        example,
+        std::fs::read_to_string(fixture("documented-export.json")).unwrap()
+    );
     let export = entra::parse(example.as_bytes()).unwrap();
     assert_eq!(export.bundle.accounts.len(), 1);
 }
