@@ -76,7 +76,7 @@ pub struct NewKey {
     profile: Option<String>,
     serial: Option<u32>,
     attestation: Option<String>,
-    pin: bool,
+    pin: Option<String>,
 }
 
 pub fn virtual_key(dir: &Path, name: &str) -> NewKey {
@@ -85,7 +85,7 @@ pub fn virtual_key(dir: &Path, name: &str) -> NewKey {
         profile: None,
         serial: None,
         attestation: None,
-        pin: true,
+        pin: Some(PIN.to_owned()),
     }
 }
 
@@ -102,8 +102,9 @@ impl NewKey {
         self.attestation = Some(mode.into());
         self
     }
-    pub fn pin(mut self, with_pin: bool) -> Self {
-        self.pin = with_pin;
+    /// The PIN to set, or None for a key without one.
+    pub fn pin(mut self, pin: Option<&str>) -> Self {
+        self.pin = pin.map(str::to_owned);
         self
     }
     /// Creates the key file and returns its path.
@@ -119,8 +120,8 @@ impl NewKey {
         if let Some(mode) = &self.attestation {
             c.args(["--attestation", mode]);
         }
-        if self.pin {
-            c.arg("--pin-stdin").write_stdin(pin_line());
+        if let Some(pin) = &self.pin {
+            c.arg("--pin-stdin").write_stdin(format!("{pin}\n"));
         }
         c.assert().success();
         self.path
