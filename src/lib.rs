@@ -11,6 +11,7 @@ pub mod cli;
 pub mod ctap2;
 pub mod ctaphid;
 pub mod device;
+pub mod entra;
 pub mod identity;
 pub mod inventory;
 pub mod models;

@@ -46,6 +46,26 @@ const MODELS: &[(&str, &str)] = &[
         "676b7600-0000-4000-8000-000000000022",
         "glasskey virtual key (CTAP 2.2)",
     ),
+    (
+        "676b7600-0000-4000-8000-000000000131",
+        "glasskey virtual key (CTAP 2.0, strict)",
+    ),
+    (
+        "676b7600-0000-4000-8000-000000000132",
+        "glasskey virtual key (empty-body credential store)",
+    ),
+    (
+        "676b7600-0000-4000-8000-000000000133",
+        "glasskey virtual key (mixed algorithms)",
+    ),
+    (
+        "676b7600-0000-4000-8000-000000000134",
+        "glasskey virtual key (small allow-list limits)",
+    ),
+    (
+        "676b7600-0000-4000-8000-000000000135",
+        "glasskey virtual key (always UPNEEDED)",
+    ),
 ];
 
 /// The AAGUIDs of glasskey's virtual key profiles (src/virtual_key/profile.rs): glasskey's
@@ -56,6 +76,11 @@ pub const GLASSKEY_VIRTUAL_AAGUIDS: &[&str] = &[
     "676b7600-0000-4000-8000-000000000020",
     "676b7600-0000-4000-8000-000000000021",
     "676b7600-0000-4000-8000-000000000022",
+    "676b7600-0000-4000-8000-000000000131",
+    "676b7600-0000-4000-8000-000000000132",
+    "676b7600-0000-4000-8000-000000000133",
+    "676b7600-0000-4000-8000-000000000134",
+    "676b7600-0000-4000-8000-000000000135",
 ];
 
 pub fn is_glasskey_virtual(aaguid: &str) -> bool {

@@ -5,7 +5,10 @@
 fn policy_rules_doc_lists_every_rule() {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/policy-rules.md"))
         .unwrap();
-    for rule in glasskey::audit::rules::ALL {
+    for rule in glasskey::audit::rules::ALL
+        .iter()
+        .chain(glasskey::entra::rules::ALL)
+    {
         let row = doc
             .lines()
             .find(|l| l.starts_with(&format!("| {} |", rule.id)))

@@ -241,10 +241,11 @@ fn exact_bytes_sent_for_get_info_and_pin_retries() {
     let mut get_info = [0u8; 64];
     get_info[..8].copy_from_slice(&[0x00, 0x22, 0x00, 0x02, 0x90, 0x00, 0x01, 0x04]);
     assert_eq!(written[1], get_info);
-    // clientPIN {2: 1}: getPINRetries needs no protocol.
+    // clientPIN {1: 1, 2: 1}: a key without FIDO_2_1 (this one is 2.1-PRE) follows CTAP 2.0
+    // §5.5.3, where getPINRetries carries pinProtocol like every clientPIN subcommand.
     let mut retries = [0u8; 64];
-    retries[..11].copy_from_slice(&[
-        0x00, 0x22, 0x00, 0x02, 0x90, 0x00, 0x04, 0x06, 0xA1, 0x02, 0x01,
+    retries[..13].copy_from_slice(&[
+        0x00, 0x22, 0x00, 0x02, 0x90, 0x00, 0x06, 0x06, 0xA2, 0x01, 0x01, 0x02, 0x01,
     ]);
     assert_eq!(written[2], retries);
 }

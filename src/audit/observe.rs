@@ -109,7 +109,7 @@ where
                 .session
                 .pin_token(&pin, TokenPurpose::ReadCredentials, None, force)?;
             let mut passkeys = Vec::new();
-            for rp in key.session.enumerate_rps(&token)? {
+            for rp in key.session.relying_parties(&token)?.1 {
                 if rp.id == inv.passkey_rp_id {
                     for c in key.session.enumerate_credentials(&token, &rp)? {
                         passkeys.push(ObservedPasskey {

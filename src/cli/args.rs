@@ -14,6 +14,7 @@ Exit codes:
   1  findings (e.g. PIN retries below maximum)
   2  usage or input error (bad arguments, wrong PIN, refused PIN, several keys and no --device)
   3  device or protocol error (no key, timeout, malformed reply, unplugged key)
+  4  a file could not be written (full disk, permissions, inventory locked by another glasskey)
 
 Keys are chosen with --device: a HID path, a YubiKey or USB serial number, virtual:PATH for a
 glasskey virtual key, or udp:127.0.0.1:PORT for a simulator. PINs are never taken from the
@@ -82,6 +83,29 @@ pub struct JsonArg {
     pub json: bool,
 }
 
+/// For commands that change the inventory.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Inventory options")]
+pub struct LockArg {
+    /// Seconds to wait while another glasskey writes the same inventory, then give up (exit 4)
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub lock_wait: u64,
+}
+
+impl Default for LockArg {
+    fn default() -> Self {
+        Self {
+            lock_wait: crate::inventory::lock::DEFAULT_WAIT.as_secs(),
+        }
+    }
+}
+
+impl LockArg {
+    pub fn wait(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.lock_wait)
+    }
+}
+
 /// The same options accepted before the command name, for scripts written that way.
 #[derive(Debug, Args, Clone, Default)]
 pub struct LeadingArgs {
@@ -126,6 +150,10 @@ pub enum Command {
         /// Only credentials of this relying party
         #[arg(long, value_name = "RP_ID")]
         rp: Option<String>,
+        /// Use a CTAP 2.2 persistent read-only token (pcmr) where the key offers one. Off by
+        /// default: the key keeps only one, and this replaces any another tool saved
+        #[arg(long)]
+        persistent_token: bool,
         #[command(flatten)]
         output: JsonArg,
         #[command(flatten)]
@@ -190,6 +218,8 @@ pub enum Command {
         key: KeyArgs,
         #[command(flatten)]
         pin: PinArgs,
+        #[command(flatten)]
+        lock: LockArg,
     },
     /// Vet a new key before registration: genuine (attestation), firmware, factory state,
     /// capabilities; with an inventory, approved model and not already enrolled. Exit 1 on findings
@@ -234,6 +264,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The account side: reconcile the break-glass accounts' Entra ID registrations with the
+    /// keys, offline, from an export made by a script glasskey prints
+    #[command(subcommand)]
+    Entra(super::entra_args::EntraCommand),
     /// Work with glasskey's virtual (software) security keys
     #[command(subcommand)]
     Virtual(VirtualCommand),
@@ -294,6 +328,8 @@ pub struct EnrollArgs {
     /// The serial printed on the casing, for keys that cannot report one
     #[arg(long)]
     pub casing_serial: Option<String>,
+    #[command(flatten)]
+    pub lock: LockArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -341,6 +377,8 @@ pub enum InventoryCommand {
         display_name: Option<String>,
         #[command(flatten)]
         output: JsonArg,
+        #[command(flatten)]
+        lock: LockArg,
     },
     /// Print the inventory: accounts, keys, last observations
     #[command(after_help = "Example:\n  glasskey inventory show bg.toml")]

@@ -12,11 +12,12 @@ use super::software_keys;
 use crate::audit::observe::observe;
 use crate::audit::rules;
 use crate::device::{discover, DeviceError, DeviceSpec, Key};
-use crate::inventory::{history, Store};
+use crate::inventory::{history, lock, Store};
 use crate::report::audit::{write_text, AuditReport, KeyResult};
+use std::time::Duration;
 
 pub fn audit(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
-    audit_with_report(ctx, inventory, None, None)
+    audit_with_report(ctx, inventory, None, None, lock::DEFAULT_WAIT)
 }
 
 /// The audit, optionally also rendered as HTML or Markdown through the report renderers.
@@ -25,8 +26,9 @@ pub fn audit_with_report(
     inventory: &Path,
     format: Option<ReportFormat>,
     output: Option<&Path>,
+    lock_wait: Duration,
 ) -> Result<(), CliError> {
-    let (mut store, mut inv) = Store::load(inventory)?;
+    let (mut store, mut inv) = Store::load_for_update(inventory, lock_wait)?;
     let now = ctx.now()?;
     let date = rfc3339(now);
     let specs: Vec<DeviceSpec> = match &ctx.global.device {

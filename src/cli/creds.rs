@@ -50,6 +50,7 @@ pub struct CredentialListing {
 pub fn read_credentials(
     ctx: &mut Context,
     key: &mut Key,
+    purpose: TokenPurpose,
 ) -> Result<(CredsMetadata, Vec<ResidentCredential>), CliError> {
     if key.session.info()?.cred_mgmt().is_none() {
         return Err(CliError::device(
@@ -66,10 +67,10 @@ pub fn read_credentials(
     }
     let retries = key.session.pin_retries()?;
     let pin = ctx.pin(Some(retries.retries))?;
-    let token =
-        key.session
-            .pin_token(&pin, TokenPurpose::ReadCredentials, None, ctx.global.force)?;
-    let metadata = key.session.creds_metadata(&token)?;
+    let token = key
+        .session
+        .pin_token(&pin, purpose, None, ctx.global.force)?;
+    let (metadata, rps) = key.session.relying_parties(&token)?;
     // A key with hundreds of passkeys takes a while; show progress, but only to a person.
     let progress = if std::io::stderr().is_terminal() {
         indicatif::ProgressBar::new(metadata.existing)
@@ -78,7 +79,7 @@ pub fn read_credentials(
     };
     progress.set_message("reading passkeys");
     let mut creds = Vec::new();
-    for rp in key.session.enumerate_rps(&token)? {
+    for rp in rps {
         let batch = key.session.enumerate_credentials(&token, &rp)?;
         progress.inc(batch.len() as u64);
         creds.extend(batch);
@@ -130,9 +131,14 @@ pub fn write_listing(w: &mut dyn Write, l: &CredentialListing) -> std::io::Resul
     Ok(())
 }
 
-pub fn creds(ctx: &mut Context, rp: Option<&str>) -> Result<(), CliError> {
+pub fn creds(ctx: &mut Context, rp: Option<&str>, persistent_token: bool) -> Result<(), CliError> {
     let mut key = ctx.open_key()?;
-    let (metadata, all) = read_credentials(ctx, &mut key)?;
+    let purpose = if persistent_token {
+        TokenPurpose::ReadCredentialsPersistent
+    } else {
+        TokenPurpose::ReadCredentials
+    };
+    let (metadata, all) = read_credentials(ctx, &mut key, purpose)?;
     let listing = CredentialListing {
         device: key.spec.to_arg(),
         slots_used: metadata.existing,

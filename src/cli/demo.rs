@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use super::args::EnrollArgs;
+use super::args::{EnrollArgs, LockArg};
 use super::context::{io_error, Context, PinSource};
 use super::error::CliError;
 use super::options::RunOptions;
@@ -167,6 +167,7 @@ pub fn run(global: &RunOptions) -> Result<(), CliError> {
             custodian: "IT security officer".into(),
             location: k.location.into(),
             casing_serial: None,
+            lock: LockArg::default(),
         };
         super::enroll::enroll(&mut context(global, Some(path), k.pin)?, &args)?;
     }
@@ -191,6 +192,7 @@ pub fn run(global: &RunOptions) -> Result<(), CliError> {
         custodian: "IT security officer".into(),
         location: fake.location.into(),
         casing_serial: None,
+        lock: LockArg::default(),
     };
     super::enroll::enroll(&mut context(global, Some(&paths[2]), fake.pin)?, &args)?;
     expect_findings(super::audit_cmd::audit(

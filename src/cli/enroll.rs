@@ -29,7 +29,7 @@ struct Enrolled {
 }
 
 pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
-    let (mut store, mut inv) = Store::load(&a.inventory)?;
+    let (mut store, mut inv) = Store::load_for_update(&a.inventory, a.lock.wait())?;
     if inv.key(&a.label).is_some() {
         return Err(CliError::usage(format!(
             "label {} is already used in {}; choose another",

@@ -8,6 +8,8 @@ use crate::transport::TransportError;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_DEVICE: i32 = 3;
+/// A file could not be written (the inventory was left as it was).
+pub const EXIT_WRITE: i32 = 4;
 
 #[derive(Debug)]
 pub struct CliError {
@@ -93,6 +95,14 @@ impl From<CtapHidError> for CliError {
 
 impl From<crate::inventory::InventoryError> for CliError {
     fn from(e: crate::inventory::InventoryError) -> Self {
-        CliError::usage(e.to_string())
+        let code = if e.is_write_failure() {
+            EXIT_WRITE
+        } else {
+            EXIT_USAGE
+        };
+        CliError {
+            code,
+            message: e.to_string(),
+        }
     }
 }

@@ -111,9 +111,10 @@ pub fn add_account(
     file: &Path,
     upn: &str,
     display_name: Option<&str>,
+    lock_wait: std::time::Duration,
 ) -> Result<(), CliError> {
     check_upn(upn)?;
-    let (mut store, mut inv) = Store::load(file)?;
+    let (mut store, mut inv) = Store::load_for_update(file, lock_wait)?;
     if inv.account(upn).is_some() {
         return Err(CliError::usage(format!(
             "{upn} is already an account in {}",

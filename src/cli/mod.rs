@@ -7,6 +7,8 @@ pub mod context;
 pub mod creds;
 pub mod demo;
 pub mod enroll;
+pub mod entra_args;
+pub mod entra_cmd;
 pub mod error;
 pub mod inventory_cmd;
 pub mod keys;
@@ -40,7 +42,11 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
         Command::Pin(PinCommand::Change { inventory, yes, .. }) => {
             pin::change(&mut ctx, inventory.as_deref(), *yes)
         }
-        Command::Creds { rp, .. } => creds::creds(&mut ctx, rp.as_deref()),
+        Command::Creds {
+            rp,
+            persistent_token,
+            ..
+        } => creds::creds(&mut ctx, rp.as_deref(), *persistent_token),
         Command::Virtual(VirtualCommand::Create {
             path,
             profile,
@@ -62,6 +68,7 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             virtual_cmd::replug(&mut ctx, path)
         }
         Command::Virtual(VirtualCommand::Profiles { .. }) => virtual_cmd::profiles(&mut ctx),
+        Command::Entra(c) => entra_cmd::run(&mut ctx, c),
         Command::Demo => demo::run(&options),
         Command::Vet {
             inventory,
@@ -94,8 +101,9 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             file,
             upn,
             display_name,
+            lock,
             ..
-        }) => inventory_cmd::add_account(&mut ctx, file, upn, display_name.as_deref()),
+        }) => inventory_cmd::add_account(&mut ctx, file, upn, display_name.as_deref(), lock.wait()),
         Command::Inventory(InventoryCommand::Show { file, .. }) => {
             inventory_cmd::show(&mut ctx, file)
         }
@@ -117,8 +125,15 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             inventory,
             report,
             output,
+            lock,
             ..
-        } => audit_cmd::audit_with_report(&mut ctx, inventory, *report, output.as_deref()),
+        } => audit_cmd::audit_with_report(
+            &mut ctx,
+            inventory,
+            *report,
+            output.as_deref(),
+            lock.wait(),
+        ),
         Command::Sheet {
             inventory,
             key,

@@ -5,6 +5,7 @@
 use super::args::{
     Cli, Command, InventoryCommand, JsonArg, KeyArgs, LinkArgs, PinArgs, PinCommand, VirtualCommand,
 };
+use super::entra_args::EntraCommand;
 use super::error::CliError;
 
 /// Seconds to wait for a key and for a touch when `--timeout` is not given.
@@ -146,6 +147,11 @@ fn declared(command: &Command) -> Declared<'_> {
             VirtualCommand::Serve { .. } => D::named("virtual serve"),
             VirtualCommand::Replug { output, .. } => D::named("virtual replug").json(output),
             VirtualCommand::Profiles { output } => D::named("virtual profiles").json(output),
+        },
+        Command::Entra(c) => match c {
+            EntraCommand::Script { .. } => D::named("entra script"),
+            EntraCommand::Check { output, .. } => D::named("entra check").json(output),
+            EntraCommand::ExportVirtual { .. } => D::named("entra export-virtual"),
         },
         Command::Demo => D::named("demo"),
         Command::Completions { .. } => D::named("completions"),

@@ -108,16 +108,9 @@ pub fn vet(
             let token =
                 key.session
                     .pin_token(p, TokenPurpose::ReadCredentials, None, ctx.global.force)?;
-            let count = key.session.creds_metadata(&token)?.existing;
-            let sites = if count > 0 {
-                key.session
-                    .enumerate_rps(&token)?
-                    .into_iter()
-                    .map(|rp| rp.id)
-                    .collect()
-            } else {
-                Vec::new()
-            };
+            let (metadata, rps) = key.session.relying_parties(&token)?;
+            let count = metadata.existing;
+            let sites = rps.into_iter().map(|rp| rp.id).collect();
             passkeys = Some(PasskeysFound { count, sites });
         }
     }

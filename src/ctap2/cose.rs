@@ -9,11 +9,20 @@ pub const ALG_ES256: i64 = -7;
 pub const ALG_EDDSA: i64 = -8;
 /// ECDH-ES + HKDF-256: the algorithm id keys put on their key-agreement key.
 pub const ALG_ECDH_ES_HKDF_256: i64 = -25;
+pub const ALG_ES384: i64 = -35;
+pub const ALG_ES512: i64 = -36;
+pub const ALG_PS256: i64 = -37;
+pub const ALG_RS256: i64 = -257;
 
 const KTY_OKP: i64 = 1;
 const KTY_EC2: i64 = 2;
+const KTY_RSA: i64 = 3;
 const CRV_P256: i64 = 1;
+const CRV_P384: i64 = 2;
+const CRV_P521: i64 = 3;
 const CRV_ED25519: i64 = 6;
+/// RSA moduli outside this range (in bytes) are not keys any authenticator makes.
+const RSA_MODULUS_BYTES: std::ops::RangeInclusive<usize> = 128..=1024;
 
 #[derive(Clone, PartialEq, Eq)]
 pub enum CoseKey {
@@ -23,8 +32,31 @@ pub enum CoseKey {
         x: [u8; 32],
         y: [u8; 32],
     },
+    /// ES384.
+    P384 {
+        x: [u8; 48],
+        y: [u8; 48],
+    },
+    /// ES512.
+    P521 {
+        x: [u8; 66],
+        y: [u8; 66],
+    },
     Ed25519 {
         x: [u8; 32],
+    },
+    /// RS256 or PS256 (`alg` says which padding).
+    Rsa {
+        alg: i64,
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
+    /// A key type, curve or algorithm glasskey does not parse, kept exactly as the key sent it
+    /// (canonically re-encoded), so it can still be listed and fingerprinted.
+    Unknown {
+        kty: i64,
+        alg: Option<i64>,
+        encoded: Vec<u8>,
     },
 }
 
@@ -32,19 +64,35 @@ impl std::fmt::Debug for CoseKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CoseKey::P256 { alg, x, .. } => write!(f, "P256(alg {alg}, x {})", hex::encode(x)),
+            CoseKey::P384 { x, .. } => write!(f, "P384(x {})", hex::encode(x)),
+            CoseKey::P521 { x, .. } => write!(f, "P521(x {})", hex::encode(x)),
             CoseKey::Ed25519 { x } => write!(f, "Ed25519({})", hex::encode(x)),
+            CoseKey::Rsa { alg, n, .. } => write!(f, "Rsa(alg {alg}, {} bits)", n.len() * 8),
+            CoseKey::Unknown { kty, alg, .. } => write!(f, "Unknown(kty {kty}, alg {alg:?})"),
         }
     }
 }
 
-fn coord(f: &Fields<'_>, key: i64) -> Result<[u8; 32], Ctap2Error> {
+fn coord<const N: usize>(f: &Fields<'_>, key: i64) -> Result<[u8; N], Ctap2Error> {
     let b = f.bytes(key)?.ok_or_else(|| f.missing(key))?;
     b.try_into().map_err(|_| {
         Ctap2Error::Protocol(format!(
-            "COSE key coordinate {key} is {} bytes, expected 32",
+            "COSE key coordinate {key} is {} bytes, expected {N}",
             b.len()
         ))
     })
+}
+
+fn sec1<const N: usize>(x: &[u8; N], y: &[u8; N]) -> Vec<u8> {
+    let mut point = Vec::with_capacity(1 + 2 * N);
+    point.push(0x04);
+    point.extend_from_slice(x);
+    point.extend_from_slice(y);
+    point
+}
+
+fn off_curve(curve: &str) -> Ctap2Error {
+    Ctap2Error::Protocol(format!("the key's {curve} point is not on the curve"))
 }
 
 impl CoseKey {
@@ -52,41 +100,102 @@ impl CoseKey {
         let f = Fields::new(value, "COSE key")?;
         let kty = f.int(1)?.ok_or_else(|| f.missing(1))?;
         let alg = f.int(3)?;
-        let crv = f.int(-1)?;
-        match (kty, crv) {
-            (KTY_EC2, Some(CRV_P256)) => {
-                let key = CoseKey::P256 {
-                    alg: alg.unwrap_or(ALG_ES256),
-                    x: coord(&f, -2)?,
-                    y: coord(&f, -3)?,
-                };
-                // Reject points that are not on the curve now, not at first use.
-                key.p256_point()?;
-                Ok(key)
+        let crv = f.int(-1).ok().flatten();
+        let key = match (kty, crv) {
+            (KTY_EC2, Some(CRV_P256)) => CoseKey::P256 {
+                alg: alg.unwrap_or(ALG_ES256),
+                x: coord(&f, -2)?,
+                y: coord(&f, -3)?,
+            },
+            (KTY_EC2, Some(CRV_P384)) => CoseKey::P384 {
+                x: coord(&f, -2)?,
+                y: coord(&f, -3)?,
+            },
+            (KTY_EC2, Some(CRV_P521)) => CoseKey::P521 {
+                x: coord(&f, -2)?,
+                y: coord(&f, -3)?,
+            },
+            (KTY_OKP, Some(CRV_ED25519)) => CoseKey::Ed25519 { x: coord(&f, -2)? },
+            (KTY_RSA, _) if matches!(alg, None | Some(ALG_RS256) | Some(ALG_PS256)) => {
+                let n = f.bytes(-1)?.ok_or_else(|| f.missing(-1))?;
+                let e = f.bytes(-2)?.ok_or_else(|| f.missing(-2))?;
+                CoseKey::Rsa {
+                    alg: alg.unwrap_or(ALG_RS256),
+                    n: n.to_vec(),
+                    e: e.to_vec(),
+                }
             }
-            (KTY_OKP, Some(CRV_ED25519)) => Ok(CoseKey::Ed25519 { x: coord(&f, -2)? }),
-            _ => Err(Ctap2Error::Protocol(format!(
-                "unsupported COSE key type {kty} curve {}",
-                crv.map_or("none".into(), |c| c.to_string())
-            ))),
+            _ => CoseKey::Unknown {
+                kty,
+                alg,
+                encoded: super::cbor::encode(value),
+            },
+        };
+        // Reject keys that cannot be used now, not at first use.
+        key.check()?;
+        Ok(key)
+    }
+
+    fn check(&self) -> Result<(), Ctap2Error> {
+        match self {
+            CoseKey::P256 { .. } => self.p256_point().map(|_| ()),
+            CoseKey::P384 { x, y } => p384::PublicKey::from_sec1_bytes(&sec1(x, y))
+                .map(|_| ())
+                .map_err(|_| off_curve("P-384")),
+            CoseKey::P521 { x, y } => p521::PublicKey::from_sec1_bytes(&sec1(x, y))
+                .map(|_| ())
+                .map_err(|_| off_curve("P-521")),
+            CoseKey::Rsa { .. } => self.rsa_key().map(|_| ()),
+            CoseKey::Ed25519 { .. } | CoseKey::Unknown { .. } => Ok(()),
         }
     }
 
+    fn rsa_key(&self) -> Result<rsa::RsaPublicKey, Ctap2Error> {
+        let CoseKey::Rsa { n, e, .. } = self else {
+            return Err(Ctap2Error::Protocol("expected an RSA key".into()));
+        };
+        let modulus = rsa::BigUint::from_bytes_be(n);
+        let bytes = modulus.bits().div_ceil(8);
+        if !RSA_MODULUS_BYTES.contains(&bytes) {
+            return Err(Ctap2Error::Protocol(format!(
+                "RSA modulus of {bytes} bytes; expected {} to {}",
+                RSA_MODULUS_BYTES.start(),
+                RSA_MODULUS_BYTES.end()
+            )));
+        }
+        rsa::RsaPublicKey::new(modulus, rsa::BigUint::from_bytes_be(e))
+            .map_err(|e| Ctap2Error::Protocol(format!("unusable RSA key: {e}")))
+    }
+
     pub fn to_value(&self) -> Value {
-        match self {
-            CoseKey::P256 { alg, x, y } => Value::Map(vec![
+        let ec2 = |alg: i64, crv: i64, x: &[u8], y: &[u8]| {
+            Value::Map(vec![
                 (int(1), int(KTY_EC2)),
-                (int(3), int(*alg)),
-                (int(-1), int(CRV_P256)),
+                (int(3), int(alg)),
+                (int(-1), int(crv)),
                 (int(-2), bytes(x)),
                 (int(-3), bytes(y)),
-            ]),
+            ])
+        };
+        match self {
+            CoseKey::P256 { alg, x, y } => ec2(*alg, CRV_P256, x, y),
+            CoseKey::P384 { x, y } => ec2(ALG_ES384, CRV_P384, x, y),
+            CoseKey::P521 { x, y } => ec2(ALG_ES512, CRV_P521, x, y),
             CoseKey::Ed25519 { x } => Value::Map(vec![
                 (int(1), int(KTY_OKP)),
                 (int(3), int(ALG_EDDSA)),
                 (int(-1), int(CRV_ED25519)),
                 (int(-2), bytes(x)),
             ]),
+            CoseKey::Rsa { alg, n, e } => Value::Map(vec![
+                (int(1), int(KTY_RSA)),
+                (int(3), int(*alg)),
+                (int(-1), bytes(n)),
+                (int(-2), bytes(e)),
+            ]),
+            CoseKey::Unknown { encoded, .. } => {
+                super::cbor::decode(encoded).unwrap_or(Value::Map(Vec::new()))
+            }
         }
     }
 
@@ -106,32 +215,36 @@ impl CoseKey {
         let CoseKey::P256 { x, y, .. } = self else {
             return Err(Ctap2Error::Protocol("expected a P-256 key".into()));
         };
-        let mut sec1 = [0u8; 65];
-        sec1[0] = 0x04;
-        sec1[1..33].copy_from_slice(x);
-        sec1[33..].copy_from_slice(y);
-        p256::PublicKey::from_sec1_bytes(&sec1)
-            .map_err(|_| Ctap2Error::Protocol("the key's P-256 point is not on the curve".into()))
+        p256::PublicKey::from_sec1_bytes(&sec1(x, y)).map_err(|_| off_curve("P-256"))
     }
 
-    pub fn algorithm(&self) -> i64 {
+    /// The COSE algorithm, when the key names one (every key type glasskey parses does).
+    pub fn algorithm(&self) -> Option<i64> {
         match self {
-            CoseKey::P256 { alg, .. } => *alg,
-            CoseKey::Ed25519 { .. } => ALG_EDDSA,
+            CoseKey::P256 { alg, .. } | CoseKey::Rsa { alg, .. } => Some(*alg),
+            CoseKey::P384 { .. } => Some(ALG_ES384),
+            CoseKey::P521 { .. } => Some(ALG_ES512),
+            CoseKey::Ed25519 { .. } => Some(ALG_EDDSA),
+            CoseKey::Unknown { alg, .. } => *alg,
         }
     }
 
     /// Canonical CBOR bytes, used for fingerprints and storage.
     pub fn to_bytes(&self) -> Vec<u8> {
-        super::cbor::encode(&self.to_value())
+        match self {
+            CoseKey::Unknown { encoded, .. } => encoded.clone(),
+            _ => super::cbor::encode(&self.to_value()),
+        }
     }
 
     pub fn from_bytes(b: &[u8]) -> Result<Self, Ctap2Error> {
         Self::parse(&super::cbor::decode(b)?)
     }
 
-    /// Verifies a WebAuthn signature: ES256 is DER-encoded ECDSA over SHA-256, EdDSA is raw.
+    /// Verifies a WebAuthn signature: ECDSA signatures are DER-encoded, EdDSA is raw, RSA is
+    /// PKCS#1 v1.5 (RS256) or PSS (PS256) over SHA-256. Unknown keys verify nothing.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        use sha2::{Digest, Sha256};
         match self {
             CoseKey::P256 { .. } => {
                 let Ok(point) = self.p256_point() else {
@@ -144,6 +257,24 @@ impl CoseKey {
                     .verify(message, &sig)
                     .is_ok()
             }
+            CoseKey::P384 { x, y } => {
+                let (Ok(key), Ok(sig)) = (
+                    p384::ecdsa::VerifyingKey::from_sec1_bytes(&sec1(x, y)),
+                    p384::ecdsa::DerSignature::try_from(signature),
+                ) else {
+                    return false;
+                };
+                key.verify(message, &sig).is_ok()
+            }
+            CoseKey::P521 { x, y } => {
+                let (Ok(key), Ok(sig)) = (
+                    p521::ecdsa::VerifyingKey::from_sec1_bytes(&sec1(x, y)),
+                    p521::ecdsa::Signature::from_der(signature),
+                ) else {
+                    return false;
+                };
+                key.verify(message, &sig).is_ok()
+            }
             CoseKey::Ed25519 { x } => {
                 let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(x) else {
                     return false;
@@ -153,21 +284,41 @@ impl CoseKey {
                 };
                 key.verify_strict(message, &sig).is_ok()
             }
+            CoseKey::Rsa { alg, .. } => {
+                let Ok(key) = self.rsa_key() else {
+                    return false;
+                };
+                let digest = Sha256::digest(message);
+                let result = if *alg == ALG_PS256 {
+                    key.verify(rsa::Pss::new::<Sha256>(), &digest, signature)
+                } else {
+                    key.verify(rsa::Pkcs1v15Sign::new::<Sha256>(), &digest, signature)
+                };
+                result.is_ok()
+            }
+            CoseKey::Unknown { .. } => false,
         }
     }
 }
 
 /// Parses a COSE algorithm number to a name for display.
-pub fn algorithm_name(alg: i64) -> &'static str {
+pub fn algorithm_name(alg: i64) -> String {
     match alg {
-        ALG_ES256 => "ES256 (ECDSA P-256 SHA-256)",
-        ALG_EDDSA => "EdDSA (Ed25519)",
-        -35 => "ES384 (ECDSA P-384 SHA-384)",
-        -36 => "ES512 (ECDSA P-521 SHA-512)",
-        -257 => "RS256 (RSA PKCS#1 v1.5 SHA-256)",
-        -47 => "ES256K (ECDSA secp256k1)",
-        ALG_ECDH_ES_HKDF_256 => "ECDH-ES+HKDF-256",
-        _ => "unknown algorithm",
+        ALG_ES256 => "ES256 (ECDSA P-256 SHA-256)".into(),
+        ALG_EDDSA => "EdDSA (Ed25519)".into(),
+        ALG_ES384 => "ES384 (ECDSA P-384 SHA-384)".into(),
+        ALG_ES512 => "ES512 (ECDSA P-521 SHA-512)".into(),
+        ALG_RS256 => "RS256 (RSA PKCS#1 v1.5 SHA-256)".into(),
+        ALG_PS256 => "PS256 (RSA PSS SHA-256)".into(),
+        -47 => "ES256K (ECDSA secp256k1)".into(),
+        -19 => "Ed25519".into(),
+        -48 => "ML-DSA-44".into(),
+        -49 => "ML-DSA-65".into(),
+        -50 => "ML-DSA-87".into(),
+        -65535 => "RS1 (RSA PKCS#1 v1.5 SHA-1)".into(),
+        ALG_ECDH_ES_HKDF_256 => "ECDH-ES+HKDF-256".into(),
+        // The number is what the key sent: an admin can look it up in the IANA COSE registry.
+        other => format!("COSE algorithm {other} (unknown to glasskey)"),
     }
 }
 
@@ -187,7 +338,7 @@ mod tests {
         assert!(!key.verify(b"authData||clientDataHasH", &sig));
         let round_trip = CoseKey::from_bytes(&key.to_bytes()).unwrap();
         assert_eq!(round_trip, key);
-        assert_eq!(round_trip.algorithm(), ALG_EDDSA);
+        assert_eq!(round_trip.algorithm(), Some(ALG_EDDSA));
     }
 
     #[test]

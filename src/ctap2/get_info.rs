@@ -74,6 +74,14 @@ impl AuthenticatorInfo {
         self.versions.iter().any(|v| v == version)
     }
 
+    /// CTAP 2.1 or later: the relaxations of 2.1 (e.g. getPINRetries without a protocol)
+    /// apply. 2.1-PRE keys are CTAP 2.0 keys with prototypes.
+    pub fn is_ctap21(&self) -> bool {
+        self.versions
+            .iter()
+            .any(|v| v.starts_with("FIDO_2_") && v != "FIDO_2_0" && v != "FIDO_2_1_PRE")
+    }
+
     /// Some(true) PIN set, Some(false) PIN supported but not set, None no PIN support.
     pub fn pin_set(&self) -> Option<bool> {
         self.option("clientPin")
@@ -99,19 +107,23 @@ impl AuthenticatorInfo {
         self.option("perCredMgmtRO") == Some(true)
     }
 
-    /// The PIN/UV auth protocols to use, best first. A CTAP 2.0 key that omits the list
-    /// implicitly supports protocol 1.
+    /// The PIN/UV auth protocols glasskey can use, in the key's order of preference (CTAP 2.1
+    /// §6.4: "in order of decreasing authenticator preference"). A CTAP 2.0 key that omits the
+    /// list implicitly supports protocol 1.
     pub fn pin_protocols(&self) -> Vec<u8> {
-        let mut listed: Vec<u8> = self
+        let mut listed: Vec<u8> = Vec::new();
+        for p in self
             .pin_uv_auth_protocols
             .iter()
             .filter_map(|p| u8::try_from(*p).ok())
-            .filter(|p| *p == 1 || *p == 2)
-            .collect();
+        {
+            if (p == 1 || p == 2) && !listed.contains(&p) {
+                listed.push(p);
+            }
+        }
         if listed.is_empty() && self.pin_set().is_some() {
             listed.push(1);
         }
-        listed.sort_unstable_by(|a, b| b.cmp(a));
         listed
     }
 

@@ -1,7 +1,9 @@
 //! The break-glass inventory: model, safe storage, and the hash-chained check history.
 
 pub mod history;
+pub mod lock;
 pub mod model;
+mod owner;
 pub mod store;
 
 pub use model::{

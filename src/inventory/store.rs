@@ -1,19 +1,45 @@
-//! Reading and writing the inventory without ever losing it (DESIGN §3.4): writes go to a
-//! temporary file in the same directory, are synced, then renamed over the original; the
-//! previous version is kept as FILE.bak; a file that changed on disk since it was read is
-//! never overwritten.
+//! Reading and writing the inventory without ever losing it (DESIGN §3.4).
+//!
+//! A write, step by step (each step name is a test hook, below):
+//! 1. `locked`: the advisory lock beside the file is taken (lock.rs); writers that loaded the
+//!    file with [`Store::load_for_update`] have held it since before they read it.
+//! 2. The file is read again; if it is not the version this process read, nothing is written.
+//! 3. `backup-temp-written`, `backup-written`: the current bytes become `FILE.bak` (via a
+//!    temporary file, synced, renamed).
+//! 4. `temp-written`: the new text goes to a temporary file beside the inventory, synced.
+//! 5. `renamed`: the temporary file replaces the inventory and the directory is synced.
+//!
+//! Temporary files are created by the tempfile crate with random names and O_EXCL, so a
+//! planted symlink can never be followed; they carry the inventory's mode (and owner, as root)
+//! before they take its place, and are deleted on every error path. A crash leaves them
+//! behind under the name `.FILE.*.gk-tmp`; the next write, holding the lock, removes them.
+//! A symlinked inventory is written at its target, so the link and its history survive.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+use super::lock::{self, LockError, WriteLock};
 use super::model::{Inventory, SCHEMA_VERSION};
+use super::owner::match_mode_and_owner;
 
-/// Test hook: abort the process at the named step of a save, to prove that a crash at any
-/// point leaves the old or the new file, never a mix. Unset in normal use.
+/// Test hook: abort the process at the named step of a save (see [`SAVE_STEPS`]), to prove that
+/// a crash at any point leaves the old or the new file, never a mix. Unset in normal use.
 pub const ABORT_AT_ENV: &str = "GLASSKEY_TEST_ABORT_AT";
+/// Test hook: fail with an I/O error at the named step, to prove nothing is left behind.
+pub const FAIL_AT_ENV: &str = "GLASSKEY_TEST_FAIL_AT";
+/// The steps of a save, in order, as the hooks name them.
+pub const SAVE_STEPS: &[&str] = &[
+    "locked",
+    "backup-temp-written",
+    "backup-written",
+    "temp-written",
+    "renamed",
+];
+const TEMP_SUFFIX: &str = ".gk-tmp";
 
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
@@ -33,11 +59,18 @@ pub enum InventoryError {
     Schema { path: PathBuf, found: u32 },
     #[error("{0} changed on disk since glasskey read it; nothing was written. Rerun the command to work on the current file")]
     ChangedOnDisk(PathBuf),
-    #[error("cannot write inventory {path}: {source}")]
+    #[error("cannot write inventory {path}: {source}; the inventory was left as it was")]
     Write {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("the new inventory {path} is in place, but its directory could not be synced ({source}): a power loss now could bring back the previous version. Check the disk, then run `glasskey inventory verify`")]
+    DirSync {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error("{0} already exists; glasskey will not overwrite an inventory")]
     Exists(PathBuf),
     #[error(
@@ -46,10 +79,27 @@ pub enum InventoryError {
     RoundTrip(String),
 }
 
+impl InventoryError {
+    /// Whether the failure was writing a file (exit code 4) rather than reading one.
+    pub fn is_write_failure(&self) -> bool {
+        matches!(
+            self,
+            Self::Write { .. } | Self::DirSync { .. } | Self::Lock(_)
+        )
+    }
+}
+
 pub struct Store {
+    /// The path as given, for messages.
     path: PathBuf,
+    /// Where the bytes live: `path` with symlinks resolved, so a linked inventory is updated
+    /// in place of its target and the link keeps pointing at it.
+    target: PathBuf,
     /// SHA-256 of the bytes last read or written: the version this process is working on.
     digest: [u8; 32],
+    /// Held from the read to the rename by writers (`load_for_update`).
+    lock: Option<WriteLock>,
+    lock_wait: Duration,
 }
 
 fn sha256(bytes: &[u8]) -> [u8; 32] {
@@ -98,21 +148,78 @@ pub fn file_digest(path: &Path) -> Result<String, InventoryError> {
     Ok(hex::encode(sha256(&bytes)))
 }
 
-fn abort_if_asked(step: &str) {
+/// The test hooks of [`ABORT_AT_ENV`] and [`FAIL_AT_ENV`].
+fn hook(step: &str) -> std::io::Result<()> {
     if std::env::var(ABORT_AT_ENV).is_ok_and(|s| s == step) {
         std::process::abort();
     }
+    if std::env::var(FAIL_AT_ENV).is_ok_and(|s| s == step) {
+        return Err(std::io::Error::other(format!(
+            "test hook: failed at {step}"
+        )));
+    }
+    Ok(())
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = fs::File::create(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
+fn parent_dir(path: &Path) -> PathBuf {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf()
 }
 
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn read_text(path: &Path, bytes: Vec<u8>) -> Result<String, InventoryError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let (line, column) = line_column(&String::from_utf8_lossy(e.as_bytes()), valid);
+        InventoryError::Parse {
+            path: path.into(),
+            line,
+            column,
+            message: "the file is not valid UTF-8".into(),
+        }
+    })
+}
+
+/// Writes `bytes` to a fresh temporary file beside `dest` with `like`'s mode and owner, syncs
+/// it and renames it to `dest`. The temporary file is deleted if any step fails.
+fn replace(
+    dir: &Path,
+    dest: &Path,
+    bytes: &[u8],
+    like: &fs::Metadata,
+    step: &str,
+) -> std::io::Result<()> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", file_name(dest)))
+        .suffix(TEMP_SUFFIX)
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    match_mode_and_owner(tmp.as_file(), like)?;
+    tmp.as_file().sync_all()?;
+    hook(step)?;
+    tmp.persist(dest).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Removes temporary files a crashed writer left behind. Only called with the lock held, so no
+/// live writer owns them.
+fn remove_stale_temps(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let n = entry.file_name().to_string_lossy().into_owned();
+        if n.starts_with(&prefix) && n.ends_with(TEMP_SUFFIX) {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -126,27 +233,50 @@ impl Store {
         hex::encode(self.digest)
     }
 
+    /// Reads the inventory for reading only; `save` takes the lock and refuses to write if the
+    /// file changed meanwhile.
     pub fn load(path: &Path) -> Result<(Self, Inventory), InventoryError> {
-        let bytes = fs::read(path).map_err(|source| InventoryError::Read {
+        Self::open(path, None)
+    }
+
+    /// Reads the inventory to change it: takes the writers' lock first (waiting up to `wait`
+    /// for another writer) and holds it until this store is dropped.
+    pub fn load_for_update(
+        path: &Path,
+        wait: Duration,
+    ) -> Result<(Self, Inventory), InventoryError> {
+        Self::open(path, Some(wait))
+    }
+
+    fn open(path: &Path, lock_wait: Option<Duration>) -> Result<(Self, Inventory), InventoryError> {
+        let read_err = |source| InventoryError::Read {
             path: path.into(),
             source,
-        })?;
-        let digest = sha256(&bytes);
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let valid = e.utf8_error().valid_up_to();
-            let (line, column) = line_column(&String::from_utf8_lossy(e.as_bytes()), valid);
-            InventoryError::Parse {
-                path: path.into(),
-                line,
-                column,
-                message: "the file is not valid UTF-8".into(),
+        };
+        let target = fs::canonicalize(path).map_err(read_err)?;
+        let lock = match lock_wait {
+            Some(wait) => {
+                let like = fs::metadata(&target).map_err(read_err)?;
+                let held = lock::acquire(path, &target, Some(&like), wait)?;
+                hook("locked").map_err(|source| InventoryError::Write {
+                    path: path.into(),
+                    source,
+                })?;
+                Some(held)
             }
-        })?;
+            None => None,
+        };
+        let bytes = fs::read(&target).map_err(read_err)?;
+        let digest = sha256(&bytes);
+        let text = read_text(path, bytes)?;
         let inventory = parse(path, &text)?;
         Ok((
             Self {
                 path: path.into(),
+                target,
                 digest,
+                lock,
+                lock_wait: lock_wait.unwrap_or(lock::DEFAULT_WAIT),
             },
             inventory,
         ))
@@ -170,22 +300,26 @@ impl Store {
                     err(e)
                 }
             })?;
-        f.write_all(text.as_bytes()).map_err(err)?;
-        f.sync_all().map_err(err)?;
+        let written = f.write_all(text.as_bytes()).and_then(|()| f.sync_all());
+        if let Err(e) = written {
+            // Never leave a half-written new inventory behind.
+            let _ = fs::remove_file(path);
+            return Err(err(e));
+        }
+        let target = fs::canonicalize(path).map_err(err)?;
         Ok(Self {
             path: path.into(),
+            target,
             digest: sha256(text.as_bytes()),
+            lock: None,
+            lock_wait: lock::DEFAULT_WAIT,
         })
     }
 
+    /// FILE.bak beside the (symlink-resolved) inventory.
     pub fn backup_path(&self) -> PathBuf {
-        let mut name = self
-            .path
-            .file_name()
-            .map(|n| n.to_os_string())
-            .unwrap_or_default();
-        name.push(".bak");
-        self.path.with_file_name(name)
+        self.target
+            .with_file_name(format!("{}.bak", file_name(&self.target)))
     }
 
     /// Replaces the file with `inventory`, keeping the previous version as FILE.bak.
@@ -203,49 +337,51 @@ impl Store {
             path: self.path.clone(),
             source,
         };
-        let current = fs::read(&self.path).map_err(|source| InventoryError::Read {
+        let read_err = |source| InventoryError::Read {
             path: self.path.clone(),
             source,
-        })?;
+        };
+        let like = fs::metadata(&self.target).map_err(read_err)?;
+        if self.lock.is_none() {
+            self.lock = Some(lock::acquire(
+                &self.path,
+                &self.target,
+                Some(&like),
+                self.lock_wait,
+            )?);
+            hook("locked").map_err(err)?;
+        }
+        let current = fs::read(&self.target).map_err(read_err)?;
         if sha256(&current) != self.digest {
             return Err(InventoryError::ChangedOnDisk(self.path.clone()));
         }
-        let dir = self
-            .path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .to_path_buf();
-        let name = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let dir = parent_dir(&self.target);
+        remove_stale_temps(&dir, &file_name(&self.target));
 
-        // 1. The previous version, kept as FILE.bak (itself replaced atomically).
-        let backup_tmp = dir.join(format!(".{name}.bak.tmp-{}", std::process::id()));
-        write_synced(&backup_tmp, &current).map_err(err)?;
-        fs::rename(&backup_tmp, self.backup_path()).map_err(err)?;
-        abort_if_asked("backup-written");
-
-        // 2. The new version beside the old one, synced before it takes its place.
-        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        write_synced(&tmp, text.as_bytes()).map_err(err)?;
-        abort_if_asked("temp-written");
-
-        // 3. Last look: someone may have edited the file while we worked.
-        let again = fs::read(&self.path).map_err(|source| InventoryError::Read {
-            path: self.path.clone(),
-            source,
-        })?;
+        // The previous version, kept as FILE.bak (itself replaced atomically).
+        replace(
+            &dir,
+            &self.backup_path(),
+            &current,
+            &like,
+            "backup-temp-written",
+        )
+        .and_then(|()| hook("backup-written"))
+        .map_err(err)?;
+        // Last look: the lock keeps glasskey writers out, not an editor.
+        let again = fs::read(&self.target).map_err(read_err)?;
         if sha256(&again) != self.digest {
-            let _ = fs::remove_file(&tmp);
             return Err(InventoryError::ChangedOnDisk(self.path.clone()));
         }
-        fs::rename(&tmp, &self.path).map_err(err)?;
-        sync_dir(&dir);
-        abort_if_asked("renamed");
+        replace(&dir, &self.target, text.as_bytes(), &like, "temp-written").map_err(err)?;
         self.digest = sha256(text.as_bytes());
+        let synced = fs::File::open(&dir).and_then(|d| d.sync_all());
+        synced
+            .and_then(|()| hook("renamed"))
+            .map_err(|source| InventoryError::DirSync {
+                path: self.path.clone(),
+                source,
+            })?;
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod csv;
+pub mod entra;
 pub mod escape;
 pub mod findings;
 pub mod html;

@@ -87,6 +87,7 @@ impl Authenticator {
             sign_count: 0,
             credentials: Vec::new(),
             attestation: Default::default(),
+            persistent_token: None,
             faults: Faults::default(),
         };
         let this = Self::from_state(state, path.map(Path::to_path_buf))?;
@@ -250,15 +251,22 @@ impl Authenticator {
                 int(0x06),
                 Value::Array(p.pin_protocols.iter().map(|v| int((*v).into())).collect()),
             ),
-            (int(0x07), int(8)),
-            (int(0x08), int(128)),
+            (int(0x07), int(p.max_credential_count_in_list.into())),
+            (int(0x08), int(p.max_credential_id_length.into())),
             (int(0x09), Value::Array(vec![text("usb")])),
             (
                 int(0x0A),
-                Value::Array(vec![Value::Map(vec![
-                    (text("alg"), int(-7)),
-                    (text("type"), text("public-key")),
-                ])]),
+                Value::Array(
+                    p.algorithms
+                        .iter()
+                        .map(|alg| {
+                            Value::Map(vec![
+                                (text("alg"), int(*alg)),
+                                (text("type"), text("public-key")),
+                            ])
+                        })
+                        .collect(),
+                ),
             ),
         ];
         if p.ctap21 {

@@ -7,7 +7,6 @@ use sha2::{Digest, Sha256};
 use super::authenticator::{cbor_err, fields, required_uint, Authenticator, CtapResult};
 use crate::ctap2::cbor::{bytes, encode, int, text, Fields, Value};
 use crate::ctap2::client_pin::permission;
-use crate::ctap2::cose::{CoseKey, ALG_ES256};
 use crate::ctap2::credential_management::{descriptor, sub};
 use crate::ctap2::StatusCode;
 
@@ -43,8 +42,9 @@ impl Authenticator {
         let claim = self.faults().claim_total;
         match sub_command {
             sub::GET_CREDS_METADATA => {
-                let existing = self.resident().len() as u64;
-                let remaining = u64::from(self.profile.max_resident).saturating_sub(existing);
+                let stored = self.resident().len() as u64;
+                let remaining = u64::from(self.profile.max_resident).saturating_sub(stored);
+                let existing = claim.unwrap_or(stored);
                 Ok(Some(Value::Map(vec![
                     (int(0x01), Value::Integer(existing.into())),
                     (int(0x02), Value::Integer(remaining.into())),
@@ -56,6 +56,9 @@ impl Authenticator {
                     if !rps.contains(&c.rp_id) {
                         rps.push(c.rp_id.clone());
                     }
+                }
+                if rps.is_empty() && self.profile.quirks.empty_store_body {
+                    return Ok(None);
                 }
                 if rps.is_empty() {
                     return Err(StatusCode::NO_CREDENTIALS);
@@ -89,6 +92,9 @@ impl Authenticator {
                         Sha256::digest(self.resident()[i].rp_id.as_bytes()).as_slice() == hash
                     })
                     .collect();
+                if matching.is_empty() && self.profile.quirks.empty_store_body {
+                    return Ok(None);
+                }
                 if matching.is_empty() {
                     return Err(StatusCode::NO_CREDENTIALS);
                 }
@@ -113,7 +119,7 @@ impl Authenticator {
 
     fn credential_entry(&self, index: usize) -> CtapResult<Vec<(Value, Value)>> {
         let c = self.resident().get(index).ok_or(StatusCode::OTHER)?;
-        let key = p256::SecretKey::from_slice(&c.private_key).map_err(|_| StatusCode::OTHER)?;
+        let public_key = super::algorithms::reported_public_key(c.algorithm, &c.private_key)?;
         let mut user = vec![(text("id"), bytes(&c.user_id))];
         if let Some(n) = &c.user_name {
             user.push((text("name"), text(n)));
@@ -124,10 +130,7 @@ impl Authenticator {
         Ok(vec![
             (int(0x06), Value::Map(user)),
             (int(0x07), descriptor(&c.credential_id)),
-            (
-                int(0x08),
-                CoseKey::from_p256(&key.public_key(), ALG_ES256).to_value(),
-            ),
+            (int(0x08), public_key.to_value()),
             (int(0x0A), int(c.cred_protect.into())),
         ])
     }

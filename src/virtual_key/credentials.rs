@@ -209,6 +209,7 @@ impl Authenticator {
                 private_key: key.to_bytes().to_vec(),
                 cred_protect: cred_protect.unwrap_or(1),
                 created,
+                algorithm: ALG_ES256,
             });
         }
         let count = self.next_sign_count()?;
@@ -314,6 +315,19 @@ impl Authenticator {
         Ok(None)
     }
 
+    /// Refuses allow lists beyond the limits getInfo states, as strict firmware does.
+    fn check_allow_list_limits(&self, allow: &[Value]) -> CtapResult<()> {
+        let p = self.profile;
+        let too_long = allow.iter().any(|d| {
+            crate::ctap2::credential_management::descriptor_id(d)
+                .is_ok_and(|id| id.len() > p.max_credential_id_length as usize)
+        });
+        if allow.len() > p.max_credential_count_in_list as usize || too_long {
+            return Err(StatusCode::LIMIT_EXCEEDED);
+        }
+        Ok(())
+    }
+
     /// Returns the reply and whether it waits for a touch.
     pub(crate) fn get_assertion(
         &mut self,
@@ -348,6 +362,7 @@ impl Authenticator {
         let rp_hash = Self::rp_id_hash(&rp_id);
         let (first, rest) = match f.array(0x03).map_err(cbor_err)? {
             Some(allow) if !allow.is_empty() => {
+                self.check_allow_list_limits(allow)?;
                 (self.find_allowed(allow, &rp_id, &rp_hash, uv)?, Vec::new())
             }
             _ => {

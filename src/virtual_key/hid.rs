@@ -16,7 +16,8 @@ use crate::vendor::yubico;
 /// Keepalives sent before the virtual key "is touched".
 const TOUCH_KEEPALIVES: u32 = 2;
 const KEEPALIVE_UP_NEEDED: u8 = 2;
-const CAPABILITIES: u8 = 0x01 | 0x04 | 0x08; // WINK | CBOR | NMSG (no U2F)
+const CAPABILITY_WINK: u8 = 0x01;
+const CAPABILITIES: u8 = 0x04 | 0x08; // CBOR | NMSG (no U2F); WINK by profile
 
 struct Pending {
     cid: u32,
@@ -135,7 +136,12 @@ impl VirtualDevice {
             let [major, minor, build] = self.auth.profile().firmware;
             let mut reply = data[..8].to_vec();
             reply.extend(new_cid.to_be_bytes());
-            reply.extend([2, major, minor, build, CAPABILITIES]);
+            let wink = if self.auth.profile().wink {
+                CAPABILITY_WINK
+            } else {
+                0
+            };
+            reply.extend([2, major, minor, build, CAPABILITIES | wink]);
             return self.send(cid, cmd::INIT, &reply);
         }
         if cid == BROADCAST_CID || !self.channels.contains(&cid) {
@@ -173,6 +179,7 @@ impl VirtualDevice {
         }
         match command {
             cmd::PING => self.send(cid, cmd::PING, payload),
+            cmd::WINK if !self.auth.profile().wink => self.error(cid, HidErrorCode::InvalidCommand),
             cmd::WINK => {
                 self.auth.winks += 1;
                 self.send(cid, cmd::WINK, &[]);
@@ -190,7 +197,7 @@ impl VirtualDevice {
                     return;
                 }
                 let reply = self.corrupt(outcome.reply);
-                if outcome.needs_touch {
+                if outcome.needs_touch || self.auth.profile().quirks.always_up_needed {
                     let keepalives_left = if self.auth.faults().endless_keepalive {
                         None
                     } else {

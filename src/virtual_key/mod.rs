@@ -1,6 +1,7 @@
 //! glasskey's virtual security keys: a software CTAP 2.1 authenticator that speaks CTAPHID
 //! reports below the same transport seam as USB keys (DESIGN §6).
 
+mod algorithms;
 pub mod authenticator;
 mod cred_mgmt;
 mod credentials;

@@ -56,6 +56,10 @@ impl Authenticator {
     pub(crate) fn client_pin(&mut self, params: Option<&Value>) -> CtapResult<Option<Value>> {
         let f = fields(params)?;
         let sub_command = required_uint(&f, 0x02)?;
+        if self.profile.quirks.pin_protocol_required && f.get(0x01).is_none() {
+            // What CTAP 2.0-era firmware answers when the mandatory pinProtocol is missing.
+            return Err(StatusCode::OTHER);
+        }
         match u8::try_from(sub_command).map_err(|_| StatusCode::INVALID_SUBCOMMAND)? {
             sub::GET_PIN_RETRIES => {
                 let mut reply = vec![(int(0x03), int(self.state.pin_retries.into()))];
@@ -228,6 +232,14 @@ impl Authenticator {
         let encrypted = proto
             .encrypt(&shared, &value)
             .map_err(|_| StatusCode::OTHER)?;
+        if self.profile.quirks.persistent_tokens
+            && permissions & permission::PER_CRED_MGMT_READ_ONLY != 0
+        {
+            // CTAP 2.2 keeps one persistent token; a new one replaces whatever another
+            // client saved before.
+            self.state.persistent_token = Some(value.to_vec());
+            self.persist()?;
+        }
         self.token = Some(Token {
             value,
             permissions,

@@ -27,6 +27,18 @@ pub struct StoredCredential {
     pub private_key: Vec<u8>,
     pub cred_protect: u8,
     pub created: u64,
+    /// The COSE algorithm the key reports for this passkey. The virtual key signs with P-256
+    /// whatever this says; other algorithms exist so that enumeration meets them.
+    #[serde(default = "es256", skip_serializing_if = "is_es256")]
+    pub algorithm: i64,
+}
+
+fn es256() -> i64 {
+    crate::ctap2::cose::ALG_ES256
+}
+
+fn is_es256(alg: &i64) -> bool {
+    *alg == es256()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -56,6 +68,13 @@ pub struct KeyState {
     /// How the key attests new credentials.
     #[serde(default)]
     pub attestation: AttestationMode,
+    /// The CTAP 2.2 persistent token (pcmr), once one was issued; it survives power cycles.
+    #[serde(
+        default,
+        with = "opt_hex_bytes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub persistent_token: Option<Vec<u8>>,
     /// Test-only fault injection; absent in normal keys.
     #[serde(default, skip_serializing_if = "Faults::is_none")]
     pub faults: Faults,

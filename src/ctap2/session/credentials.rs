@@ -63,12 +63,29 @@ impl<T: Transport> Session<T> {
         })
     }
 
-    /// Every RP with discoverable credentials. NO_CREDENTIALS is an empty list.
-    pub fn enumerate_rps(&mut self, token: &PinToken) -> Result<Vec<RelyingParty>, Ctap2Error> {
+    /// The metadata, and every RP with discoverable credentials. An empty store is never
+    /// enumerated: keys disagree on how to answer that (see `enumerate_rps`).
+    pub fn relying_parties(
+        &mut self,
+        token: &PinToken,
+    ) -> Result<(CredsMetadata, Vec<RelyingParty>), Ctap2Error> {
+        let metadata = self.creds_metadata(token)?;
+        if metadata.existing == 0 {
+            return Ok((metadata, Vec::new()));
+        }
+        Ok((metadata, self.enumerate_rps(token)?))
+    }
+
+    /// Every RP with discoverable credentials. NO_CREDENTIALS, and a success without a body
+    /// (some firmware's answer for an empty store), are an empty list.
+    fn enumerate_rps(&mut self, token: &PinToken) -> Result<Vec<RelyingParty>, Ctap2Error> {
         let first = match self.cred_mgmt(token, cm::ENUMERATE_RPS_BEGIN, None) {
             Err(Ctap2Error::Status(StatusCode::NO_CREDENTIALS)) => return Ok(Vec::new()),
             other => other?,
         };
+        if first.total_rps.is_none() && first.rp.is_none() {
+            return Ok(Vec::new());
+        }
         let total = first
             .total_rps
             .ok_or_else(|| Ctap2Error::Protocol("enumerateRPsBegin lacks totalRPs".into()))?;
@@ -96,6 +113,9 @@ impl<T: Transport> Session<T> {
             Err(Ctap2Error::Status(StatusCode::NO_CREDENTIALS)) => return Ok(Vec::new()),
             other => other?,
         };
+        if first.total_credentials.is_none() && first.credential_id.is_none() {
+            return Ok(Vec::new());
+        }
         let total = first.total_credentials.ok_or_else(|| {
             Ctap2Error::Protocol("enumerateCredentialsBegin lacks totalCredentials".into())
         })?;
@@ -117,7 +137,7 @@ impl<T: Transport> Session<T> {
         token: &PinToken,
     ) -> Result<Vec<ResidentCredential>, Ctap2Error> {
         let mut all = Vec::new();
-        for rp in self.enumerate_rps(token)? {
+        for rp in self.relying_parties(token)?.1 {
             all.extend(self.enumerate_credentials(token, &rp)?);
         }
         Ok(all)

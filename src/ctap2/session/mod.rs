@@ -39,8 +39,12 @@ pub struct PinRetries {
 /// What a PIN token may be used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenPurpose {
-    /// Read resident credentials: `pcmr` where offered, else `cm`.
+    /// Read resident credentials with the `cm` permission.
     ReadCredentials,
+    /// Read resident credentials with CTAP 2.2's persistent read-only token (`pcmr`) where the
+    /// key offers it, else `cm`. Only when the user asks: a key keeps one persistent token,
+    /// and a new one replaces whatever another client saved.
+    ReadCredentialsPersistent,
     MakeCredential,
     GetAssertion,
 }

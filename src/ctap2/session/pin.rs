@@ -17,7 +17,9 @@ impl<T: Transport> Session<T> {
 
     pub fn pin_retries(&mut self) -> Result<PinRetries, Ctap2Error> {
         self.require_pin_support()?;
+        let protocol = self.protocol_for_ctap20()?;
         let reply = self.client_pin(ClientPin {
+            protocol,
             sub_command: sub::GET_PIN_RETRIES,
             ..Default::default()
         })?;
@@ -41,6 +43,15 @@ impl<T: Transport> Session<T> {
             ..Default::default()
         })?;
         Ok(reply.uv_retries)
+    }
+
+    /// CTAP 2.0 (§5.5.3) requires pinProtocol on every clientPIN subcommand; only CTAP 2.1
+    /// lets getPINRetries omit it, and CTAP 2.0-era firmware answers CTAP2_ERR_OTHER without it.
+    fn protocol_for_ctap20(&mut self) -> Result<Option<u8>, Ctap2Error> {
+        if self.info()?.is_ctap21() {
+            return Ok(None);
+        }
+        Ok(Some(self.protocol()?.version()))
     }
 
     fn require_pin_support(&mut self) -> Result<bool, Ctap2Error> {
@@ -141,10 +152,12 @@ impl<T: Transport> Session<T> {
         let info = self.info()?;
         let with_permissions = info.supports_permissions();
         let permissions = match purpose {
-            TokenPurpose::ReadCredentials if info.supports_pcmr() => {
+            TokenPurpose::ReadCredentialsPersistent if info.supports_pcmr() => {
                 permission::PER_CRED_MGMT_READ_ONLY
             }
-            TokenPurpose::ReadCredentials => permission::CREDENTIAL_MANAGEMENT,
+            TokenPurpose::ReadCredentials | TokenPurpose::ReadCredentialsPersistent => {
+                permission::CREDENTIAL_MANAGEMENT
+            }
             TokenPurpose::MakeCredential => permission::MAKE_CREDENTIAL,
             TokenPurpose::GetAssertion => permission::GET_ASSERTION,
         };

@@ -1,0 +1,627 @@
+//! Reconciles an export with the inventory's recorded observations, by credential ID: every
+//! registered passkey is on an inventoried key of that account, every inventoried passkey is
+//! registered, nothing weaker is registered, and the tenant policy admits the keys.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::credential_id;
+use super::export::{AccountExport, Export, Method, MethodState, Timestamp};
+use super::methods::{describe, MethodKind};
+use super::policy;
+use super::rules::*;
+use super::EntraError;
+use crate::audit::{Finding, Rule, Severity};
+use crate::inventory::model::{Inventory, KeyEntry};
+
+/// An export dated further ahead than this is refused (clocks drift, not by hours).
+const FUTURE_SLACK_MINUTES: i64 = 60;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportInfo {
+    pub sha256: String,
+    pub date: String,
+    pub age_days: i64,
+    pub tenant_id: String,
+    pub tenant_domain: String,
+}
+
+/// What Entra says about one inventoried key's passkey.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchedMethod {
+    pub account: String,
+    pub method_id: String,
+    pub display_name: Option<String>,
+    pub created: Option<String>,
+    pub last_used: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyView {
+    pub label: String,
+    pub account: String,
+    /// None when the key's passkeys were never read (no observation yet).
+    pub observed: bool,
+    pub entra: Option<MatchedMethod>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MethodView {
+    pub kind: MethodKind,
+    pub odata_type: Option<String>,
+    pub id: String,
+    pub display_name: Option<String>,
+    pub created: Option<String>,
+    pub last_used: Option<String>,
+    /// The inventoried key holding this passkey.
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SignInEvidence {
+    /// Which field the date came from.
+    pub source: String,
+    pub date: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountView {
+    pub upn: String,
+    pub user_id: String,
+    pub account_enabled: bool,
+    pub on_premises_sync_enabled: bool,
+    pub fido2_policy_targets: bool,
+    /// The latest successful sign-in the export shows; None when it carries no such evidence.
+    pub last_sign_in: Option<SignInEvidence>,
+    pub methods: Vec<MethodView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Reconciliation {
+    pub export: ExportInfo,
+    pub fido2_method_enabled: bool,
+    pub accounts: Vec<AccountView>,
+    pub keys: Vec<KeyView>,
+    /// Accounts in the export that the inventory does not list (not checked).
+    pub other_accounts: Vec<String>,
+    pub findings: Vec<Finding>,
+}
+
+fn finding(rule: &Rule, key: Option<&str>, account: &str, msg: String) -> Finding {
+    Finding::new(rule, key, Some(account), msg)
+}
+
+fn tenant_matches(inv: &Inventory, export: &Export) -> bool {
+    let want = inv.tenant.trim();
+    let t = &export.bundle.tenant;
+    std::iter::once(&t.id)
+        .chain(std::iter::once(&t.default_domain))
+        .chain(t.verified_domains.iter())
+        .any(|d| d.trim().eq_ignore_ascii_case(want))
+}
+
+/// A passkey of the account, from either list, with the path it came from.
+struct Passkey<'a> {
+    method: &'a Method,
+    /// Registration date when only the other list carried it.
+    created: Option<Timestamp>,
+    credential_id: Vec<u8>,
+}
+
+/// The account's passkeys: the beta fido2Methods list (it carries lastUsedDateTime and
+/// passkeyType) joined with the fido2 entries of the methods list, by id.
+fn passkeys<'a>(i: usize, a: &'a AccountExport) -> Result<Vec<Passkey<'a>>, EntraError> {
+    let mut out: Vec<Passkey<'a>> = Vec::new();
+    let lists = [
+        ("fido2Methods", &a.fido2_methods.value, true),
+        ("methods", &a.methods.value, false),
+    ];
+    for (list, methods, fido2_only) in lists {
+        for (j, m) in methods.iter().enumerate() {
+            let path = format!("accounts[{i}].{list}.value[{j}]");
+            let kind = match &m.odata_type {
+                Some(t) => MethodKind::from_odata_type(t),
+                None if fido2_only => MethodKind::Fido2,
+                None => {
+                    return Err(EntraError::Json {
+                        path: format!("{path}.@odata.type"),
+                        message: "missing: every method in the methods list names its type".into(),
+                    })
+                }
+            };
+            if kind != MethodKind::Fido2 {
+                if fido2_only {
+                    return Err(EntraError::Json {
+                        path: format!("{path}.@odata.type"),
+                        message: "fido2Methods lists only fido2AuthenticationMethod".into(),
+                    });
+                }
+                continue;
+            }
+            if let Some(seen) = out.iter_mut().find(|p| p.method.id == m.id) {
+                seen.created = seen.created.or(m.created());
+                continue;
+            }
+            let credential_id =
+                credential_id::decode(&m.id).map_err(|reason| EntraError::BadCredentialId {
+                    path: format!("{path}.id"),
+                    id: m.id.clone(),
+                    reason,
+                })?;
+            out.push(Passkey {
+                method: m,
+                created: m.created(),
+                credential_id,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Credential ID bytes on each inventoried key, from its last observation.
+fn credential_index(inv: &Inventory) -> HashMap<Vec<u8>, &KeyEntry> {
+    let mut index = HashMap::new();
+    for key in &inv.keys {
+        let Some(passkeys) = key
+            .last_observation
+            .as_ref()
+            .and_then(|o| o.passkeys.as_ref())
+        else {
+            continue;
+        };
+        for p in passkeys {
+            if let Ok(bytes) = hex::decode(&p.credential_id) {
+                index.entry(bytes).or_insert(key);
+            }
+        }
+    }
+    index
+}
+
+fn text(t: Option<Timestamp>) -> Option<String> {
+    t.map(|t| t.to_string())
+}
+
+pub fn reconcile(
+    inv: &Inventory,
+    export: &Export,
+    now: OffsetDateTime,
+) -> Result<Reconciliation, EntraError> {
+    let bundle = &export.bundle;
+    if !tenant_matches(inv, export) {
+        return Err(EntraError::OtherTenant {
+            inventory: inv.tenant.clone(),
+            export: format!("{} ({})", bundle.tenant.default_domain, bundle.tenant.id),
+        });
+    }
+    let exported = bundle.exported_date_time.0;
+    if (exported - now).whole_minutes() > FUTURE_SLACK_MINUTES {
+        return Err(EntraError::FromTheFuture {
+            date: bundle.exported_date_time.to_string(),
+        });
+    }
+    let age_days = (now - exported).whole_days().max(0);
+    let mut findings = Vec::new();
+    if age_days > MAX_EXPORT_AGE_DAYS {
+        findings.push(Finding::new(
+            &STALE_EXPORT,
+            None,
+            None,
+            format!(
+                "the export is {age_days} days old (exported {})",
+                bundle.exported_date_time
+            ),
+        ));
+    }
+    let config = &bundle.fido2_configuration;
+    let enabled = config.state == MethodState::Enabled;
+    if !enabled {
+        findings.push(Finding::new(
+            &FIDO2_POLICY_EXCLUDES,
+            None,
+            None,
+            "the tenant's FIDO2 (passkey) authentication method is disabled",
+        ));
+    }
+    if let Some(r) = &config.key_restrictions {
+        for key in &inv.keys {
+            if policy::blocks(r, &key.aaguid) {
+                findings.push(finding(
+                    &KEY_RESTRICTION_BLOCKS,
+                    Some(&key.label),
+                    &key.account,
+                    format!(
+                        "the FIDO2 policy's key restrictions ({:?} list) refuse AAGUID {}",
+                        r.enforcement_type, key.aaguid
+                    ),
+                ));
+            }
+        }
+    }
+
+    let mut by_upn: HashMap<String, usize> = HashMap::new();
+    for (i, a) in bundle.accounts.iter().enumerate() {
+        if by_upn.insert(a.upn.to_lowercase(), i).is_some() {
+            return Err(EntraError::Json {
+                path: format!("accounts[{i}].upn"),
+                message: format!("{} appears twice", a.upn),
+            });
+        }
+        if !a.user.user_principal_name.eq_ignore_ascii_case(&a.upn) {
+            return Err(EntraError::Json {
+                path: format!("accounts[{i}].user.userPrincipalName"),
+                message: format!(
+                    "{:?} is not the account's UPN {:?}",
+                    a.user.user_principal_name, a.upn
+                ),
+            });
+        }
+    }
+    let index = credential_index(inv);
+    let mut registered: HashMap<String, HashSet<Vec<u8>>> = HashMap::new();
+    let mut matched_keys: HashMap<String, MatchedMethod> = HashMap::new();
+    let mut accounts = Vec::new();
+    for account in &inv.accounts {
+        let upn = account.upn.as_str();
+        let i = *by_upn
+            .get(&upn.to_lowercase())
+            .ok_or_else(|| EntraError::MissingAccount(upn.to_owned()))?;
+        let a = &bundle.accounts[i];
+        let passkeys = passkeys(i, a)?;
+        let mut views = Vec::new();
+        let mut drill: Option<SignInEvidence> = None;
+        let mut latest: Option<Timestamp> = None;
+        let mut consider = |date: Option<Timestamp>, source: String| {
+            if let Some(d) = date {
+                if latest.is_none_or(|l| d > l) {
+                    latest = Some(d);
+                    drill = Some(SignInEvidence {
+                        source,
+                        date: d.to_string(),
+                    });
+                }
+            }
+        };
+        consider(
+            a.user
+                .sign_in_activity
+                .as_ref()
+                .and_then(|s| s.last_successful_sign_in_date_time),
+            "signInActivity.lastSuccessfulSignInDateTime".into(),
+        );
+        let own = registered.entry(upn.to_lowercase()).or_default();
+        for p in &passkeys {
+            let m = p.method;
+            let key = index.get(&p.credential_id).copied();
+            own.insert(p.credential_id.clone());
+            let label = key.map(|k| k.label.as_str());
+            match key {
+                None => findings.push(finding(
+                    &UNKNOWN_PASSKEY,
+                    None,
+                    upn,
+                    format!(
+                        "{} is registered but is on no inventoried key",
+                        describe(MethodKind::Fido2, m)
+                    ),
+                )),
+                Some(k) => {
+                    if k.account.eq_ignore_ascii_case(upn) {
+                        consider(
+                            m.last_used_date_time,
+                            format!("fido2 lastUsedDateTime of {}", k.label),
+                        );
+                        matched_keys
+                            .entry(k.label.clone())
+                            .or_insert(MatchedMethod {
+                                account: upn.to_owned(),
+                                method_id: m.id.clone(),
+                                display_name: m.display_name.clone(),
+                                created: text(p.created),
+                                last_used: text(m.last_used_date_time),
+                            });
+                    }
+                    if let Some(aa) = &m.aa_guid {
+                        if !aa.trim().eq_ignore_ascii_case(k.aaguid.trim()) {
+                            findings.push(finding(
+                                &AAGUID_MISMATCH,
+                                Some(&k.label),
+                                upn,
+                                format!(
+                                    "Entra records AAGUID {aa} for {}, the inventory {}",
+                                    describe(MethodKind::Fido2, m),
+                                    k.aaguid
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+            if m.attestation_level.as_deref() == Some("notAttested") {
+                findings.push(finding(
+                    &NOT_ATTESTED,
+                    label,
+                    upn,
+                    format!(
+                        "{} was registered without attestation",
+                        describe(MethodKind::Fido2, m)
+                    ),
+                ));
+            }
+            if m.passkey_type.as_deref() == Some("synced") {
+                findings.push(finding(
+                    &WEAK_METHOD,
+                    label,
+                    upn,
+                    format!(
+                        "{} is a synced passkey, not bound to a key in the safe",
+                        describe(MethodKind::Fido2, m)
+                    ),
+                ));
+            }
+            views.push(MethodView {
+                kind: MethodKind::Fido2,
+                odata_type: m.odata_type.clone(),
+                id: m.id.clone(),
+                display_name: m.display_name.clone(),
+                created: text(p.created),
+                last_used: text(m.last_used_date_time),
+                key: label.map(str::to_owned),
+            });
+        }
+        for m in &a.methods.value {
+            let kind = m
+                .odata_type
+                .as_deref()
+                .map_or(MethodKind::Unknown, MethodKind::from_odata_type);
+            match kind {
+                MethodKind::Fido2 => continue,
+                MethodKind::TemporaryAccessPass => findings.push(tap_finding(upn, m)),
+                k if k.is_weak_or_personal() => findings.push(finding(
+                    &WEAK_METHOD,
+                    None,
+                    upn,
+                    format!("{} is registered", describe(k, m)),
+                )),
+                _ => {}
+            }
+            views.push(MethodView {
+                kind,
+                odata_type: m.odata_type.clone(),
+                id: m.id.clone(),
+                display_name: m.display_name.clone(),
+                created: text(m.created()),
+                last_used: text(m.last_used_date_time),
+                key: None,
+            });
+        }
+        if a.user.on_premises_sync_enabled == Some(true) {
+            findings.push(finding(
+                &ACCOUNT_STATE,
+                None,
+                upn,
+                "the account is synced from on-premises".into(),
+            ));
+        }
+        if !a.user.account_enabled {
+            findings.push(finding(
+                &ACCOUNT_STATE,
+                None,
+                upn,
+                "the account is disabled".into(),
+            ));
+        }
+        if let Some(d) = latest {
+            let days = (now - d.0).whole_days();
+            if days > i64::from(inv.policy.check_interval_days) {
+                let source = drill.as_ref().map_or("", |e| e.source.as_str());
+                findings.push(finding(
+                    &NO_RECENT_DRILL,
+                    None,
+                    upn,
+                    format!(
+                        "the last successful sign-in the export shows is {days} days old ({d}, from {source}); the policy interval is {} days",
+                        inv.policy.check_interval_days
+                    ),
+                ));
+            }
+        }
+        let groups: Vec<String> = a
+            .transitive_member_of
+            .value
+            .iter()
+            .map(|g| g.id.clone())
+            .collect();
+        let applied = policy::applied(config, &a.user.id, &groups);
+        let targeted = applied.included && applied.excluded_by.is_none();
+        if enabled {
+            if !applied.included {
+                findings.push(finding(
+                    &FIDO2_POLICY_EXCLUDES,
+                    None,
+                    upn,
+                    "the FIDO2 policy targets neither the account nor any of its groups".into(),
+                ));
+            }
+            if let Some(g) = applied.excluded_by {
+                findings.push(finding(
+                    &FIDO2_POLICY_EXCLUDES,
+                    None,
+                    upn,
+                    format!("the FIDO2 policy excludes the account (exclude target {g})"),
+                ));
+            }
+        }
+        for p in applied.profiles.iter().filter(|p| !p.allows_device_bound()) {
+            findings.push(finding(
+                &FIDO2_POLICY_EXCLUDES,
+                None,
+                upn,
+                format!(
+                    "passkey profile {} targeting the account allows only {} passkeys, not device-bound ones",
+                    p.name.as_deref().unwrap_or(&p.id),
+                    p.passkey_types
+                ),
+            ));
+        }
+        for missing in &applied.missing_profiles {
+            findings.push(finding(&FIDO2_POLICY_EXCLUDES, None, upn, format!("the FIDO2 policy names passkey profile {missing}, which the export does not define")));
+        }
+        for key in inv
+            .keys
+            .iter()
+            .filter(|k| k.account.eq_ignore_ascii_case(upn))
+        {
+            for p in &applied.profiles {
+                if let Some(r) = p
+                    .key_restrictions
+                    .as_ref()
+                    .filter(|r| policy::blocks(r, &key.aaguid))
+                {
+                    findings.push(finding(
+                        &KEY_RESTRICTION_BLOCKS,
+                        Some(&key.label),
+                        upn,
+                        format!(
+                            "passkey profile {}'s key restrictions ({:?} list) refuse AAGUID {}",
+                            p.name.as_deref().unwrap_or(&p.id),
+                            r.enforcement_type,
+                            key.aaguid
+                        ),
+                    ));
+                }
+            }
+        }
+        accounts.push(AccountView {
+            upn: upn.to_owned(),
+            user_id: a.user.id.clone(),
+            account_enabled: a.user.account_enabled,
+            on_premises_sync_enabled: a.user.on_premises_sync_enabled == Some(true),
+            fido2_policy_targets: enabled && targeted,
+            last_sign_in: drill,
+            methods: views,
+        });
+    }
+
+    let mut keys = Vec::new();
+    for key in &inv.keys {
+        let upn = key.account.to_lowercase();
+        let own_passkeys: Vec<&crate::inventory::ObservedPasskey> = key
+            .last_observation
+            .as_ref()
+            .and_then(|o| o.passkeys.as_ref())
+            .map(|ps| {
+                ps.iter()
+                    .filter(|p| p.user_name.eq_ignore_ascii_case(&key.account))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(set) = registered.get(&upn) {
+            for p in &own_passkeys {
+                let bytes = hex::decode(&p.credential_id).unwrap_or_default();
+                if !set.contains(&bytes) {
+                    findings.push(finding(
+                        &PASSKEY_NOT_REGISTERED,
+                        Some(&key.label),
+                        &key.account,
+                        format!(
+                            "the key's passkey for {} (credential {}) is not registered in Entra",
+                            key.account,
+                            credential_id::encode(&bytes)
+                        ),
+                    ));
+                }
+            }
+        }
+        keys.push(KeyView {
+            label: key.label.clone(),
+            account: key.account.clone(),
+            observed: key
+                .last_observation
+                .as_ref()
+                .is_some_and(|o| o.passkeys.is_some()),
+            entra: matched_keys.get(&key.label).cloned(),
+        });
+    }
+    for account in &inv.accounts {
+        let matched = keys
+            .iter()
+            .filter(|k| k.account.eq_ignore_ascii_case(&account.upn) && k.entra.is_some())
+            .count();
+        if (matched as u64) < u64::from(inv.policy.min_keys_per_account) {
+            findings.push(finding(
+                &TOO_FEW_REGISTERED,
+                None,
+                &account.upn,
+                format!(
+                    "{matched} inventoried key(s) have a passkey registered for {}; the policy asks for {}",
+                    account.upn, inv.policy.min_keys_per_account
+                ),
+            ));
+        }
+    }
+    let other_accounts = bundle
+        .accounts
+        .iter()
+        .filter(|a| inv.account(&a.upn).is_none())
+        .map(|a| a.upn.clone())
+        .collect();
+    findings.sort_by(|a, b| {
+        (a.rule, &a.account, &a.key, &a.message).cmp(&(b.rule, &b.account, &b.key, &b.message))
+    });
+    findings.dedup();
+    Ok(Reconciliation {
+        export: ExportInfo {
+            sha256: export.sha256.clone(),
+            date: bundle.exported_date_time.to_string(),
+            age_days,
+            tenant_id: bundle.tenant.id.clone(),
+            tenant_domain: bundle.tenant.default_domain.clone(),
+        },
+        fido2_method_enabled: enabled,
+        accounts,
+        keys,
+        other_accounts,
+        findings,
+    })
+}
+
+/// GK033: high while the pass works or will, low once it cannot.
+fn tap_finding(upn: &str, m: &Method) -> Finding {
+    let reason = m
+        .method_usability_reason
+        .as_deref()
+        .unwrap_or("no reason given");
+    let live = m.is_usable == Some(true) || reason.eq_ignore_ascii_case("NotYetValid");
+    let when = m
+        .start_date_time
+        .map(|s| {
+            format!(
+                ", valid from {s} for {} minutes",
+                m.lifetime_in_minutes.unwrap_or(0)
+            )
+        })
+        .unwrap_or_default();
+    let mut f = finding(
+        &TEMPORARY_ACCESS_PASS,
+        None,
+        upn,
+        if live {
+            format!(
+                "a Temporary Access Pass (id {}) is usable or not yet valid ({reason}{when})",
+                m.id
+            )
+        } else {
+            format!(
+                "an expired or used Temporary Access Pass (id {}) is still listed ({reason}{when})",
+                m.id
+            )
+        },
+    );
+    if !live {
+        f.severity = Severity::Low;
+    }
+    f
+}

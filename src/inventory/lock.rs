@@ -1,0 +1,99 @@
+//! One writer at a time: an advisory lock on `.NAME.lock` beside the inventory, held from the
+//! read to the rename. The inventory itself cannot carry the lock because every write replaces
+//! it by rename (a lock on the old inode would not stop a writer that opened the new one).
+//! The lock file is never deleted: deleting it would let two writers lock two different files.
+
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use fs4::{FileExt, TryLockError};
+
+/// How long a writer waits for another one to finish before giving up.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(30);
+const POLL: Duration = Duration::from_millis(25);
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("another glasskey is writing {inventory} (it holds {lock}); waited {waited} s and wrote nothing. Let it finish, then rerun (or raise --lock-wait)")]
+    Busy {
+        inventory: PathBuf,
+        lock: PathBuf,
+        waited: u64,
+    },
+    #[error("cannot open the lock file {lock}: {source}. It must be a regular file (not a link) that you may open")]
+    Open {
+        lock: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Held while it lives; dropping it (or the process dying) releases the lock.
+#[derive(Debug)]
+pub struct WriteLock {
+    _file: File,
+}
+
+/// `.NAME.lock` in the directory of `target` (the inventory with symlinks resolved).
+pub fn lock_path(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    target.with_file_name(format!(".{name}.lock"))
+}
+
+fn open(lock: &Path, like: Option<&std::fs::Metadata>) -> std::io::Result<File> {
+    let mode = like.map_or(0o600, |m| m.mode() & 0o666);
+    // O_NOFOLLOW: a planted link must not make us create or open some other file.
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(mode)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(lock)
+        .or_else(|e| match e.kind() {
+            // Someone else's lock file we may only read: flock works on any open descriptor.
+            std::io::ErrorKind::PermissionDenied => OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                .open(lock),
+            _ => Err(e),
+        })?;
+    if let Some(m) = like {
+        super::owner::match_owner(&file, m)?;
+    }
+    Ok(file)
+}
+
+/// Takes the lock for `target`, waiting up to `wait` for another writer.
+pub fn acquire(
+    inventory: &Path,
+    target: &Path,
+    like: Option<&std::fs::Metadata>,
+    wait: Duration,
+) -> Result<WriteLock, LockError> {
+    let lock = lock_path(target);
+    let file = open(&lock, like).map_err(|source| LockError::Open {
+        lock: lock.clone(),
+        source,
+    })?;
+    let start = Instant::now();
+    loop {
+        match FileExt::try_lock(&file) {
+            Ok(()) => return Ok(WriteLock { _file: file }),
+            Err(TryLockError::WouldBlock) if start.elapsed() < wait => std::thread::sleep(POLL),
+            Err(TryLockError::WouldBlock) => {
+                return Err(LockError::Busy {
+                    inventory: inventory.into(),
+                    lock,
+                    waited: start.elapsed().as_secs(),
+                })
+            }
+            Err(TryLockError::Error(source)) => return Err(LockError::Open { lock, source }),
+        }
+    }
+}

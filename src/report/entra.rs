@@ -1,0 +1,142 @@
+//! The account-side check as text: the export, each account's methods with the key each passkey
+//! is on, and the findings. Strings from the export are shown with control characters visible.
+
+use std::io::Write;
+
+use crate::entra::Reconciliation;
+
+/// Text from an export, safe for a terminal: control, bidi and zero-width characters shown as
+/// escapes instead of acting on the screen.
+pub fn shown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let invisible = c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}');
+        if invisible {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn opt(s: &Option<String>) -> String {
+    s.as_deref().map_or_else(|| "–".into(), shown)
+}
+
+pub fn write_text(w: &mut dyn Write, r: &Reconciliation) -> std::io::Result<()> {
+    writeln!(
+        w,
+        "Entra export of {} ({}), {} ({} day(s) old), SHA-256 {}",
+        shown(&r.export.tenant_domain),
+        shown(&r.export.tenant_id),
+        r.export.date,
+        r.export.age_days,
+        &r.export.sha256[..16.min(r.export.sha256.len())]
+    )?;
+    writeln!(
+        w,
+        "FIDO2 method: {}",
+        if r.fido2_method_enabled {
+            "enabled"
+        } else {
+            "DISABLED"
+        }
+    )?;
+    for a in &r.accounts {
+        let mut state = Vec::new();
+        state.push(if a.account_enabled {
+            "enabled"
+        } else {
+            "DISABLED"
+        });
+        state.push(if a.on_premises_sync_enabled {
+            "SYNCED from on-premises"
+        } else {
+            "cloud-only"
+        });
+        state.push(if a.fido2_policy_targets {
+            "FIDO2 policy targets it"
+        } else {
+            "NOT targeted by the FIDO2 policy"
+        });
+        writeln!(w, "  {} — {}", shown(&a.upn), state.join(", "))?;
+        match &a.last_sign_in {
+            Some(e) => writeln!(w, "    last sign-in  {} (from {})", e.date, e.source)?,
+            None => writeln!(w, "    last sign-in  no evidence in the export (no signInActivity, no lastUsedDateTime)")?,
+        }
+        for m in &a.methods {
+            let on = match &m.key {
+                Some(k) => format!(" → on {}", shown(k)),
+                None if m.kind == crate::entra::methods::MethodKind::Fido2 => {
+                    " → on NO inventoried key".into()
+                }
+                None => String::new(),
+            };
+            let kind = match m.kind {
+                crate::entra::methods::MethodKind::Unknown => {
+                    format!("unknown type {}", opt(&m.odata_type))
+                }
+                k => k.label().to_owned(),
+            };
+            writeln!(
+                w,
+                "    {kind:<27} {} registered {} last used {}{on}",
+                opt(&m.display_name),
+                opt(&m.created),
+                opt(&m.last_used)
+            )?;
+        }
+    }
+    for k in &r.keys {
+        let entra = match (&k.entra, k.observed) {
+            (Some(m), _) => format!(
+                "registered as {} on {}",
+                opt(&m.display_name),
+                opt(&m.created)
+            ),
+            (None, true) => "NOT registered in Entra".into(),
+            (None, false) => "passkeys never read: audit the key first".into(),
+        };
+        writeln!(
+            w,
+            "  key {} ({}): {entra}",
+            shown(&k.label),
+            shown(&k.account)
+        )?;
+    }
+    for other in &r.other_accounts {
+        writeln!(w, "  (not in the inventory, not checked: {})", shown(other))?;
+    }
+    if r.findings.is_empty() {
+        writeln!(w, "No findings.")?;
+    } else {
+        writeln!(w, "Findings:")?;
+        for f in &r.findings {
+            let who = match (&f.key, &f.account) {
+                (Some(k), _) => format!(" [{}]", shown(k)),
+                (None, Some(a)) => format!(" [{}]", shown(a)),
+                _ => String::new(),
+            };
+            writeln!(
+                w,
+                "  {} {:<8} {}{who}: {}",
+                f.rule,
+                f.severity,
+                f.name,
+                shown(&f.message)
+            )?;
+            writeln!(w, "           → {}", f.remedy)?;
+        }
+    }
+    writeln!(
+        w,
+        "result: {}",
+        if r.findings.is_empty() {
+            "pass"
+        } else {
+            "findings"
+        }
+    )
+}

@@ -1,0 +1,387 @@
+//! Every key generation in the field, through the binary: each test drives a virtual key
+//! profile that reproduces one firmware behaviour (a strict CTAP 2.0 key, an empty-body
+//! credential store, passkeys of other algorithms, tight allow-list limits, a key that always
+//! asks for a touch, a key that cannot wink) and checks what glasskey makes of it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const PIN: &str = "Kq7!mZ2p";
+const BG1: &str = "bg-01@contoso.onmicrosoft.com";
+const T0: &str = "2026-11-25T10:00:00Z";
+
+fn glasskey() -> Command {
+    let mut c = Command::cargo_bin("glasskey").unwrap();
+    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
+        .timeout(std::time::Duration::from_secs(60));
+    c
+}
+
+fn run(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut c = glasskey();
+    c.args(args);
+    if let Some(s) = stdin {
+        c.write_stdin(s.to_owned());
+    }
+    c.output().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn ok(args: &[&str], stdin: Option<&str>) -> Output {
+    let out = run(args, stdin);
+    assert!(out.status.success(), "{args:?}: {}", text(&out));
+    out
+}
+
+fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(out)))
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn dev(path: &Path) -> String {
+    format!("virtual:{}", path.display())
+}
+
+fn pin_line() -> String {
+    format!("{PIN}\n")
+}
+
+fn new_key(dir: &Path, name: &str, profile: &str, with_pin: bool) -> PathBuf {
+    let k = dir.join(name);
+    let mut args = vec!["virtual", "create", p(&k), "--profile", profile];
+    if with_pin {
+        args.push("--pin-stdin");
+    }
+    ok(&args, with_pin.then(pin_line).as_deref());
+    k
+}
+
+fn register(key: &Path, rp: &str, user: &str) {
+    ok(
+        &[
+            "virtual",
+            "register",
+            p(key),
+            "--rp",
+            rp,
+            "--user",
+            user,
+            "--pin-stdin",
+        ],
+        Some(&pin_line()),
+    );
+}
+
+fn edit_state(path: &Path, f: impl FnOnce(&mut Value)) {
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    f(&mut v);
+    std::fs::write(path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+}
+
+/// An inventory with one account and the key enrolled as BG01-A.
+fn enrolled(dir: &Path, key: &Path) -> PathBuf {
+    let inv = dir.join("bg.toml");
+    ok(
+        &[
+            "inventory",
+            "init",
+            p(&inv),
+            "--tenant",
+            "contoso.onmicrosoft.com",
+            "--account",
+            BG1,
+            "--min-keys",
+            "1",
+            "--allow-software-keys",
+        ],
+        None,
+    );
+    ok(
+        &[
+            "--device",
+            &dev(key),
+            "--now",
+            T0,
+            "enroll",
+            "--inventory",
+            p(&inv),
+            "--label",
+            "BG01-A",
+            "--account",
+            BG1,
+            "--custodian",
+            "C",
+            "--location",
+            "Safe 1",
+            "--pin-stdin",
+        ],
+        Some(&pin_line()),
+    );
+    inv
+}
+
+fn audit(key: &Path, inv: &Path, extra: &[&str]) -> Output {
+    let device = dev(key);
+    let mut args = vec![
+        "--device",
+        &device,
+        "--now",
+        T0,
+        "audit",
+        "--inventory",
+        p(inv),
+        "--pin-stdin",
+    ];
+    args.extend_from_slice(extra);
+    run(&args, Some(&pin_line()))
+}
+
+/// The CTAPHID requests glasskey sent, from its `-v` trace: (command, first report's payload).
+/// PIN-bearing requests show only their header, so their payload is what is left of it.
+fn sent_requests(stderr: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .filter_map(|l| l.strip_prefix("-> "))
+        .filter_map(|l| hex::decode(l.split_whitespace().next()?).ok())
+        .filter(|r| r.len() >= 7 && r[4] & 0x80 != 0)
+        .map(|r| (r[4] & 0x7F, r[7..].to_vec()))
+        .collect()
+}
+
+/// CBOR requests (CTAPHID 0x10) as (CTAP command, CBOR parameters of the first report).
+fn sent_cbor(stderr: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    sent_requests(stderr)
+        .into_iter()
+        .filter(|(c, p)| *c == 0x10 && !p.is_empty())
+        .map(|(_, p)| (p[0], p[1..].to_vec()))
+        .collect()
+}
+
+/// Credential management (0x0A, or the 0x41 prototype) requests by subcommand.
+fn cred_mgmt_subcommands(stderr: &[u8]) -> Vec<u8> {
+    sent_cbor(stderr)
+        .into_iter()
+        .filter(|(c, _)| *c == 0x0A || *c == 0x41)
+        .filter_map(|(_, p)| {
+            // A map whose first entry is 1: subCommand (a small unsigned integer).
+            (p.len() >= 3 && p[1] == 0x01).then_some(p[2])
+        })
+        .collect()
+}
+
+// ---- CTAP 2.0 strictness ----------------------------------------------------------------
+
+#[test]
+fn strict_ctap20_key_gets_pin_protocol_on_get_pin_retries() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = new_key(dir.path(), "k.json", "ctap20-strict", true);
+    let out = run(
+        &["--device", &dev(&key), "--json", "-v", "pin", "status"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(json_of(&out)["retries"], 8);
+    // clientPIN {1: 1, 2: 1}: pinProtocol 1, getPINRetries (CTAP 2.0 §5.5.3).
+    let client_pin: Vec<Vec<u8>> = sent_cbor(&out.stderr)
+        .into_iter()
+        .filter(|(c, _)| *c == 0x06)
+        .map(|(_, p)| p)
+        .collect();
+    assert_eq!(client_pin[0][..5], [0xA2, 0x01, 0x01, 0x02, 0x01]);
+
+    // Everything that reads retries works on such a key: verify, passkeys, enroll, audit.
+    ok(
+        &["--device", &dev(&key), "pin", "verify", "--pin-stdin"],
+        Some(&pin_line()),
+    );
+    register(&key, "login.microsoft.com", BG1);
+    let creds = ok(
+        &["--device", &dev(&key), "--json", "creds", "--pin-stdin"],
+        Some(&pin_line()),
+    );
+    assert_eq!(json_of(&creds)["credentials"][0]["user_name"], BG1);
+    let inv = enrolled(dir.path(), &key);
+    let out = audit(&key, &inv, &["--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+// ---- Empty credential stores ------------------------------------------------------------
+
+#[test]
+fn empty_body_credential_store_is_no_passkeys_for_creds_and_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = new_key(dir.path(), "k.json", "empty-store-body", true);
+    let out = run(
+        &["--device", &dev(&key), "--json", "creds", "--pin-stdin"],
+        Some(&pin_line()),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = json_of(&out);
+    assert_eq!(v["slots_used"], 0);
+    assert_eq!(v["credentials"], serde_json::json!([]));
+
+    // A freshly enrolled key with no passkey can be audited, and the audit is recorded.
+    let inv = enrolled(dir.path(), &key);
+    let out = audit(&key, &inv, &["--json"]);
+    assert_ne!(out.status.code(), Some(3), "{}", text(&out));
+    let saved = std::fs::read_to_string(&inv).unwrap();
+    assert!(saved.contains("passkeys = []"), "{saved}");
+}
+
+#[test]
+fn nobody_enumerates_a_store_whose_metadata_count_is_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = new_key(dir.path(), "k.json", "empty-store-body", true);
+    let out = ok(
+        &["--device", &dev(&key), "-v", "creds", "--pin-stdin"],
+        Some(&pin_line()),
+    );
+    // getCredsMetadata (1) only; no enumerateRPsBegin (2).
+    assert_eq!(
+        cred_mgmt_subcommands(&out.stderr),
+        vec![1],
+        "{}",
+        text(&out)
+    );
+
+    let inv = enrolled(dir.path(), &key);
+    let out = audit(&key, &inv, &["-v"]);
+    assert_eq!(
+        cred_mgmt_subcommands(&out.stderr),
+        vec![1],
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn empty_body_enumeration_is_no_passkeys_even_when_the_count_said_otherwise() {
+    // The metadata claims passkeys (fault knob), so glasskey enumerates, and the key answers
+    // enumerateRPsBegin with a bare CTAP2_OK: that is "none", not a broken reply.
+    let dir = tempfile::tempdir().unwrap();
+    let key = new_key(dir.path(), "k.json", "empty-store-body", true);
+    edit_state(&key, |v| {
+        v["faults"] = serde_json::json!({ "claim_total": 2 })
+    });
+    let out = run(
+        &[
+            "--device",
+            &dev(&key),
+            "--json",
+            "-v",
+            "creds",
+            "--pin-stdin",
+        ],
+        Some(&pin_line()),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(cred_mgmt_subcommands(&out.stderr), vec![1, 2]);
+    assert_eq!(json_of(&out)["credentials"], serde_json::json!([]));
+}
+
+// ---- PIN protocol choice and side effects -----------------------------------------------
+
+#[test]
+fn pin_protocol_follows_the_keys_order_of_preference() {
+    // small-limits lists pinUvAuthProtocols [1, 2]: protocol 1 is its first choice.
+    let dir = tempfile::tempdir().unwrap();
+    let key = new_key(dir.path(), "k.json", "small-limits", true);
+    let out = ok(
+        &["--device", &dev(&key), "-v", "pin", "verify", "--pin-stdin"],
+        Some(&pin_line()),
+    );
+    // getKeyAgreement {1: protocol, 2: 2}.
+    let agreement: Vec<Vec<u8>> = sent_cbor(&out.stderr)
+        .into_iter()
+        .filter(|(c, p)| *c == 0x06 && p.len() >= 5 && p[3..5] == [0x02, 0x02])
+        .map(|(_, p)| p)
+        .collect();
+    assert_eq!(agreement.len(), 1, "{}", text(&out));
+    assert_eq!(agreement[0][..3], [0xA2, 0x01, 0x01], "protocol 1 first");
+}
+
+/// The key's saved state, less the signature counter (every assertion moves it; that is the
+/// key's own bookkeeping, not something glasskey changed).
+fn state_without_counter(path: &Path) -> Value {
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v.as_object_mut().unwrap().remove("sign_count");
+    v
+}
+
+#[test]
+fn read_only_commands_leave_the_key_as_they_found_it() {
+    // ctap22 offers the CTAP 2.2 persistent read-only token; asking for one would replace the
+    // token another tool saved on the key.
+    let dir = tempfile::tempdir().unwrap();
+    let key = new_key(dir.path(), "k.json", "ctap22", true);
+    register(&key, "login.microsoft.com", BG1);
+    let inv = enrolled(dir.path(), &key);
+    edit_state(&key, |v| {
+        v["persistent_token"] = "00112233445566778899aabbccddeeff".into()
+    });
+    let before = state_without_counter(&key);
+    let d = dev(&key);
+    let pin = pin_line();
+    let runs: [(&[&str], Option<&str>); 7] = [
+        (&["--device", &d, "list"], None),
+        (&["--device", &d, "info"], None),
+        (&["--device", &d, "pin", "status"], None),
+        (
+            &["--device", &d, "pin", "verify", "--pin-stdin"],
+            Some(&pin),
+        ),
+        (&["--device", &d, "creds", "--pin-stdin"], Some(&pin)),
+        (&["--device", &d, "identify", "--inventory", p(&inv)], None),
+        (
+            &[
+                "--device",
+                &d,
+                "--now",
+                T0,
+                "audit",
+                "--inventory",
+                p(&inv),
+                "--pin-stdin",
+            ],
+            Some(&pin),
+        ),
+    ];
+    for (args, stdin) in runs {
+        let out = run(args, stdin);
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{args:?}: {}",
+            text(&out)
+        );
+        assert_eq!(
+            state_without_counter(&key),
+            before,
+            "{args:?} changed the key"
+        );
+    }
+
+    // Asked for explicitly, the persistent token is used (and replaces the saved one).
+    ok(
+        &["--device", &d, "creds", "--persistent-token", "--pin-stdin"],
+        Some(&pin),
+    );
+    assert_ne!(
+        state_without_counter(&key)["persistent_token"],
+        before["persistent_token"]
+    );
+}

@@ -1,0 +1,192 @@
+//! A small break-glass fleet of virtual keys for the inventory tests, built through the binary.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+pub const PIN: &str = "Kq7!mZ2p";
+pub const T0: &str = "2026-11-25T10:00:00Z";
+pub const ABORT_AT_ENV: &str = "GLASSKEY_TEST_ABORT_AT";
+pub const FAIL_AT_ENV: &str = "GLASSKEY_TEST_FAIL_AT";
+
+pub fn upn(n: usize) -> String {
+    format!("bg-{n:02}@contoso.onmicrosoft.com")
+}
+
+pub fn glasskey() -> Command {
+    let mut c = Command::cargo_bin("glasskey").unwrap();
+    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
+        .env_remove(ABORT_AT_ENV)
+        .env_remove(FAIL_AT_ENV)
+        .timeout(std::time::Duration::from_secs(120));
+    c
+}
+
+pub fn run(args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    let mut c = glasskey();
+    c.args(args);
+    if let Some(s) = stdin {
+        c.write_stdin(s.to_owned());
+    }
+    c.output().unwrap()
+}
+
+pub fn ok(args: &[&str], stdin: Option<&str>) -> String {
+    let out = run(args, stdin);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+pub fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub struct Fleet {
+    pub dir: tempfile::TempDir,
+    pub inv: PathBuf,
+    /// (label, account, virtual key file)
+    pub keys: Vec<(String, String, PathBuf)>,
+}
+
+impl Fleet {
+    pub fn device(&self, i: usize) -> String {
+        format!("virtual:{}", self.keys[i].2.display())
+    }
+
+    /// One audit of key `i` at `now`: the JSON report and the exit code.
+    pub fn audit(&self, i: usize, now: &str) -> (Value, i32) {
+        let dev = self.device(i);
+        let out = run(
+            &[
+                "--device",
+                &dev,
+                "--now",
+                now,
+                "--json",
+                "audit",
+                "--inventory",
+                p(&self.inv),
+                "--pin-stdin",
+            ],
+            Some(&format!("{PIN}\n")),
+        );
+        let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (v, out.status.code().unwrap_or(-1))
+    }
+
+    pub fn text(&self) -> String {
+        std::fs::read_to_string(&self.inv).unwrap()
+    }
+}
+
+/// `accounts` accounts with `per_account` keys each (passkeys registered, enrolled at T0, keys
+/// of one account in one safe); no audit yet.
+pub fn fleet(accounts: usize, per_account: usize) -> Fleet {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("bg.toml");
+    let mut init = vec![
+        "inventory".to_owned(),
+        "init".into(),
+        p(&inv).into(),
+        "--tenant".into(),
+        "contoso.onmicrosoft.com".into(),
+        "--allow-software-keys".into(),
+        "--min-keys".into(),
+        per_account.to_string(),
+    ];
+    for a in 1..=accounts {
+        init.extend(["--account".into(), upn(a)]);
+    }
+    ok(&init.iter().map(String::as_str).collect::<Vec<_>>(), None);
+    let mut keys = Vec::new();
+    for a in 1..=accounts {
+        for k in 0..per_account {
+            let label = format!("BG{a:02}-{}", (b'A' + k as u8) as char);
+            let file = dir.path().join(format!("{label}.json"));
+            let serial = (31_337_000 + a * 10 + k).to_string();
+            ok(
+                &[
+                    "virtual",
+                    "create",
+                    p(&file),
+                    "--serial",
+                    &serial,
+                    "--pin-stdin",
+                ],
+                Some(&format!("{PIN}\n")),
+            );
+            ok(
+                &[
+                    "virtual",
+                    "register",
+                    p(&file),
+                    "--rp",
+                    "login.microsoft.com",
+                    "--user",
+                    &upn(a),
+                    "--pin-stdin",
+                ],
+                Some(&format!("{PIN}\n")),
+            );
+            let dev = format!("virtual:{}", file.display());
+            ok(
+                &[
+                    "--device",
+                    &dev,
+                    "--now",
+                    T0,
+                    "enroll",
+                    "--inventory",
+                    p(&inv),
+                    "--label",
+                    &label,
+                    "--account",
+                    &upn(a),
+                    "--custodian",
+                    "C",
+                    "--location",
+                    &format!("Safe {a}"),
+                    "--pin-stdin",
+                ],
+                Some(&format!("{PIN}\n")),
+            );
+            keys.push((label, upn(a), file));
+        }
+    }
+    Fleet { dir, inv, keys }
+}
+
+/// Names of the files in `dir` that look like temporary files.
+pub fn temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp") || n.ends_with(".gk-tmp"))
+        .collect()
+}
+
+/// The JSON check entries of an inventory's history.
+pub fn history(text: &str) -> Vec<Value> {
+    let Some(start) = text.find("history = ") else {
+        return Vec::new();
+    };
+    let quote = &text[start + "history = ".len()..][..3];
+    let body = &text[start + "history = ".len() + 3..];
+    let end = body.find(quote).unwrap();
+    body[..end]
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
