@@ -274,6 +274,26 @@ fn measure(label: &str, stderr: &str, minimal: &[String]) -> Measured {
     }
 }
 
+/// Consecutive repeats written once with a count: `a, b ×49`.
+fn runs(list: &[String]) -> Vec<String> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for item in list {
+        match out.last_mut() {
+            Some((last, n)) if last == item => *n += 1,
+            _ => out.push((item.clone(), 1)),
+        }
+    }
+    out.into_iter()
+        .map(|(item, n)| {
+            if n == 1 {
+                item
+            } else {
+                format!("{item} ×{n}")
+            }
+        })
+        .collect()
+}
+
 fn print_table(rows: &[Measured]) {
     println!(
         "{:<24} {:>8} {:>8} {:>8} {:>8} {:>5}  beyond the spec minimum / missing from it",
@@ -297,7 +317,7 @@ fn print_table(rows: &[Measured]) {
     }
     println!();
     for r in rows {
-        println!("{}: {}", r.label, r.sent.join(", "));
+        println!("{}: {}", r.label, runs(&r.sent).join(", "));
     }
     let mut reasons: Vec<&String> = rows.iter().flat_map(|r| &r.extra).collect();
     reasons.sort();
