@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
-use common::bin::{glasskey, register, set_faults, virtual_key, PIN};
+use common::bin::{glasskey, init_inventory, register, set_faults, virtual_key, PIN};
 use serde_json::{json, Value};
 
 const TIMEOUT_S: u64 = 2;
@@ -165,12 +165,7 @@ fn cbor_faults() {
 fn endless_keepalive_ends_at_the_deadline_and_the_inventory_is_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("bg.toml");
-    glasskey()
-        .args(["inventory", "init", "--allow-software-keys"])
-        .arg(&inv)
-        .args(["--tenant", "t", "--account", "a@t.onmicrosoft.com"])
-        .assert()
-        .success();
+    init_inventory(&inv, &["--account", "a@t.onmicrosoft.com"]);
     let before = std::fs::read(&inv).unwrap();
     let key = key_with(
         dir.path(),
@@ -286,12 +281,7 @@ fn a_broken_reply_during_audit_leaves_the_inventory_unchanged() {
 fn ctrl_c_while_waiting_for_a_touch_cancels_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("bg.toml");
-    glasskey()
-        .args(["inventory", "init", "--allow-software-keys"])
-        .arg(&inv)
-        .args(["--tenant", "t", "--account", "a@t.onmicrosoft.com"])
-        .assert()
-        .success();
+    init_inventory(&inv, &["--account", "a@t.onmicrosoft.com"]);
     let before = std::fs::read(&inv).unwrap();
     let key = key_with(
         dir.path(),

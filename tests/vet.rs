@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use common::bin::{dev, glasskey, only, pin_line, rules, PIN};
+use common::bin::{dev, glasskey, init_inventory, only, pin_line, rules, PIN};
 use serde_json::Value;
 
 fn test_root() -> String {
@@ -163,12 +163,7 @@ fn a_key_without_a_pin_is_vetted_before_its_pin_is_set() {
 fn against_an_inventory_allow_list_and_enrollment() {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("bg.toml");
-    glasskey()
-        .args(["inventory", "init", "--allow-software-keys"])
-        .arg(&inv)
-        .args(["--tenant", "t", "--account", "a@t.onmicrosoft.com"])
-        .assert()
-        .success();
+    init_inventory(&inv, &["--account", "a@t.onmicrosoft.com"]);
     let k = key(dir.path(), "k.json", "yubikey-5.7", "test-ca", true);
     let (v, code) = vet(&k, &["--inventory", inv.to_str().unwrap()], true);
     assert_eq!(code, 0, "{v}");
