@@ -131,7 +131,9 @@ fn reason(command: &str) -> &'static str {
     match command {
         "vendor:readConfig" => "YubiKey serial and firmware; a vendor command, not CTAP",
         "clientPIN:getPINRetries" => "retries are read before any PIN is sent (DESIGN §3.1)",
-        "credMgmt:getCredsMetadata" => "passkey count and free slots, shown in the listing",
+        "credMgmt:getCredsMetadata" => {
+            "the passkey count and free slots: shown, and an empty store is never enumerated"
+        }
         _ => "not explained",
     }
 }
