@@ -13,7 +13,7 @@ use crate::ctaphid::{CtapHid, CtapHidError, KeepaliveStatus, TraceDirection};
 use crate::transport::hid::{self, HidDeviceInfo, HidTransport};
 use crate::transport::udp::UdpTransport;
 use crate::transport::{Report, Transport, TransportError};
-use crate::vendor::yubico::{self, YubiKeyConfig};
+use crate::vendor::{self, VendorConfig, VendorReader};
 use crate::virtual_key;
 
 /// Paths of virtual keys that count as "plugged in" for discovery, separated like PATH.
@@ -136,7 +136,7 @@ pub struct Key {
     pub spec: DeviceSpec,
     pub usb: Option<HidDeviceInfo>,
     pub session: Session<Box<dyn Transport>>,
-    vendor: Option<Option<YubiKeyConfig>>,
+    vendor: Option<Option<VendorConfig>>,
 }
 
 fn open_transport(
@@ -216,11 +216,26 @@ impl Key {
         Err(DeviceError::SerialNotFound(wanted.into()))
     }
 
-    /// The YubiKey read-config data, read once.
-    pub fn vendor_config(&mut self) -> Result<Option<YubiKeyConfig>, DeviceError> {
+    /// The vendor reader for this key (vendor::READERS), by its USB vendor ID or, without
+    /// one, its AAGUID.
+    pub fn vendor_reader(&mut self) -> Result<Option<&'static VendorReader>, DeviceError> {
+        let usb_vendor_id = self.usb.as_ref().map(|u| u.vendor_id);
+        let aaguid = self.session.info()?.aaguid_string();
+        Ok(vendor::reader_for(usb_vendor_id, &aaguid))
+    }
+
+    /// The vendor's device information (e.g. YubiKey read-config), read once, and only from
+    /// keys of a vendor that defines it: other keys never get a vendor command.
+    pub fn vendor_config(&mut self) -> Result<Option<VendorConfig>, DeviceError> {
         if self.vendor.is_none() {
-            let deadline = Instant::now() + Duration::from_secs(5);
-            self.vendor = Some(yubico::read_config(self.session.hid(), deadline)?);
+            let config = match self.vendor_reader()? {
+                Some(reader) => {
+                    let deadline = Instant::now() + Duration::from_secs(5);
+                    (reader.read)(self.session.hid(), deadline)?
+                }
+                None => None,
+            };
+            self.vendor = Some(config);
         }
         Ok(self.vendor.clone().flatten())
     }
@@ -230,11 +245,13 @@ impl Key {
         let vendor = self.vendor_config()?;
         let init = *self.session.hid().info();
         let usb = self.usb.clone();
-        let is_yubico = usb.as_ref().is_some_and(|u| u.vendor_id == 0x1050);
+        let init_is_firmware = self
+            .vendor_reader()?
+            .is_some_and(|r| r.init_version_is_firmware);
         let firmware = vendor
             .as_ref()
             .and_then(|v| v.firmware.clone())
-            .or_else(|| is_yubico.then(|| init.device_version.to_string()))
+            .or_else(|| init_is_firmware.then(|| init.device_version.to_string()))
             .or_else(|| info.firmware_version.map(|v| v.to_string()));
         let aaguid = info.aaguid_string();
         Ok(KeyFacts {

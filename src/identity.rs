@@ -11,7 +11,7 @@ use crate::ctap2::cose::CoseKey;
 use crate::ctap2::credential_management::UserEntity;
 use crate::ctap2::get_assertion::GetAssertion;
 use crate::ctap2::make_credential::MakeCredential;
-use crate::ctap2::session::PinToken;
+use crate::ctap2::session::{PinToken, ProvenIdentity};
 use crate::ctap2::{Ctap2Error, Session, StatusCode};
 use crate::inventory::model::{Identity, KeyEntry, IDENTITY_RP_ID};
 use crate::transport::Transport;
@@ -53,15 +53,37 @@ fn identity_rp_hash() -> [u8; 32] {
     Sha256::digest(IDENTITY_RP_ID.as_bytes()).into()
 }
 
-/// What the silent assertion proved about the key in hand.
+/// What the silent assertion showed about the key in hand.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Proof {
-    pub label: String,
-    /// The signature verified against the public key recorded at enrollment.
-    pub signature_valid: bool,
-    pub sign_count: u32,
-    /// The counter did not move past the recorded one: possibly a clone.
-    pub counter_regressed: bool,
+pub enum IdentityCheck {
+    /// The key proved an inventoried identity: PIN operations may be unlocked with it.
+    Proven(ProvenIdentity),
+    /// The key answered for `label` but did not prove it.
+    Failed {
+        label: String,
+        failure: ProofFailure,
+    },
+    /// The key holds none of the inventoried identities (or would not say which): `note` says
+    /// why, when its answer was wrong rather than absent.
+    Unknown { note: Option<String> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProofFailure {
+    /// The signature did not verify against the recorded public key (GK002).
+    SignatureInvalid,
+    /// The counter did not move past the recorded one: possibly a clone (GK003).
+    CounterBehind { sign_count: u32, recorded: u32 },
+}
+
+impl IdentityCheck {
+    pub fn label(&self) -> Option<&str> {
+        match self {
+            IdentityCheck::Proven(p) => Some(&p.label),
+            IdentityCheck::Failed { label, .. } => Some(label),
+            IdentityCheck::Unknown { .. } => None,
+        }
+    }
 }
 
 fn decode(entry: &KeyEntry) -> Option<(Vec<u8>, CoseKey)> {
@@ -71,11 +93,13 @@ fn decode(entry: &KeyEntry) -> Option<(Vec<u8>, CoseKey)> {
     Some((id, key))
 }
 
-/// Finds which inventoried key (if any) is plugged in. Needs no touch and no PIN.
+/// Finds which inventoried key (if any) is plugged in. Needs no touch and no PIN. Only a key
+/// whose signature verifies against the recorded public key, for a credential ID that was asked
+/// for, with a counter past the recorded one, comes back `Proven`.
 pub fn identify<T: Transport>(
     session: &mut Session<T>,
     keys: &[KeyEntry],
-) -> Result<Option<Proof>, Ctap2Error> {
+) -> Result<IdentityCheck, Ctap2Error> {
     let batch = session
         .info()?
         .max_credential_count_in_list
@@ -96,27 +120,52 @@ pub fn identify<T: Transport>(
         let assertion = match session.get_assertion(request, None) {
             Ok(a) => a,
             Err(Ctap2Error::Status(StatusCode::NO_CREDENTIALS)) => continue,
+            // A reply that does not say which credential answered (CTAP lets a key omit it
+            // only for a one-entry allow list) or is otherwise malformed proves nothing.
+            Err(e @ (Ctap2Error::Cbor(_) | Ctap2Error::Protocol(_))) => {
+                return Ok(IdentityCheck::Unknown {
+                    note: Some(format!(
+                        "its answer to the identity request is invalid ({e})"
+                    )),
+                })
+            }
             Err(e) => return Err(e),
         };
         let Some((entry, _, key)) = chunk
             .iter()
             .find(|(_, id, _)| *id == assertion.credential_id)
         else {
-            return Err(Ctap2Error::Protocol(
-                "the key answered with a credential that was not asked for".into(),
-            ));
+            return Ok(IdentityCheck::Unknown {
+                note: Some(
+                    "it answered the identity request with a credential that was not asked for"
+                        .into(),
+                ),
+            });
         };
-        let count = assertion.auth_data.sign_count;
+        let sign_count = assertion.auth_data.sign_count;
         let recorded = entry.identity.sign_count;
-        return Ok(Some(Proof {
-            label: entry.label.clone(),
-            // The signature covers authData, whose first 32 bytes must name glasskey.invalid.
-            signature_valid: assertion.verify(key, &challenge)
-                && assertion.auth_data.rp_id_hash == identity_rp_hash(),
-            sign_count: count,
-            // A key without a counter reports zero every time; that proves nothing either way.
-            counter_regressed: (count != 0 || recorded != 0) && count <= recorded,
-        }));
+        // The signature covers authData, whose first 32 bytes must name glasskey.invalid.
+        let signature_valid = assertion.verify(key, &challenge)
+            && assertion.auth_data.rp_id_hash == identity_rp_hash();
+        // A key without a counter reports zero every time; that proves nothing either way.
+        let counter_behind = (sign_count != 0 || recorded != 0) && sign_count <= recorded;
+        let label = entry.label.clone();
+        return Ok(if !signature_valid {
+            IdentityCheck::Failed {
+                label,
+                failure: ProofFailure::SignatureInvalid,
+            }
+        } else if counter_behind {
+            IdentityCheck::Failed {
+                label,
+                failure: ProofFailure::CounterBehind {
+                    sign_count,
+                    recorded,
+                },
+            }
+        } else {
+            IdentityCheck::Proven(ProvenIdentity::new(session.id(), label, sign_count))
+        });
     }
-    Ok(None)
+    Ok(IdentityCheck::Unknown { note: None })
 }

@@ -658,3 +658,142 @@ fn both_spellings_of_the_registration_date_are_read() {
         .unwrap()
         .starts_with("2026-11-2"));
 }
+
+#[test]
+fn inventory_validate_with_entra_reports_both_sides() {
+    let c = case();
+    let validate = |now: &str| {
+        run(
+            &[
+                "--now",
+                now,
+                "inventory",
+                "validate",
+                p(&c.inv),
+                "--entra",
+                p(&c.export),
+                "--json",
+            ],
+            None,
+        )
+    };
+    let out = validate(T1);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["entra_export"]["sha256"].as_str().unwrap().len(), 64);
+    c.edit(|v| {
+        let tap = glasskey::entra::synth::temporary_access_pass(
+            "tap-1",
+            time::macros::datetime!(2026-11-25 09:00 UTC),
+            480,
+            true,
+            "EnabledByPolicy",
+        );
+        glasskey::entra::synth::add_method(v, BG1, tap);
+    });
+    let out = validate(T1);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"][0]["rule"], "GK033");
+    // Text output neutralises what the export says.
+    c.edit(|v| {
+        Case::account(v, BG1)["methods"]["value"][0]["@odata.type"] = json!("#evil\u{1b}[31mType")
+    });
+    let out = run(
+        &[
+            "--now",
+            T1,
+            "inventory",
+            "validate",
+            p(&c.inv),
+            "--entra",
+            p(&c.export),
+        ],
+        None,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains('\u{1b}') && text.contains("\\u{1b}"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sheets_show_each_keys_entra_method_and_the_export_digest() {
+    let c = case();
+    c.edit(|v| {
+        edit_passkeys(v, BG1, |m| {
+            m["displayName"] = json!("Red <key>, \"safe 1\"");
+            m["lastUsedDateTime"] = json!("2026-11-20T08:00:00Z");
+        });
+        let a = Case::account(v, BG2);
+        for list in ["fido2Methods", "methods"] {
+            a[list]["value"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|m| m["@odata.type"] != FIDO2);
+        }
+    });
+    let digest = glasskey::entra::load(&c.export).unwrap().sha256;
+    let sheet = |format: &str| {
+        let out = run(
+            &[
+                "--now",
+                T1,
+                "sheet",
+                "--inventory",
+                p(&c.inv),
+                "--format",
+                format,
+                "--entra",
+                p(&c.export),
+            ],
+            None,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let html = sheet("html");
+    assert!(html.contains(&digest), "summary shows the export digest");
+    assert!(html.contains("exported 2026-11-25T10:00:00Z"));
+    assert!(html.contains("<th>Entra method</th><td><bdi>&quot;Red &lt;key&gt;, &quot;safe 1&quot;&quot;, registered 2026-11-2"), "{html}");
+    assert!(html.contains("last used 2026-11-20"));
+    assert!(html.contains("<th>Entra method</th><td><bdi>NOT registered in Entra ID</bdi></td>"));
+    let md = sheet("md");
+    assert!(
+        md.contains(&digest) && md.contains("| Entra method |") && md.contains("NOT registered")
+    );
+    let csv = sheet("csv");
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with("entra_export_sha256,entra_export_date"));
+    assert!(csv.contains("\"Red <key>, \"\"safe 1\"\"\""), "{csv}");
+    let json: Value = serde_json::from_str(&sheet("json")).unwrap();
+    assert_eq!(json["entra_export"]["sha256"], digest.as_str());
+    assert_eq!(json["keys"][1]["entra"]["registered"], false);
+    // Without --entra the sheets are as before: no Entra column.
+    let out = run(
+        &[
+            "--now",
+            T1,
+            "sheet",
+            "--inventory",
+            p(&c.inv),
+            "--format",
+            "md",
+        ],
+        None,
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Entra"));
+}

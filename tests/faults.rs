@@ -21,6 +21,7 @@ fn faulty(faults: Faults) -> Session<VirtualTransport> {
     let transport = VirtualTransport::new(VirtualDevice::new(auth), "virtual:faulty");
     let mut s = Session::new(CtapHid::open(transport, Instant::now() + TIMEOUT).unwrap());
     s.set_timeout(TIMEOUT);
+    s.allow_pin_without_identity_check();
     s
 }
 

@@ -385,3 +385,131 @@ fn read_only_commands_leave_the_key_as_they_found_it() {
         before["persistent_token"]
     );
 }
+
+// ---- Vendor commands ----------------------------------------------------------------------
+
+/// CTAPHID vendor commands (0x40-0x7F) glasskey sent.
+fn vendor_commands(stderr: &[u8]) -> Vec<u8> {
+    sent_requests(stderr)
+        .into_iter()
+        .map(|(c, _)| c)
+        .filter(|c| (0x40..=0x7F).contains(c))
+        .collect()
+}
+
+#[test]
+fn vendor_commands_go_only_to_that_vendors_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    // A non-Yubico key (USB vendor 0x096e): 0xC2 may mean anything to its firmware.
+    let other = new_key(dir.path(), "other.json", "ctap21-pre", false);
+    for command in ["list", "info"] {
+        let out = ok(&["--device", &dev(&other), "-v", "--json", command], None);
+        assert_eq!(vendor_commands(&out.stderr), Vec::<u8>::new(), "{command}");
+    }
+    // A YubiKey (USB vendor 0x1050) is asked once, and its serial is read.
+    let yubikey = new_key(dir.path(), "yk.json", "yubikey-5.7", false);
+    let out = ok(&["--device", &dev(&yubikey), "-v", "--json", "list"], None);
+    assert_eq!(vendor_commands(&out.stderr), vec![0x42]);
+    assert!(json_of(&out)[0]["vendor_serial"].is_u64());
+}
+
+#[test]
+fn the_vendor_table_decides_by_usb_id_then_by_aaguid() {
+    use glasskey::vendor::reader_for;
+    let yubico_aaguid = "2fc0579f-8113-47ea-b116-bb5a8db9202a";
+    assert_eq!(reader_for(Some(0x1050), "").unwrap().vendor, "Yubico");
+    // A USB id decides: a Yubico AAGUID on another vendor's USB id gets no vendor command.
+    assert!(reader_for(Some(0x20A0), yubico_aaguid).is_none());
+    // Without USB ids (UDP), the AAGUID decides.
+    assert_eq!(reader_for(None, yubico_aaguid).unwrap().vendor, "Yubico");
+    assert!(reader_for(None, "676b7600-0000-4000-8000-000000000021").is_none());
+    // Every virtual profile that answers read-config is recognised over UDP too.
+    for p in glasskey::virtual_key::profile::PROFILES {
+        let reader = reader_for(None, p.aaguid);
+        assert_eq!(reader.is_some(), p.yubikey_config, "{}", p.name);
+    }
+}
+
+// ---- Credential algorithms ----------------------------------------------------------------
+
+#[test]
+fn passkeys_of_every_algorithm_are_listed_and_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = new_key(dir.path(), "k.json", "mixed-algorithms", true);
+    // ES256, ES384, ES512, EdDSA, RS256, PS256, ML-DSA-44 and a private-use number.
+    let algorithms = [-7, -35, -36, -8, -257, -37, -48, -65537];
+    for i in 0..algorithms.len() {
+        register(
+            &key,
+            "login.microsoft.com",
+            &format!("user{i}@contoso.onmicrosoft.com"),
+        );
+    }
+    edit_state(&key, |v| {
+        for (c, alg) in v["credentials"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .zip(algorithms)
+        {
+            c["algorithm"] = alg.into();
+        }
+    });
+    let out = run(
+        &["--device", &dev(&key), "--json", "creds", "--pin-stdin"],
+        Some(&pin_line()),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let listed = json_of(&out)["credentials"].as_array().unwrap().clone();
+    assert_eq!(listed.len(), algorithms.len());
+    let mut seen: Vec<(i64, String)> = listed
+        .iter()
+        .map(|c| {
+            assert_eq!(c["public_key_sha256"].as_str().unwrap().len(), 64, "{c}");
+            (
+                c["algorithm"].as_i64().unwrap(),
+                c["algorithm_name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    seen.sort();
+    let names: Vec<&str> = seen.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "COSE algorithm -65537 (unknown to glasskey)",
+            "RS256 (RSA PKCS#1 v1.5 SHA-256)",
+            "ML-DSA-44",
+            "PS256 (RSA PSS SHA-256)",
+            "ES512 (ECDSA P-521 SHA-512)",
+            "ES384 (ECDSA P-384 SHA-384)",
+            "EdDSA (Ed25519)",
+            "ES256 (ECDSA P-256 SHA-256)",
+        ]
+    );
+    // Same key material, same hash: the hash is of the key, not of the listing.
+    let hashes: std::collections::BTreeSet<&str> = listed
+        .iter()
+        .map(|c| c["public_key_sha256"].as_str().unwrap())
+        .collect();
+    assert_eq!(hashes.len(), algorithms.len());
+
+    let human = ok(
+        &["--device", &dev(&key), "creds", "--pin-stdin"],
+        Some(&pin_line()),
+    );
+    let human = String::from_utf8_lossy(&human.stdout);
+    assert!(human.contains("algorithm   ML-DSA-44, COSE -48"), "{human}");
+
+    // The audit records every passkey, whatever its algorithm.
+    let inv = enrolled(dir.path(), &key);
+    let out = audit(&key, &inv, &["--json"]);
+    assert_ne!(out.status.code(), Some(3), "{}", text(&out));
+    let saved = std::fs::read_to_string(&inv).unwrap();
+    for i in 0..algorithms.len() {
+        assert!(
+            saved.contains(&format!("user{i}@contoso.onmicrosoft.com")),
+            "{saved}"
+        );
+    }
+}

@@ -22,6 +22,7 @@ fn run(scenario: impl Fn(&mut Session<VirtualTransport>)) {
             CtapHid::open(transport, Instant::now() + Duration::from_secs(5)).unwrap(),
         );
         session.set_timeout(Duration::from_secs(10));
+        session.allow_pin_without_identity_check();
         scenario(&mut session);
     }
 }

@@ -57,6 +57,7 @@ pub fn generate(keys: usize) -> Inventory {
                     user_id: format!("{k:032x}"),
                     credential_id: format!("{k:0130x}"),
                 }]),
+                passkeys_unreadable: None,
                 other_rp_ids: Vec::new(),
             }),
         });

@@ -44,6 +44,7 @@ rules! {
     NOT_FACTORY_FRESH = "GK024", "not-factory-fresh", High, "A new key already holds passkeys: someone used it before you. Return it, or reset it yourself and vet it again.";
     CAPABILITY_MISSING = "GK025", "capability-missing", Medium, "The key lacks a capability break-glass use relies on: choose a CTAP 2.1 model with credential management, credProtect, resident keys, PIN protocol 2 and minPINLength.";
     ALREADY_ENROLLED = "GK026", "already-enrolled", High, "This key is already in the inventory under another label: a new key must be a different key.";
+    PASSKEYS_UNREADABLE = "GK050", "passkeys-unreadable", High, "The key cannot list its passkeys (no credential management, no discoverable credentials, or it refused), so the audit cannot confirm it holds only its account's passkey. Replace it with a CTAP 2.1 model that has credential management.";
 }
 
 pub fn parse_date(s: &str) -> Option<OffsetDateTime> {
@@ -97,6 +98,9 @@ pub fn observation_findings(inv: &Inventory, key: &KeyEntry, obs: &Observation) 
     }
     if obs.force_pin_change {
         out.push(f(&FORCED_PIN_CHANGE, "the key demands a PIN change".into()));
+    }
+    if let (None, Some(why)) = (&obs.passkeys, &obs.passkeys_unreadable) {
+        out.push(f(&PASSKEYS_UNREADABLE, format!("passkeys not read: {why}")));
     }
     if let Some(passkeys) = &obs.passkeys {
         let own = passkeys

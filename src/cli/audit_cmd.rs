@@ -9,7 +9,7 @@ use super::context::Context;
 use super::error::CliError;
 use super::inventory_cmd::rfc3339;
 use super::software_keys;
-use crate::audit::observe::observe;
+use crate::audit::observe::{observe, read_passkeys};
 use crate::audit::rules;
 use crate::device::{discover, DeviceError, DeviceSpec, Key};
 use crate::inventory::{history, lock, Store};
@@ -42,16 +42,24 @@ pub fn audit_with_report(
     for spec in &specs {
         software_keys::admit(&inv, inventory, spec)?;
     }
-    let mut checks = Vec::new();
+    // First every key proves its identity (no PIN); then only proven keys get a PIN.
+    let force = ctx.global.force;
+    let mut observed = Vec::new();
     for spec in &specs {
         let mut key = Key::open(spec, &ctx.open_options())?;
         software_keys::admit(&inv, inventory, &key.spec)?;
         software_keys::admit_aaguid(&inv, inventory, &key.facts()?.aaguid)?;
         let transport = software_keys::transport_of(&key.spec).unwrap_or_default();
-        let force = ctx.global.force;
-        let check = observe(&mut key, &inv, &date, force, &mut |retries| {
-            ctx.pin(Some(retries))
-        })?;
+        let check = observe::<CliError>(&mut key, &inv, &date, force)?;
+        observed.push((key, check, transport));
+    }
+    let mut checks = Vec::new();
+    for (mut key, mut check, transport) in observed {
+        if check.wants_pin {
+            let retries = check.observation.as_ref().and_then(|o| o.pin_retries);
+            let pin = ctx.pin(retries)?;
+            read_passkeys(&mut key, &inv, &mut check, &pin, force)?;
+        }
         checks.push((check, transport));
     }
 
@@ -71,11 +79,9 @@ pub fn audit_with_report(
         let software_key = transport.is_software()
             || entry.as_ref().is_some_and(|e| e.is_software())
             || crate::models::is_glasskey_virtual(&check.facts.aaguid);
-        if let (Some(e), Some(obs), Some(proof)) = (entry, &check.observation, &check.proof) {
-            // Only a proved key moves the recorded counter forward.
-            if proof.signature_valid && !proof.counter_regressed {
-                e.identity.sign_count = proof.sign_count;
-            }
+        // Only a key that proved its identity in this run is recorded, and moves the counter.
+        if let (Some(e), Some(obs), Some(proven)) = (entry, &check.observation, &check.proven) {
+            e.identity.sign_count = proven.sign_count;
             e.last_observation = Some(obs.clone());
         }
         let obs = check.observation.as_ref();

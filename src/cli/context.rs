@@ -160,13 +160,25 @@ impl Context {
 
     /// Asks a yes/no question at the terminal; without a terminal only `--yes` consents.
     pub fn confirm(&self, question: &str, yes: bool) -> Result<(), CliError> {
+        self.confirm_because(
+            question,
+            "this changes the key: confirm with --yes when not answering at a terminal",
+            yes,
+        )
+    }
+
+    /// Like `confirm`, with `refusal` as the error when no terminal can answer.
+    pub fn confirm_because(
+        &self,
+        question: &str,
+        refusal: &str,
+        yes: bool,
+    ) -> Result<(), CliError> {
         if yes {
             return Ok(());
         }
         if !std::io::stdin().is_terminal() || matches!(self.pin_source, PinSource::Stdin) {
-            return Err(CliError::usage(
-                "this changes the key: confirm with --yes when not answering at a terminal",
-            ));
+            return Err(CliError::usage(refusal));
         }
         let ok = dialoguer::Confirm::new()
             .with_prompt(question)

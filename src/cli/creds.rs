@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::context::Context;
 use super::error::CliError;
+use crate::ctap2::cose::{algorithm_name, CoseKey};
 use crate::ctap2::session::{CredsMetadata, ResidentCredential, TokenPurpose};
 use crate::device::Key;
 use crate::util::{key_fingerprint, short_fingerprint};
@@ -18,6 +19,11 @@ pub struct CredentialView {
     pub user_id: String,
     pub credential_id: String,
     pub cred_protect: Option<u8>,
+    /// The COSE algorithm number the key gave, and its name (or "unknown to glasskey").
+    pub algorithm: Option<i64>,
+    pub algorithm_name: Option<String>,
+    /// SHA-256 of the public key as CBOR; for a key glasskey does not parse, of the bytes as
+    /// the key sent them.
     pub public_key_sha256: Option<String>,
 }
 
@@ -30,6 +36,12 @@ impl From<&ResidentCredential> for CredentialView {
             user_id: hex::encode(&c.user.id),
             credential_id: hex::encode(&c.credential_id),
             cred_protect: c.cred_protect,
+            algorithm: c.public_key.as_ref().and_then(CoseKey::algorithm),
+            algorithm_name: c
+                .public_key
+                .as_ref()
+                .and_then(CoseKey::algorithm)
+                .map(algorithm_name),
             public_key_sha256: c
                 .public_key
                 .as_ref()
@@ -119,6 +131,14 @@ pub fn write_listing(w: &mut dyn Write, l: &CredentialListing) -> std::io::Resul
         )?;
         writeln!(
             w,
+            "      algorithm   {}",
+            match (&c.algorithm_name, c.algorithm) {
+                (Some(name), Some(number)) => format!("{name}, COSE {number}"),
+                _ => "-".into(),
+            }
+        )?;
+        writeln!(
+            w,
             "      key SHA-256 {}",
             c.public_key_sha256
                 .as_deref()
@@ -133,6 +153,7 @@ pub fn write_listing(w: &mut dyn Write, l: &CredentialListing) -> std::io::Resul
 
 pub fn creds(ctx: &mut Context, rp: Option<&str>, persistent_token: bool) -> Result<(), CliError> {
     let mut key = ctx.open_key()?;
+    super::identity_gate::without_inventory(&mut key);
     let purpose = if persistent_token {
         TokenPurpose::ReadCredentialsPersistent
     } else {

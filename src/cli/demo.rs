@@ -167,6 +167,7 @@ pub fn run(global: &RunOptions) -> Result<(), CliError> {
             custodian: "IT security officer".into(),
             location: k.location.into(),
             casing_serial: None,
+            yes: false,
             lock: LockArg::default(),
         };
         super::enroll::enroll(&mut context(global, Some(path), k.pin)?, &args)?;
@@ -192,6 +193,7 @@ pub fn run(global: &RunOptions) -> Result<(), CliError> {
         custodian: "IT security officer".into(),
         location: fake.location.into(),
         casing_serial: None,
+        yes: false,
         lock: LockArg::default(),
     };
     super::enroll::enroll(&mut context(global, Some(&paths[2]), fake.pin)?, &args)?;

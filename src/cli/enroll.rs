@@ -10,7 +10,7 @@ use super::error::CliError;
 use super::inventory_cmd::rfc3339;
 use super::software_keys;
 use crate::ctap2::session::TokenPurpose;
-use crate::identity;
+use crate::identity::{self, IdentityCheck, ProofFailure};
 use crate::inventory::model::{KeyEntry, IDENTITY_RP_ID};
 use crate::inventory::Store;
 use crate::util::short_fingerprint;
@@ -56,14 +56,28 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
             facts.aaguid
         )));
     }
-    // Proved by identity, not by serial strings: a look-alike with a copied serial is a new key.
-    if let Some(proof) = identity::identify(&mut key.session, &inv.keys)? {
+    // Proved by identity, not by serial strings; a key that claims an inventoried identity
+    // without proving it gets no PIN.
+    if let Some(label) = super::identity_gate::with_inventory(
+        &mut key,
+        &inv,
+        super::identity_gate::SerialTwin::Warn,
+    )? {
         return Err(CliError::usage(format!(
-            "this key is already in the inventory as {}",
-            proof.label
+            "this key is already in the inventory as {label}"
         )));
     }
     let info = key.session.info()?.clone();
+    if let Some(why) = crate::audit::observe::passkeys_unreadable(&info) {
+        eprintln!("glasskey: warning: {why}, so no audit can confirm that it holds only its account's passkey (GK050 at every audit)");
+        ctx.confirm_because(
+            "Enroll it anyway?",
+            &format!(
+                "{why}: enroll it anyway with --yes, or choose a key with credential management"
+            ),
+            a.yes,
+        )?;
+    }
     let needs_pin = info.pin_set() == Some(true) && info.option("makeCredUvNotRqd") != Some(true);
     let token = if needs_pin {
         let retries = key.session.pin_retries()?;
@@ -134,8 +148,15 @@ pub fn identify(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
     let (_, inv) = Store::load(inventory)?;
     let mut key = ctx.open_key()?;
     let device = key.spec.to_arg();
-    let proof = identity::identify(&mut key.session, &inv.keys)?;
-    let entry = proof.as_ref().and_then(|p| inv.key(&p.label));
+    let check = identity::identify(&mut key.session, &inv.keys)?;
+    let entry = check.label().and_then(|l| inv.key(l));
+    let (signature_valid, sign_count_regressed) = match &check {
+        IdentityCheck::Proven(_) => (true, false),
+        IdentityCheck::Failed { failure, .. } => {
+            (false, matches!(failure, ProofFailure::CounterBehind { .. }))
+        }
+        IdentityCheck::Unknown { .. } => (false, false),
+    };
     let out = Identified {
         device: device.clone(),
         in_inventory: entry.is_some(),
@@ -143,8 +164,9 @@ pub fn identify(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
         account: entry.map(|e| e.account.clone()),
         location: entry.map(|e| e.location.clone()),
         identity_fingerprint: entry.map(|e| e.identity.fingerprint.clone()),
-        signature_valid: proof.as_ref().is_some_and(|p| p.signature_valid),
-        sign_count_regressed: proof.as_ref().is_some_and(|p| p.counter_regressed),
+        // A counter behind still means the signature itself verified.
+        signature_valid: signature_valid || sign_count_regressed,
+        sign_count_regressed,
     };
     ctx.emit(&out, |w| match (&out.label, &out.identity_fingerprint) {
         (Some(label), Some(fp)) => {
@@ -172,7 +194,7 @@ pub fn identify(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
             inventory.display()
         ),
     })?;
-    if out.in_inventory && out.signature_valid && !out.sign_count_regressed {
+    if matches!(check, IdentityCheck::Proven(_)) {
         Ok(())
     } else {
         Err(CliError::findings())

@@ -160,12 +160,22 @@ pub struct ValidationReport {
     pub date: String,
     pub findings: Vec<Finding>,
     pub result: &'static str,
+    /// The Entra export reconciled as well (`--entra`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entra_export: Option<crate::entra::reconcile::ExportInfo>,
 }
 
-pub fn validate(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
+pub fn validate(ctx: &mut Context, file: &Path, entra: Option<&Path>) -> Result<(), CliError> {
     let (_, inv) = Store::load(file)?;
     let now = ctx.now()?;
     let mut findings = rules::evaluate(&inv, now);
+    let entra = entra
+        .map(|path| super::entra_cmd::reconcile_file(&inv, path, now))
+        .transpose()?;
+    let entra_export = entra.map(|r| {
+        findings.extend(r.findings);
+        r.export
+    });
     findings.sort_by(|a, b| (&a.key, a.rule).cmp(&(&b.key, b.rule)));
     let chain = history::verify(&inv.checks);
     let report = ValidationReport {
@@ -177,6 +187,7 @@ pub fn validate(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
             "findings"
         },
         findings,
+        entra_export,
     };
     ctx.emit(&report, |w| {
         writeln!(
@@ -187,10 +198,14 @@ pub fn validate(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
             inv.accounts.len(),
             inv.checks.len()
         )?;
+        if let Some(e) = &report.entra_export {
+            crate::report::entra::write_export_line(w, e)?;
+        }
         if let Err(e) = &chain {
             writeln!(w, "  history: {e}")?;
         }
-        crate::report::findings::write_findings(w, &report.findings)?;
+        let findings = crate::report::entra::shown_findings(&report.findings);
+        crate::report::findings::write_findings(w, &findings)?;
         writeln!(w, "result: {}", report.result)
     })?;
     if report.result == "pass" {

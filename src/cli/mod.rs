@@ -10,6 +10,7 @@ pub mod enroll;
 pub mod entra_args;
 pub mod entra_cmd;
 pub mod error;
+pub mod identity_gate;
 pub mod inventory_cmd;
 pub mod keys;
 pub mod options;
@@ -107,8 +108,8 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
         Command::Inventory(InventoryCommand::Show { file, .. }) => {
             inventory_cmd::show(&mut ctx, file)
         }
-        Command::Inventory(InventoryCommand::Validate { file, .. }) => {
-            inventory_cmd::validate(&mut ctx, file)
+        Command::Inventory(InventoryCommand::Validate { file, entra, .. }) => {
+            inventory_cmd::validate(&mut ctx, file, entra.as_deref())
         }
         Command::Inventory(InventoryCommand::History { file, .. }) => {
             inventory_cmd::show_history(&mut ctx, file)
@@ -140,6 +141,7 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             format,
             paper,
             output,
+            entra,
             ..
         } => sheet_cmd::sheet(
             &mut ctx,
@@ -148,6 +150,7 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             *format,
             *paper,
             output.as_deref(),
+            entra.as_deref(),
         ),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();

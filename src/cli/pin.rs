@@ -125,6 +125,7 @@ pub fn verify(ctx: &mut Context) -> Result<(), CliError> {
         Some(false) => return Err(CliError::usage("no PIN is set on this key: there is nothing to verify (set one with your platform's security-key settings)")),
         Some(true) => {}
     }
+    super::identity_gate::without_inventory(&mut key);
     let retries = key.session.pin_retries()?;
     let pin = ctx.pin(Some(retries.retries))?;
     let (purpose, rp) = verification_purpose(&mut key)?;
@@ -153,6 +154,25 @@ fn required_length(
         None => crate::inventory::Policy::default().min_pin_length,
     };
     Ok((policy as usize).max(key_minimum.unwrap_or(4) as usize))
+}
+
+/// Identity before PIN: with an inventory the key must prove any identity it claims.
+fn unlock(key: &mut Key, inventory: Option<&std::path::Path>) -> Result<(), CliError> {
+    match inventory {
+        Some(path) => {
+            let (_, inv) = crate::inventory::Store::load(path)?;
+            super::identity_gate::with_inventory(
+                key,
+                &inv,
+                super::identity_gate::SerialTwin::Refuse,
+            )
+            .map(|_| ())
+        }
+        None => {
+            super::identity_gate::without_inventory(key);
+            Ok(())
+        }
+    }
 }
 
 fn check_new_pin(pin: &crate::secret::Pin, minimum: usize) -> Result<(), CliError> {
@@ -184,6 +204,7 @@ pub fn set(
         Some(false) => {}
     }
     let minimum = required_length(inventory, info.min_pin_length)?;
+    unlock(&mut key, inventory)?;
     let pin = ctx.new_pin()?;
     check_new_pin(&pin, minimum)?;
     let device = key.spec.to_arg();
@@ -213,6 +234,7 @@ pub fn change(
         ));
     }
     let minimum = required_length(inventory, info.min_pin_length)?;
+    unlock(&mut key, inventory)?;
     let retries = key.session.pin_retries()?;
     let old = ctx.pin(Some(retries.retries))?;
     let new = ctx.new_pin()?;

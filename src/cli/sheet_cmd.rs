@@ -26,8 +26,13 @@ pub fn sheet(
     format: SheetFormat,
     paper: PaperSize,
     output: Option<&Path>,
+    entra: Option<&Path>,
 ) -> Result<(), CliError> {
     let (store, inv) = Store::load(inventory)?;
+    let now = ctx.now()?;
+    let entra = entra
+        .map(|path| super::entra_cmd::reconcile_file(&inv, path, now))
+        .transpose()?;
     // The digest of the very bytes the sheets are made from.
     let digest = store.digest_hex();
     if let Some(label) = key {
@@ -42,7 +47,10 @@ pub fn sheet(
         || inventory.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let report = sheet::build(&inv, &name, &digest, &rfc3339(ctx.now()?), key);
+    let mut report = sheet::build(&inv, &name, &digest, &rfc3339(now), key);
+    if let Some(r) = &entra {
+        sheet::attach_entra(&mut report, r);
+    }
     let format = if ctx.global.json {
         SheetFormat::Json
     } else {

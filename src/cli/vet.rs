@@ -69,6 +69,21 @@ pub fn vet(
     let pin_set = info.pin_set();
     let label = Some(facts.device.as_str());
 
+    // Identity before PIN: with an inventory, a key claiming an inventoried identity must
+    // prove it before any PIN is sent; without one, say that nothing is checked.
+    let enrolled_as = match &inv {
+        Some(inv) => super::identity_gate::with_inventory(
+            &mut key,
+            inv,
+            super::identity_gate::SerialTwin::Refuse,
+        )?,
+        None if pin_set == Some(true) => {
+            super::identity_gate::without_inventory(&mut key);
+            None
+        }
+        None => None,
+    };
+
     // Ask for the PIN once, and only if the key has one.
     let pin = if pin_set == Some(true) {
         let retries = key.session.pin_retries()?;
@@ -114,12 +129,6 @@ pub fn vet(
             passkeys = Some(PasskeysFound { count, sites });
         }
     }
-
-    // Against the inventory: is this a key we already have?
-    let enrolled_as = match &inv {
-        Some(inv) => crate::identity::identify(&mut key.session, &inv.keys)?.map(|p| p.label),
-        None => None,
-    };
 
     let findings = vetting::evaluate(&VetEvidence {
         label,

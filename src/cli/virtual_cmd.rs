@@ -76,6 +76,8 @@ pub fn register_with_key(
     user: &str,
     display_name: Option<&str>,
 ) -> Result<String, CliError> {
+    // The key is a virtual key glasskey itself holds: there is no identity to check.
+    key.session.allow_pin_without_identity_check();
     let token = match key.session.info()?.pin_set() {
         Some(true) => {
             let retries = key.session.pin_retries()?;

@@ -136,6 +136,20 @@ impl CoseKey {
         Ok(key)
     }
 
+    /// Like `parse`, but a key that does not parse is kept as `Unknown` (with whatever key
+    /// type and algorithm it names), for listings that must go on.
+    pub fn parse_or_keep(value: &Value) -> Self {
+        Self::parse(value).unwrap_or_else(|_| {
+            let f = Fields::new(value, "COSE key").ok();
+            let field = |key| f.as_ref().and_then(|f| f.int(key).ok().flatten());
+            CoseKey::Unknown {
+                kty: field(1).unwrap_or(0),
+                alg: field(3),
+                encoded: super::cbor::encode(value),
+            }
+        })
+    }
+
     fn check(&self) -> Result<(), Ctap2Error> {
         match self {
             CoseKey::P256 { .. } => self.p256_point().map(|_| ()),
@@ -350,6 +364,54 @@ mod tests {
         assert!(key.verify(b"message", sig.as_bytes()));
         assert!(!key.verify(b"massage", sig.as_bytes()));
         assert!(!key.verify(b"message", &[0x30, 0x00]));
+    }
+
+    #[test]
+    fn es384_signatures_verify_and_round_trip() {
+        use p384::ecdsa::{signature::Signer, DerSignature, SigningKey};
+        use p384::elliptic_curve::sec1::ToEncodedPoint;
+        let secret = p384::SecretKey::from_slice(&[5u8; 48]).unwrap();
+        let point = secret.public_key().to_encoded_point(false);
+        let key = CoseKey::P384 {
+            x: point.x().unwrap().as_slice().try_into().unwrap(),
+            y: point.y().unwrap().as_slice().try_into().unwrap(),
+        };
+        let back = CoseKey::from_bytes(&key.to_bytes()).unwrap();
+        assert_eq!(back, key);
+        assert_eq!(back.algorithm(), Some(ALG_ES384));
+        let sig: DerSignature = SigningKey::from(&secret).sign(b"message");
+        assert!(key.verify(b"message", sig.as_bytes()));
+        assert!(!key.verify(b"massage", sig.as_bytes()));
+    }
+
+    #[test]
+    fn unknown_keys_are_kept_and_broken_known_keys_only_by_parse_or_keep() {
+        let akp = Value::Map(vec![
+            (int(1), int(7)),
+            (int(3), int(-48)),
+            (int(-1), bytes(&[9u8; 40])),
+        ]);
+        let key = CoseKey::parse(&akp).unwrap();
+        assert_eq!(key.algorithm(), Some(-48));
+        assert_eq!(key.to_bytes(), super::super::cbor::encode(&akp));
+        assert!(!key.verify(b"m", b"s"));
+        // A tiny RSA modulus is refused by parse, kept by parse_or_keep.
+        let rsa = Value::Map(vec![
+            (int(1), int(3)),
+            (int(3), int(ALG_RS256)),
+            (int(-1), bytes(&[0xC3; 16])),
+            (int(-2), bytes(&[1, 0, 1])),
+        ]);
+        assert!(CoseKey::parse(&rsa).is_err());
+        let kept = CoseKey::parse_or_keep(&rsa);
+        assert!(matches!(
+            kept,
+            CoseKey::Unknown {
+                kty: 3,
+                alg: Some(ALG_RS256),
+                ..
+            }
+        ));
     }
 
     #[test]

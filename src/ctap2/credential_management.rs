@@ -171,7 +171,8 @@ impl CredMgmtResponse {
             total_rps: f.uint(0x05)?,
             user: f.map(0x06)?.map(UserEntity::parse).transpose()?,
             credential_id: f.map(0x07)?.map(descriptor_id).transpose()?,
-            public_key: f.map(0x08)?.map(CoseKey::parse).transpose()?,
+            // One passkey with a key glasskey cannot parse must not end the listing.
+            public_key: f.map(0x08)?.map(CoseKey::parse_or_keep),
             total_credentials: f.uint(0x09)?,
             cred_protect: f
                 .get(0x0A)

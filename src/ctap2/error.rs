@@ -37,6 +37,10 @@ pub enum Ctap2Error {
     PinLength,
     #[error("the key did not accept the request: {0}")]
     Crypto(String),
+    #[error("this key has not proved the inventoried identity it claims in this session; no PIN was sent")]
+    IdentityNotProven,
+    #[error("the key did not answer the PIN request ({0}); glasskey never resends a PIN: check the retries left with `glasskey pin status`, close other programs using the key, and rerun")]
+    PinRequestUnanswered(String),
 }
 
 impl Ctap2Error {

@@ -52,7 +52,12 @@ impl Command for GetAssertion {
     }
 
     fn parse(&self, body: Option<&Value>) -> Result<Assertion, Ctap2Error> {
-        Assertion::parse(body, self.allow_list.first())
+        // CTAP 2.1 §6.2.2: a key may omit the credential only when the list had one entry.
+        let only_allowed = match self.allow_list.as_slice() {
+            [only] => Some(only),
+            _ => None,
+        };
+        Assertion::parse(body, only_allowed)
     }
 }
 

@@ -236,6 +236,20 @@ impl<T: Transport> CtapHid<T> {
         self.transact_inner(command, payload, deadline, true)
     }
 
+    /// Sends a request that carries PIN material: exactly once. CHANNEL_BUSY ends the call with
+    /// `BusyNotResent` instead of a retry (DESIGN §3.7), and payloads stay out of the trace.
+    pub(crate) fn transact_once_redacted(
+        &mut self,
+        command: u8,
+        payload: &[u8],
+        deadline: Instant,
+    ) -> Result<Vec<u8>, CtapHidError> {
+        self.redact = true;
+        let result = self.exchange(command, payload, deadline, false);
+        self.redact = false;
+        result
+    }
+
     fn transact_inner(
         &mut self,
         command: u8,
@@ -244,24 +258,32 @@ impl<T: Transport> CtapHid<T> {
         redact: bool,
     ) -> Result<Vec<u8>, CtapHidError> {
         self.redact = redact;
-        let result = self.transact_with_busy_retry(command, payload, deadline);
+        let result = self.exchange(command, payload, deadline, true);
         self.redact = false;
         result
     }
 
-    fn transact_with_busy_retry(
+    fn exchange(
         &mut self,
         command: u8,
         payload: &[u8],
         deadline: Instant,
+        retry_busy: bool,
     ) -> Result<Vec<u8>, CtapHidError> {
         let cid = self.info.cid;
         let mut backoff = BUSY_BACKOFF_START;
         loop {
+            // Ctrl-C pressed while nothing was on the wire (e.g. at a PIN prompt): send nothing.
+            if self.cancel.load(Ordering::SeqCst) {
+                return Err(CtapHidError::Cancelled);
+            }
             self.send(cid, command, payload)?;
             match self.receive(cid, command, deadline) {
                 Ok((got, reply)) if got == command => return Ok(reply),
                 Ok((got, _)) => return Err(CtapHidError::UnexpectedCommand { sent: command, got }),
+                Err(CtapHidError::Device(HidErrorCode::ChannelBusy)) if !retry_busy => {
+                    return Err(CtapHidError::BusyNotResent);
+                }
                 Err(CtapHidError::Device(HidErrorCode::ChannelBusy)) => {
                     if Instant::now() + backoff >= deadline {
                         return Err(CtapHidError::Busy);

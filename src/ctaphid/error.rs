@@ -84,4 +84,6 @@ pub enum CtapHidError {
     Cancelled,
     #[error("the key stayed busy until the deadline")]
     Busy,
+    #[error("the key was busy with another application when the PIN request was sent")]
+    BusyNotResent,
 }

@@ -238,6 +238,10 @@ pub struct Observation {
     /// Passkeys for the inventory's RP ID. None when they could not be read (no PIN).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passkeys: Option<Vec<ObservedPasskey>>,
+    /// Why the passkeys could not be read although the PIN state allowed it: no credential
+    /// management, no discoverable credentials, or the key refused (GK050).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkeys_unreadable: Option<String>,
     /// RP IDs of any other discoverable credentials.
     #[serde(default)]
     pub other_rp_ids: Vec<String>,

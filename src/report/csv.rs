@@ -25,9 +25,23 @@ const HEADER: &[&str] = &[
     "generated",
 ];
 
+/// Extra columns when the sheets were made with an Entra export.
+const ENTRA_HEADER: &[&str] = &[
+    "entra_registered",
+    "entra_display_name",
+    "entra_created",
+    "entra_last_used",
+    "entra_export_sha256",
+    "entra_export_date",
+];
+
 pub fn sheets(r: &SheetReport) -> String {
     let mut out = String::new();
     out.push_str(&HEADER.join(","));
+    if r.entra_export.is_some() {
+        out.push(',');
+        out.push_str(&ENTRA_HEADER.join(","));
+    }
     out.push_str("\r\n");
     for k in &r.keys {
         let row = [
@@ -50,6 +64,17 @@ pub fn sheets(r: &SheetReport) -> String {
             field(&r.inventory_sha256),
             field(&r.generated),
         ];
+        let mut row = row.to_vec();
+        if let (Some(e), Some(x)) = (&k.entra, &r.entra_export) {
+            row.extend([
+                e.registered.to_string(),
+                field(e.display_name.as_deref().unwrap_or("")),
+                field(e.created.as_deref().unwrap_or("")),
+                field(e.last_used.as_deref().unwrap_or("")),
+                field(&x.sha256),
+                field(&x.date),
+            ]);
+        }
         out.push_str(&row.join(","));
         out.push_str("\r\n");
     }

@@ -3,6 +3,8 @@
 
 use std::io::Write;
 
+use crate::audit::Finding;
+use crate::entra::reconcile::ExportInfo;
 use crate::entra::Reconciliation;
 
 /// Text from an export, safe for a terminal: control, bidi and zero-width characters shown as
@@ -25,16 +27,21 @@ fn opt(s: &Option<String>) -> String {
     s.as_deref().map_or_else(|| "–".into(), shown)
 }
 
-pub fn write_text(w: &mut dyn Write, r: &Reconciliation) -> std::io::Result<()> {
+/// One line naming the export: tenant, date, age and digest.
+pub fn write_export_line(w: &mut dyn Write, e: &ExportInfo) -> std::io::Result<()> {
     writeln!(
         w,
         "Entra export of {} ({}), {} ({} day(s) old), SHA-256 {}",
-        shown(&r.export.tenant_domain),
-        shown(&r.export.tenant_id),
-        r.export.date,
-        r.export.age_days,
-        &r.export.sha256[..16.min(r.export.sha256.len())]
-    )?;
+        shown(&e.tenant_domain),
+        shown(&e.tenant_id),
+        e.date,
+        e.age_days,
+        &e.sha256[..16.min(e.sha256.len())]
+    )
+}
+
+pub fn write_text(w: &mut dyn Write, r: &Reconciliation) -> std::io::Result<()> {
+    write_export_line(w, &r.export)?;
     writeln!(
         w,
         "FIDO2 method: {}",
@@ -113,22 +120,7 @@ pub fn write_text(w: &mut dyn Write, r: &Reconciliation) -> std::io::Result<()> 
         writeln!(w, "No findings.")?;
     } else {
         writeln!(w, "Findings:")?;
-        for f in &r.findings {
-            let who = match (&f.key, &f.account) {
-                (Some(k), _) => format!(" [{}]", shown(k)),
-                (None, Some(a)) => format!(" [{}]", shown(a)),
-                _ => String::new(),
-            };
-            writeln!(
-                w,
-                "  {} {:<8} {}{who}: {}",
-                f.rule,
-                f.severity,
-                f.name,
-                shown(&f.message)
-            )?;
-            writeln!(w, "           → {}", f.remedy)?;
-        }
+        super::findings::write_findings(w, &shown_findings(&r.findings))?;
     }
     writeln!(
         w,
@@ -139,4 +131,17 @@ pub fn write_text(w: &mut dyn Write, r: &Reconciliation) -> std::io::Result<()> 
             "findings"
         }
     )
+}
+
+/// Findings whose text came partly from an export, made safe for a terminal.
+pub fn shown_findings(findings: &[Finding]) -> Vec<Finding> {
+    findings
+        .iter()
+        .map(|f| Finding {
+            key: f.key.as_deref().map(shown),
+            account: f.account.as_deref().map(shown),
+            message: shown(&f.message),
+            ..f.clone()
+        })
+        .collect()
 }

@@ -73,12 +73,21 @@ fn software_cell(flag: Option<String>, content: String) -> String {
 }
 
 fn meta(r: &SheetReport) -> String {
-    format!(
+    let mut m = format!(
         "<p class=\"meta\">Inventory <bdi>{}</bdi> · SHA-256 <span class=\"digest\">{}</span> · generated {}</p>\n",
         esc(&r.inventory),
         esc(&r.inventory_sha256),
         esc(&r.generated)
-    )
+    );
+    if let Some(e) = &r.entra_export {
+        let _ = writeln!(
+            m,
+            "<p class=\"meta\">Entra export SHA-256 <span class=\"digest\">{}</span> · exported {}</p>",
+            esc(&e.sha256),
+            esc(&e.date)
+        );
+    }
+    m
 }
 
 fn key_page(out: &mut String, r: &SheetReport, k: &KeySheet) {
@@ -114,6 +123,13 @@ fn key_page(out: &mut String, r: &SheetReport, k: &KeySheet) {
         ("Passkey", format!("exactly one, for the account above, at {}", text(&r.passkey_rp_id))),
     ] {
         let _ = writeln!(out, "<tr><th>{name}</th><td>{value}</td></tr>");
+    }
+    if let Some(e) = &k.entra {
+        let _ = writeln!(
+            out,
+            "<tr><th>Entra method</th><td>{}</td></tr>",
+            text(&e.summary())
+        );
     }
     out.push_str("</table>\n<h2>Identity fingerprint</h2>\n");
     let _ = writeln!(

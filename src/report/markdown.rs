@@ -16,8 +16,19 @@ pub fn sheets(r: &SheetReport) -> String {
         r.inventory_sha256,
         cell(&r.generated)
     );
-    out.push_str("| Label | Account | Model | AAGUID | Firmware | Serials | Identity fingerprint | Custodian | Location | Enrolled | Last check | Result |\n");
-    out.push_str("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    let entra = r.entra_export.is_some();
+    if let Some(e) = &r.entra_export {
+        let _ = writeln!(
+            out,
+            "Entra export SHA-256 `{}` · exported {}\n",
+            e.sha256,
+            cell(&e.date)
+        );
+    }
+    out.push_str("| Label | Account | Model | AAGUID | Firmware | Serials | Identity fingerprint | Custodian | Location | Enrolled | Last check | Result |");
+    out.push_str(if entra { " Entra method |\n" } else { "\n" });
+    out.push_str("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    out.push_str(if entra { " --- |\n" } else { "\n" });
     for k in &r.keys {
         let label = match k.software_flag() {
             Some(flag) => format!("{} **{flag}**", cell(&k.label)),
@@ -40,6 +51,8 @@ pub fn sheets(r: &SheetReport) -> String {
             cell(k.last_check.as_deref().unwrap_or("")),
             cell(k.last_result.as_deref().unwrap_or("")),
         ];
+        let mut row = row.to_vec();
+        row.extend(k.entra.as_ref().map(|e| cell(&e.summary())));
         let _ = writeln!(out, "| {} |", row.join(" | "));
     }
     out

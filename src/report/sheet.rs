@@ -39,6 +39,46 @@ pub struct KeySheet {
     pub last_check: Option<String>,
     /// "pass" or "findings" for this key in its latest recorded check.
     pub last_result: Option<String>,
+    /// The key's passkey as Entra lists it, when the sheets were made with an export.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entra: Option<EntraCell>,
+}
+
+/// What an Entra export says about one key's passkey.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntraCell {
+    /// Whether Entra lists the key's passkey for its account.
+    pub registered: bool,
+    pub display_name: Option<String>,
+    pub created: Option<String>,
+    pub last_used: Option<String>,
+}
+
+impl EntraCell {
+    /// One line for a sheet: the method's name, when it was registered and last used.
+    pub fn summary(&self) -> String {
+        if !self.registered {
+            return "NOT registered in Entra ID".into();
+        }
+        let day = |d: &Option<String>| {
+            d.as_deref()
+                .map_or("unknown", |d| d.get(..10).unwrap_or(d))
+                .to_owned()
+        };
+        format!(
+            "\"{}\", registered {}, last used {}",
+            self.display_name.as_deref().unwrap_or(""),
+            day(&self.created),
+            day(&self.last_used)
+        )
+    }
+}
+
+/// The export the sheets were checked against.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntraExportRef {
+    pub sha256: String,
+    pub date: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -52,6 +92,29 @@ pub struct SheetReport {
     pub policy: PolicyView,
     pub newest_check_hash: Option<String>,
     pub keys: Vec<KeySheet>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entra_export: Option<EntraExportRef>,
+}
+
+/// Adds what an Entra export says to each key's sheet and to the summary.
+pub fn attach_entra(report: &mut SheetReport, r: &crate::entra::Reconciliation) {
+    report.entra_export = Some(EntraExportRef {
+        sha256: r.export.sha256.clone(),
+        date: r.export.date.clone(),
+    });
+    for k in &mut report.keys {
+        let m = r
+            .keys
+            .iter()
+            .find(|v| v.label == k.label)
+            .and_then(|v| v.entra.as_ref());
+        k.entra = Some(EntraCell {
+            registered: m.is_some(),
+            display_name: m.and_then(|m| m.display_name.clone()),
+            created: m.and_then(|m| m.created.clone()),
+            last_used: m.and_then(|m| m.last_used.clone()),
+        });
+    }
 }
 
 /// This key's result in the newest check that covered it: findings whose summary names the
@@ -107,6 +170,7 @@ pub fn build(
                 enrolled: k.enrolled.clone(),
                 last_check,
                 last_result,
+                entra: None,
             }
         })
         .collect();
@@ -125,6 +189,7 @@ pub fn build(
         },
         newest_check_hash: inv.checks.last().map(|c| c.hash.clone()),
         keys,
+        entra_export: None,
     }
 }
 

@@ -9,6 +9,24 @@ use crate::ctaphid::{CtapHid, CtapHidError};
 use crate::transport::Transport;
 
 pub const CMD_READ_CONFIG: u8 = 0x42;
+pub const USB_VENDOR_ID: u16 = 0x1050;
+
+/// AAGUIDs of YubiKeys (Yubico's published list and the FIDO MDS), for keys reached without a
+/// USB vendor ID. The last two are glasskey's own virtual keys that imitate YubiKeys
+/// (src/virtual_key/profile.rs), which answer read-config like the real ones.
+pub const AAGUIDS: &[&str] = &[
+    "cb69481e-8ff7-4039-93ec-0a2729a154a8", // YubiKey 5 (5.1)
+    "ee882879-721c-4913-9775-3dfcce97072a", // YubiKey 5 (5.2, 5.4)
+    "19083c3d-8383-4b18-bc03-8f1c9ab2fd1b", // YubiKey 5 (5.7)
+    "fa2b99dc-9e39-4257-8f92-4a30d23c4118", // YubiKey 5 NFC (5.1)
+    "2fc0579f-8113-47ea-b116-bb5a8db9202a", // YubiKey 5 NFC (5.2, 5.4)
+    "a25342c0-3cdc-4414-8e46-f4807fca511c", // YubiKey 5 NFC (5.7)
+    "73bb0cd4-e502-49b8-9c6f-b59445bf720b", // YubiKey 5 FIPS
+    "c1f9a0bc-1dd2-404a-b27f-8e29047a43fd", // YubiKey 5 FIPS NFC
+    "f8a011f3-8c0a-4d15-8006-17111f9edc7d", // Security Key by Yubico (5.1)
+    "bd9fcb83-c613-49c5-bb7c-a9f7f7dc3be9", // glasskey virtual, imitates YubiKey 5 NFC 5.7
+    "b3f2efe5-cf71-4fba-956b-54987f8d8393", // glasskey virtual, imitates YubiKey 5 NFC 5.4
+];
 const TAG_SERIAL: u8 = 0x02;
 const TAG_FORM_FACTOR: u8 = 0x04;
 const TAG_VERSION: u8 = 0x05;

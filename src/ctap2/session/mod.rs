@@ -3,7 +3,10 @@
 //! its callers, so that no caller can skip them.
 
 mod credentials;
+mod gate;
 mod pin;
+
+pub use gate::{PinUnlock, ProvenIdentity};
 
 use std::time::{Duration, Instant};
 
@@ -96,8 +99,9 @@ pub struct Session<T: Transport> {
     hid: CtapHid<T>,
     info: Option<AuthenticatorInfo>,
     timeout: Duration,
-    /// Retries read by the last command sent; any other command makes it stale.
-    recent_retries: Option<PinRetries>,
+    /// Distinguishes sessions, so that a proof made on one cannot unlock another.
+    id: u64,
+    pin_unlock: PinUnlock,
 }
 
 impl<T: Transport> Session<T> {
@@ -106,7 +110,8 @@ impl<T: Transport> Session<T> {
             hid,
             info: None,
             timeout: DEFAULT_TIMEOUT,
-            recent_retries: None,
+            id: gate::next_session_id(),
+            pin_unlock: PinUnlock::Locked,
         }
     }
 
@@ -128,14 +133,15 @@ impl<T: Transport> Session<T> {
 
     /// Sends one command and decodes its reply.
     pub fn call<C: Command>(&mut self, command: &C) -> Result<C::Response, Ctap2Error> {
-        self.recent_retries = None;
         let mut payload = vec![command.code()];
         if let Some(params) = command.params() {
             payload.extend(encode(&params));
         }
         let deadline = self.deadline();
+        // PIN material goes out at most once: no retry on BUSY (DESIGN §3.7).
         let reply = if command.is_sensitive() {
-            self.hid.transact_redacted(cmd::CBOR, &payload, deadline)?
+            self.hid
+                .transact_once_redacted(cmd::CBOR, &payload, deadline)?
         } else {
             self.hid.transact(cmd::CBOR, &payload, deadline)?
         };

@@ -1,5 +1,7 @@
-//! The PIN rules of the session (DESIGN §3.1): retries are read before any PIN is sent, low
-//! retries refuse without force, a wrong PIN is never resent, and tokens stay in zeroizing memory.
+//! The PIN rules of the session (DESIGN §3.1, §3.6, §3.7): nothing is sent while the session is
+//! locked (identity before PIN); retries are read afresh immediately before every PIN-bearing
+//! request, after any prompt; low retries refuse without force; a PIN-bearing request goes out at
+//! most once (never resent on BUSY, a timeout or a wrong PIN); tokens stay in zeroizing memory.
 
 use super::{PinRetries, PinToken, Session, TokenPurpose, LOW_RETRIES};
 use crate::ctap2::client_pin::{permission, sub, ClientPin, ClientPinResponse};
@@ -7,8 +9,10 @@ use crate::ctap2::pin_protocol::{
     self, encapsulate, pad_pin, pin_hash_left16, Encapsulation, PinUvAuthProtocol,
 };
 use crate::ctap2::{Ctap2Error, StatusCode};
+use crate::ctaphid::CtapHidError;
 use crate::secret::Pin;
 use crate::transport::Transport;
+use crate::transport::TransportError;
 
 impl<T: Transport> Session<T> {
     fn client_pin(&mut self, request: ClientPin) -> Result<ClientPinResponse, Ctap2Error> {
@@ -29,7 +33,7 @@ impl<T: Transport> Session<T> {
             })?,
             power_cycle_required: reply.power_cycle_state,
         };
-        self.recent_retries = Some(retries);
+        check_plausible(retries)?;
         Ok(retries)
     }
 
@@ -42,6 +46,11 @@ impl<T: Transport> Session<T> {
             sub_command: sub::GET_UV_RETRIES,
             ..Default::default()
         })?;
+        if let Some(n) = reply.uv_retries.filter(|n| *n > MAX_UV_RETRIES) {
+            return Err(Ctap2Error::Protocol(format!(
+                "the key claims {n} UV retries; CTAP allows at most {MAX_UV_RETRIES}"
+            )));
+        }
         Ok(reply.uv_retries)
     }
 
@@ -90,13 +99,11 @@ impl<T: Transport> Session<T> {
         encapsulate(protocol, &peer)
     }
 
-    /// Reads retries and refuses when sending a PIN could lock the key.
+    /// Reads the retries afresh and refuses when sending a PIN could lock the key. Called right
+    /// before the PIN-bearing request, after any prompt: another application may have spent
+    /// attempts while the custodian was typing.
     fn check_retries_before_pin(&mut self, force: bool) -> Result<PinRetries, Ctap2Error> {
-        // Retries read by the very last command are current: nothing has reached the key since.
-        let retries = match self.recent_retries.take() {
-            Some(r) => r,
-            None => self.pin_retries()?,
-        };
+        let retries = self.pin_retries()?;
         if retries.retries == 0 {
             return Err(Ctap2Error::PinBlocked);
         }
@@ -144,10 +151,10 @@ impl<T: Transport> Session<T> {
         rp_id: Option<&str>,
         force: bool,
     ) -> Result<PinToken, Ctap2Error> {
+        self.require_pin_unlocked()?;
         if !self.require_pin_support()? {
             return Err(Ctap2Error::PinNotSet);
         }
-        self.check_retries_before_pin(force)?;
         let protocol = self.protocol()?;
         let info = self.info()?;
         let with_permissions = info.supports_permissions();
@@ -161,6 +168,7 @@ impl<T: Transport> Session<T> {
             TokenPurpose::MakeCredential => permission::MAKE_CREDENTIAL,
             TokenPurpose::GetAssertion => permission::GET_ASSERTION,
         };
+        self.check_retries_before_pin(force)?;
         let shared = self.key_agreement(protocol.as_ref())?;
         let pin_hash_enc = protocol.encrypt(
             &shared.shared_secret,
@@ -183,7 +191,7 @@ impl<T: Transport> Session<T> {
             },
             ..Default::default()
         };
-        let reply = match self.client_pin(request) {
+        let reply = match self.send_pin_bearing(request) {
             Ok(r) => r,
             // For a token request this status means only one thing (CTAP 2.1 §6.5.5.7).
             Err(Ctap2Error::Status(StatusCode::PIN_POLICY_VIOLATION)) => {
@@ -210,6 +218,7 @@ impl<T: Transport> Session<T> {
 
     /// Sets the first PIN on a key that has none.
     pub fn set_pin(&mut self, new_pin: &Pin) -> Result<(), Ctap2Error> {
+        self.require_pin_unlocked()?;
         if self.require_pin_support()? {
             return Err(Ctap2Error::Protocol(
                 "a PIN is already set; use change PIN instead".into(),
@@ -238,12 +247,13 @@ impl<T: Transport> Session<T> {
         new_pin: &Pin,
         force: bool,
     ) -> Result<(), Ctap2Error> {
+        self.require_pin_unlocked()?;
         if !self.require_pin_support()? {
             return Err(Ctap2Error::PinNotSet);
         }
         self.check_min_length(new_pin)?;
-        self.check_retries_before_pin(force)?;
         let protocol = self.protocol()?;
+        self.check_retries_before_pin(force)?;
         let shared = self.key_agreement(protocol.as_ref())?;
         let new_pin_enc = protocol.encrypt(&shared.shared_secret, &pad_pin(new_pin.as_bytes())?)?;
         let pin_hash_enc = protocol.encrypt(
@@ -268,11 +278,26 @@ impl<T: Transport> Session<T> {
     /// Sends setPIN or changePIN; getInfo is stale afterwards (clientPin, forcePINChange).
     fn send_pin_change(&mut self, request: ClientPin) -> Result<(), Ctap2Error> {
         let result = self
-            .client_pin(request)
+            .send_pin_bearing(request)
             .map(|_| ())
             .map_err(|e| self.pin_failure(e));
         self.invalidate_info();
         result
+    }
+
+    /// Sends a request carrying PIN material, once. A key that is busy or silent gets no second
+    /// copy: the operation ends, and the caller is told to look at the retries before retrying.
+    fn send_pin_bearing(&mut self, request: ClientPin) -> Result<ClientPinResponse, Ctap2Error> {
+        self.require_pin_unlocked()?;
+        match self.call(&request) {
+            Err(Ctap2Error::Hid(CtapHidError::BusyNotResent)) => Err(
+                Ctap2Error::PinRequestUnanswered("it was busy with another application".into()),
+            ),
+            Err(Ctap2Error::Hid(CtapHidError::Transport(TransportError::Timeout))) => Err(
+                Ctap2Error::PinRequestUnanswered("no answer before the timeout".into()),
+            ),
+            other => other,
+        }
     }
 
     fn check_min_length(&mut self, pin: &Pin) -> Result<(), Ctap2Error> {
@@ -284,4 +309,27 @@ impl<T: Transport> Session<T> {
         }
         Ok(())
     }
+}
+
+/// CTAP 2.1 §6.5.2.2: at most 8 PIN retries; UV retries at most 25 (§6.5.2.3).
+pub const MAX_PIN_RETRIES: u8 = 8;
+pub const MAX_UV_RETRIES: u8 = 25;
+/// powerCycleState is set after 3 consecutive wrong PINs, so never with more than 8 - 3 left.
+const MAX_RETRIES_WITH_POWER_CYCLE: u8 = MAX_PIN_RETRIES - 3;
+
+/// A key that claims impossible retry values is lying or broken: refuse to act on it.
+fn check_plausible(r: PinRetries) -> Result<(), Ctap2Error> {
+    if r.retries > MAX_PIN_RETRIES {
+        return Err(Ctap2Error::Protocol(format!(
+            "the key claims {} PIN retries; CTAP allows at most {MAX_PIN_RETRIES}",
+            r.retries
+        )));
+    }
+    if r.power_cycle_required == Some(true) && r.retries > MAX_RETRIES_WITH_POWER_CYCLE {
+        return Err(Ctap2Error::Protocol(format!(
+            "the key demands a power cycle with {} PIN retries left, which takes three wrong PINs in a row (at most {MAX_RETRIES_WITH_POWER_CYCLE} left)",
+            r.retries
+        )));
+    }
+    Ok(())
 }

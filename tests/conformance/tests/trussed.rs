@@ -16,6 +16,7 @@ fn run(scenario: impl FnOnce(&mut Session<&mut TrussedTransport<'_>>) + Send) {
             .expect("CTAPHID INIT");
         let mut session = Session::new(hid);
         session.set_timeout(Duration::from_secs(60));
+        session.allow_pin_without_identity_check();
         scenario(&mut session);
     });
 }

@@ -1,0 +1,294 @@
+//! Identity before PIN (DESIGN §3.6), through the binary against a scripted look-alike on UDP:
+//! a key that cannot prove the inventoried identity it claims never receives PIN material, is
+//! reported, and its observation is never stored under the genuine key.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod scripted;
+
+use std::path::{Path, PathBuf};
+
+use glasskey::ctap2::cbor::{bytes, int, text, Value};
+use scripted::{authenticator, glasskey, ok, ok_reply, p, Action, Received, ScriptedKey, PIN};
+use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
+const BG1: &str = "bg-01@contoso.onmicrosoft.com";
+const BG2: &str = "bg-02@contoso.onmicrosoft.com";
+const T0: &str = "2026-11-25T10:00:00Z";
+
+/// `enroll` of `device` as `label` for `account`, the PIN on stdin.
+fn enroll(
+    inv: &Path,
+    device: &str,
+    label: &str,
+    account: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec![
+        "--device",
+        device,
+        "--now",
+        T0,
+        "enroll",
+        "--inventory",
+        p(inv),
+        "--label",
+        label,
+        "--account",
+        account,
+        "--custodian",
+        "C",
+        "--location",
+        label,
+        "--pin-stdin",
+    ];
+    args.extend_from_slice(extra);
+    glasskey()
+        .args(&args)
+        .write_stdin(format!("{PIN}\n"))
+        .output()
+        .unwrap()
+}
+
+/// An inventory with one enrolled virtual key per account (serials 31337001, 31337002).
+fn inventory(dir: &Path) -> PathBuf {
+    let inv = dir.join("bg.toml");
+    ok(
+        &[
+            "inventory",
+            "init",
+            "--allow-software-keys",
+            p(&inv),
+            "--tenant",
+            "contoso.onmicrosoft.com",
+            "--account",
+            BG1,
+            "--account",
+            BG2,
+            "--min-keys",
+            "1",
+        ],
+        "",
+    );
+    for (i, (label, upn)) in [("BG01-A", BG1), ("BG02-A", BG2)].into_iter().enumerate() {
+        let key = dir.join(format!("{label}.json"));
+        let serial = (31_337_001 + i).to_string();
+        ok(
+            &[
+                "virtual",
+                "create",
+                p(&key),
+                "--serial",
+                &serial,
+                "--pin-stdin",
+            ],
+            &format!("{PIN}\n"),
+        );
+        ok(
+            &["virtual", "register", p(&key), "--user", upn, "--pin-stdin"],
+            &format!("{PIN}\n"),
+        );
+        let dev = format!("virtual:{}", key.display());
+        let out = enroll(&inv, &dev, label, upn, &[]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    inv
+}
+
+fn allow_list(request: &Received) -> Vec<Vec<u8>> {
+    let Some(Value::Array(list)) = request.field(0x03) else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter_map(|d| match d {
+            Value::Map(entries) => entries.iter().find_map(|(k, v)| {
+                (k.as_text() == Some("id"))
+                    .then(|| v.as_bytes().cloned())
+                    .flatten()
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Answers glasskey's identity request with an assertion it cannot sign: the first ID of the
+/// allow list echoed (or, with `omit_credential`, no credential at all), a garbage signature.
+fn echo_identity(omit_credential: bool) -> scripted::Script {
+    Box::new(move |request, _auth| {
+        let is_identity = request.ctap_command() == Some(0x02)
+            && request
+                .field(0x01)
+                .and_then(|v| v.as_text().map(str::to_owned))
+                == Some("glasskey.invalid".into());
+        if !is_identity {
+            return Action::Forward;
+        }
+        let Some(first) = allow_list(request).into_iter().next() else {
+            return Action::Forward;
+        };
+        let mut auth_data = Sha256::digest(b"glasskey.invalid").to_vec();
+        auth_data.push(0x00);
+        auth_data.extend(1000u32.to_be_bytes());
+        let credential = Value::Map(vec![
+            (text("id"), bytes(&first)),
+            (text("type"), text("public-key")),
+        ]);
+        let mut fields = Vec::new();
+        if !omit_credential {
+            fields.push((int(1), credential));
+        }
+        fields.push((int(2), bytes(&auth_data)));
+        fields.push((
+            int(3),
+            bytes(&[0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01]),
+        ));
+        Action::Reply(ok_reply(&Value::Map(fields)))
+    })
+}
+
+fn audit(inv: &Path, device: &str) -> (std::process::Output, Json) {
+    let out = glasskey()
+        .args([
+            "--device",
+            device,
+            "--now",
+            T0,
+            "--timeout",
+            "5",
+            "--json",
+            "audit",
+            "--inventory",
+            p(inv),
+            "--pin-stdin",
+        ])
+        .write_stdin(format!("{PIN}\n"))
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Json::Null);
+    (out, json)
+}
+
+fn rules(v: &Json) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| f["rule"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn last_observation(inv: &Path, label: &str) -> Option<toml::Value> {
+    let v: toml::Value = toml::from_str(&std::fs::read_to_string(inv).unwrap()).unwrap();
+    v["key"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["label"].as_str() == Some(label))
+        .and_then(|k| k.get("last_observation").cloned())
+}
+
+#[test]
+fn a_look_alike_echoing_the_identity_credential_gets_no_pin_material() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path());
+    for omit_credential in [false, true] {
+        let key = ScriptedKey::serve(
+            // A key of its own, with BG01-A's model, serial and PIN.
+            authenticator("yubikey-5.7", 31_337_001),
+            echo_identity(omit_credential),
+        );
+        let (out, v) = audit(&inv, &key.device);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            key.pin_material_requests(),
+            0,
+            "omit={omit_credential}: the look-alike got PIN material: {err}"
+        );
+        assert!(
+            !key.received().iter().any(Received::is_get_retries),
+            "no PIN step at all for an unproved key"
+        );
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        let found = rules(&v);
+        assert!(
+            found.contains(&"GK002".to_owned()) || found.contains(&"GK001".to_owned()),
+            "omit={omit_credential}: {v}"
+        );
+        assert_eq!(
+            last_observation(&inv, "BG01-A"),
+            None,
+            "the look-alike's observation must not be stored under BG01-A"
+        );
+    }
+}
+
+#[test]
+fn a_key_whose_passkeys_cannot_be_read_is_a_finding_and_enroll_asks_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("bg.toml");
+    ok(
+        &[
+            "inventory",
+            "init",
+            "--allow-software-keys",
+            p(&inv),
+            "--tenant",
+            "t",
+            "--account",
+            BG1,
+            "--min-keys",
+            "1",
+        ],
+        "",
+    );
+    let key = dir.path().join("no-rk.json");
+    ok(
+        &[
+            "virtual",
+            "create",
+            p(&key),
+            "--profile",
+            "no-rk",
+            "--pin-stdin",
+        ],
+        &format!("{PIN}\n"),
+    );
+    let dev = format!("virtual:{}", key.display());
+    let refused = enroll(&inv, &dev, "BG01-A", BG1, &[]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{err}");
+    assert!(err.contains("no credential management"), "{err}");
+    assert!(err.contains("--yes"), "{err}");
+    let enrolled = enroll(&inv, &dev, "BG01-A", BG1, &["--yes"]);
+    assert!(
+        enrolled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&enrolled.stderr)
+    );
+
+    let (out, v) = audit(&inv, &dev);
+    assert_eq!(out.status.code(), Some(1), "{v}");
+    assert!(rules(&v).contains(&"GK050".to_owned()), "{v}");
+    let text = glasskey()
+        .args([
+            "--device",
+            &dev,
+            "--now",
+            T0,
+            "audit",
+            "--inventory",
+            p(&inv),
+            "--pin-stdin",
+        ])
+        .write_stdin(format!("{PIN}\n"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.contains("GK050"), "{stdout}");
+    assert!(!stdout.contains("result: pass"), "{stdout}");
+}

@@ -1,0 +1,265 @@
+//! A scripted hostile key on loopback UDP, for tests through the real binary.
+//!
+//! It speaks CTAPHID itself (INIT, PING, WINK, CBOR, CANCEL), records every message the host
+//! sends, and hands each CBOR request to a script that may forward it to a real in-process
+//! virtual authenticator, answer with bytes of its own, answer CTAPHID BUSY, or stay silent.
+//! Tests then assert on what the key received (e.g. that no PIN material ever reached it).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use glasskey::ctap2::cbor::{self, Value};
+use glasskey::ctaphid::packet::{cmd, fragment, Packet, Reassembler, BROADCAST_CID};
+use glasskey::virtual_key::Authenticator;
+
+pub const CHANNEL: u32 = 0x0102_0304;
+/// The custodian's PIN in these tests.
+pub const PIN: &str = "Kq7!mZ2p";
+
+/// The binary, with no virtual keys "plugged in" unless a test says so.
+pub fn glasskey() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("glasskey").unwrap();
+    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
+        .timeout(Duration::from_secs(60));
+    c
+}
+
+/// Runs glasskey and insists on success.
+pub fn ok(args: &[&str], stdin: &str) -> std::process::Output {
+    let out = glasskey().args(args).write_stdin(stdin).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+pub fn p(path: &std::path::Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// An in-memory key of `profile` with the test PIN set.
+pub fn authenticator(profile: &str, serial: u32) -> Authenticator {
+    let pin = glasskey::secret::Pin::new(zeroize::Zeroizing::new(PIN.to_owned())).unwrap();
+    Authenticator::create(None, profile, Some(serial), Some(&pin)).unwrap()
+}
+
+/// What the key does with one CBOR request.
+pub enum Action {
+    /// Let the real authenticator answer.
+    Forward,
+    /// Answer with this status byte and CBOR body.
+    Reply(Vec<u8>),
+    /// Answer CTAPHID ERROR CHANNEL_BUSY.
+    Busy,
+    /// Say nothing (the host times out).
+    Silence,
+}
+
+/// One message the host sent: the CTAPHID command and its payload.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub hid_command: u8,
+    pub payload: Vec<u8>,
+}
+
+impl Received {
+    /// The CTAP2 command byte of a CBOR message.
+    pub fn ctap_command(&self) -> Option<u8> {
+        (self.hid_command == cmd::CBOR)
+            .then(|| self.payload.first().copied())
+            .flatten()
+    }
+
+    /// The decoded CBOR request map, if any.
+    pub fn params(&self) -> Option<Value> {
+        self.payload
+            .get(1..)
+            .filter(|p| !p.is_empty())
+            .and_then(|p| cbor::decode(p).ok())
+    }
+
+    pub fn field(&self, key: i64) -> Option<Value> {
+        match self.params()? {
+            Value::Map(entries) => entries
+                .into_iter()
+                .find(|(k, _)| cbor::as_i64(k) == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The clientPIN subcommand, for clientPIN requests.
+    pub fn client_pin_sub(&self) -> Option<i64> {
+        (self.ctap_command() == Some(0x06))
+            .then(|| self.field(0x02).and_then(|v| cbor::as_i64(&v)))
+            .flatten()
+    }
+
+    /// True when the request carries PIN material: setPIN, changePIN or a token request
+    /// (newPinEnc or pinHashEnc).
+    pub fn carries_pin_material(&self) -> bool {
+        matches!(self.client_pin_sub(), Some(3 | 4 | 5 | 9))
+    }
+
+    pub fn is_get_retries(&self) -> bool {
+        self.client_pin_sub() == Some(1)
+    }
+}
+
+pub type Script = Box<dyn FnMut(&Received, &mut Authenticator) -> Action + Send>;
+
+pub struct ScriptedKey {
+    pub device: String,
+    received: Arc<Mutex<Vec<Received>>>,
+    auth: Arc<Mutex<Authenticator>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ScriptedKey {
+    /// Serves `auth` on a fresh loopback port, with `script` deciding each CBOR answer.
+    pub fn serve(auth: Authenticator, script: Script) -> Self {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_millis(20)))
+            .unwrap();
+        let device = format!("udp:{}", socket.local_addr().unwrap());
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let auth = Arc::new(Mutex::new(auth));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (received, auth, stop) = (received.clone(), auth.clone(), stop.clone());
+            std::thread::spawn(move || run(socket, script, &received, &auth, &stop))
+        };
+        Self {
+            device,
+            received,
+            auth,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    pub fn pin_material_requests(&self) -> usize {
+        self.received()
+            .iter()
+            .filter(|r| r.carries_pin_material())
+            .count()
+    }
+
+    pub fn with_authenticator<R>(&self, f: impl FnOnce(&mut Authenticator) -> R) -> R {
+        f(&mut self.auth.lock().unwrap())
+    }
+}
+
+impl Drop for ScriptedKey {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn run(
+    socket: UdpSocket,
+    mut script: Script,
+    received: &Mutex<Vec<Received>>,
+    auth: &Mutex<Authenticator>,
+    stop: &AtomicBool,
+) {
+    let mut buf = [0u8; 128];
+    let mut assembling: Option<Reassembler> = None;
+    while !stop.load(Ordering::SeqCst) {
+        let Ok((len, peer)) = socket.recv_from(&mut buf) else {
+            continue;
+        };
+        if len != 64 {
+            continue;
+        }
+        let report: [u8; 64] = buf[..64].try_into().unwrap();
+        let packet = Packet::parse(&report);
+        let message = match &packet {
+            Packet::Init {
+                cid: BROADCAST_CID,
+                cmd: c,
+                data,
+                ..
+            } if *c == cmd::INIT => {
+                let mut reply = data[..8].to_vec();
+                reply.extend(CHANNEL.to_be_bytes());
+                reply.extend([2, 5, 7, 4, 0x01 | 0x04 | 0x08]);
+                send(&socket, peer, BROADCAST_CID, cmd::INIT, &reply);
+                continue;
+            }
+            Packet::Init { .. } => match Reassembler::start(&packet, 7609) {
+                Ok(m) if m.is_complete() => m,
+                Ok(m) => {
+                    assembling = Some(m);
+                    continue;
+                }
+                Err(_) => continue,
+            },
+            Packet::Cont { .. } => {
+                let Some(mut m) = assembling.take() else {
+                    continue;
+                };
+                if m.push(&packet).is_err() {
+                    continue;
+                }
+                if !m.is_complete() {
+                    assembling = Some(m);
+                    continue;
+                }
+                m
+            }
+        };
+        let (command, payload) = message.into_message();
+        let request = Received {
+            hid_command: command,
+            payload,
+        };
+        received.lock().unwrap().push(request.clone());
+        match command {
+            cmd::PING => send(&socket, peer, CHANNEL, cmd::PING, &request.payload),
+            cmd::WINK => send(&socket, peer, CHANNEL, cmd::WINK, &[]),
+            cmd::CANCEL => {}
+            cmd::CBOR => {
+                let mut a = auth.lock().unwrap();
+                match script(&request, &mut a) {
+                    Action::Forward => {
+                        let reply = a.handle_cbor(&request.payload).reply;
+                        send(&socket, peer, CHANNEL, cmd::CBOR, &reply);
+                    }
+                    Action::Reply(bytes) => send(&socket, peer, CHANNEL, cmd::CBOR, &bytes),
+                    Action::Busy => send(&socket, peer, CHANNEL, cmd::ERROR, &[0x06]),
+                    Action::Silence => {}
+                }
+            }
+            _ => send(&socket, peer, CHANNEL, cmd::ERROR, &[0x01]),
+        }
+    }
+}
+
+fn send(socket: &UdpSocket, peer: SocketAddr, cid: u32, command: u8, payload: &[u8]) {
+    for report in fragment(cid, command, payload, 7609).unwrap() {
+        let _ = socket.send_to(&report, peer);
+    }
+}
+
+/// Encodes a CBOR reply: status 0 and `body`.
+pub fn ok_reply(body: &Value) -> Vec<u8> {
+    let mut out = vec![0];
+    out.extend(cbor::encode(body));
+    out
+}
