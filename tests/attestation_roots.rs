@@ -4,6 +4,9 @@
 use glasskey::attestation::roots::{recorded_sha256, BUNDLED};
 use glasskey::attestation::x509::Cert;
 
+/// 2026-11-26T00:00:00Z: the date the chains are checked at.
+const NOW: u64 = 1_795_651_200;
+
 #[test]
 fn every_bundled_root_parses_self_verifies_and_matches_its_recorded_digest() {
     assert!(BUNDLED.len() >= 6);
@@ -79,8 +82,12 @@ fn real(name: &str) -> (glasskey::ctap2::make_credential::Attestation, [u8; 32])
 #[test]
 fn a_real_yubikey_5_packed_attestation_verifies_to_a_bundled_yubico_root() {
     let (att, cdh) = real("yubikey5nfc");
-    let check =
-        glasskey::attestation::verify::verify(&att, &cdh, &glasskey::attestation::roots::bundled());
+    let check = glasskey::attestation::verify::verify(
+        &att,
+        &cdh,
+        &glasskey::attestation::roots::bundled(),
+        NOW,
+    );
     assert_eq!(check.format, "packed");
     assert!(check.signature_valid, "{check:?}");
     assert!(
@@ -98,6 +105,7 @@ fn a_real_yubikey_5_packed_attestation_verifies_to_a_bundled_yubico_root() {
         &att,
         &[0u8; 32],
         &glasskey::attestation::roots::bundled(),
+        NOW,
     );
     assert!(!other.signature_valid && !other.genuine());
     // Without Yubico's anchors the chain leads nowhere.
@@ -105,7 +113,7 @@ fn a_real_yubikey_5_packed_attestation_verifies_to_a_bundled_yubico_root() {
         .into_iter()
         .filter(|r| !r.name.starts_with("yubico"))
         .collect();
-    let untrusted = glasskey::attestation::verify::verify(&att, &cdh, &foreign);
+    let untrusted = glasskey::attestation::verify::verify(&att, &cdh, &foreign, NOW);
     assert!(
         untrusted.signature_valid && untrusted.anchor.is_none() && untrusted.chain_error.is_some()
     );
@@ -114,8 +122,12 @@ fn a_real_yubikey_5_packed_attestation_verifies_to_a_bundled_yubico_root() {
 #[test]
 fn a_real_yubikey_4_fido_u2f_attestation_verifies_to_the_yubico_u2f_root() {
     let (att, cdh) = real("yubikey4");
-    let check =
-        glasskey::attestation::verify::verify(&att, &cdh, &glasskey::attestation::roots::bundled());
+    let check = glasskey::attestation::verify::verify(
+        &att,
+        &cdh,
+        &glasskey::attestation::roots::bundled(),
+        NOW,
+    );
     assert_eq!(check.format, "fido-u2f");
     assert!(check.signature_valid, "{check:?}");
     assert!(
@@ -129,20 +141,67 @@ fn a_real_yubikey_4_fido_u2f_attestation_verifies_to_the_yubico_u2f_root() {
 
 #[test]
 fn packed_leaf_requirements_are_checked() {
+    use glasskey::attestation::leaf::{packed_leaf_problems, LeafProblem};
     let root = Cert::from_pem(include_str!("../data/test-ca/test-root.pem")).unwrap();
     let leaf = Cert::from_pem(include_str!("../data/test-ca/attestation-yubikey-5.7.pem")).unwrap();
-    let in_2030 = 1_893_456_000;
-    assert!(leaf.packed_leaf_problems(in_2030).is_empty());
+    assert_eq!(packed_leaf_problems(&leaf), vec![]);
     // A CA certificate without the attestation OU fails two requirements.
     assert_eq!(
-        root.packed_leaf_problems(in_2030).len(),
-        2,
-        "{:?}",
-        root.packed_leaf_problems(in_2030)
+        packed_leaf_problems(&root),
+        vec![LeafProblem::MissingAttestationOu, LeafProblem::IsCa]
     );
-    // Before its validity period (2020) it fails the date check.
-    assert!(leaf
-        .packed_leaf_problems(1_577_836_800)
-        .iter()
-        .any(|p| p.contains("validity period")));
+}
+
+/// libfido2's captured makeCredential reply (shared/vectors): a YubiKey's packed attestation
+/// by "Yubico U2F EE Serial 1213939126". Its client data hash is not published, so this checks
+/// the certificate path, not the signature.
+#[test]
+fn libfido2s_captured_packed_attestation_is_checked_at_the_checks_date() {
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/vectors/makecredential_packed.hex",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut message = Vec::new();
+    let mut expected = None;
+    for (i, line) in text.lines().enumerate() {
+        let report = hex::decode(line.trim()).unwrap();
+        if i == 0 {
+            expected = Some(usize::from(u16::from_be_bytes([report[5], report[6]])));
+            message.extend_from_slice(&report[7..]);
+        } else {
+            message.extend_from_slice(&report[5..]);
+        }
+    }
+    message.truncate(expected.unwrap());
+    assert_eq!(message[0], 0, "CTAP2_OK");
+    let body = glasskey::ctap2::cbor::decode(&message[1..]).unwrap();
+    let att = glasskey::ctap2::make_credential::Attestation::parse(&body).unwrap();
+    let roots = glasskey::attestation::roots::bundled();
+    // Within the leaf's validity (it ends 2018-12-31) the leaf meets WebAuthn's requirements and
+    // vouches for the AAGUID in authData; its issuer, a preview CA, is not in the FIDO MDS and so
+    // not bundled: the path is untrusted, not broken.
+    let june_2018 = 1_527_811_200;
+    let check = glasskey::attestation::verify::verify(&att, &[0u8; 32], &roots, june_2018);
+    assert_eq!(
+        (check.format.as_str(), check.kind.to_string().as_str()),
+        ("packed", "basic")
+    );
+    assert!(check.certificate_problems.is_empty(), "{check:?}");
+    assert_eq!(check.aaguid_matches, Some(true));
+    assert!(!check.chain_invalid, "{check:?}");
+    assert!(check
+        .chain_error
+        .as_deref()
+        .unwrap()
+        .contains("issuer: CN=Yubico FIDO Preview CA"));
+    // Checked today, the expired leaf breaks the path.
+    let today = glasskey::attestation::verify::verify(&att, &[0u8; 32], &roots, NOW);
+    assert!(today.chain_invalid && today.anchor.is_none(), "{today:?}");
+    assert!(today.chain_error.unwrap().contains("expired on 2018-12-31"));
+    assert!(check
+        .leaf_subject
+        .as_deref()
+        .unwrap()
+        .contains("1213939126"));
 }

@@ -422,11 +422,16 @@ fn demo_runs_without_input_and_catches_the_look_alike() {
         "GK009 critical foreign-break-glass-passkey [BG01-B]",
         "4 check(s), chain intact",
         "glasskey audit --inventory breakglass.toml",
+        "key BG01-A (bg-01@contoso.onmicrosoft.com): registered as bg01-a",
+        "GK030 critical unknown-entra-passkey [bg-01@contoso.onmicrosoft.com]: passkey (FIDO2) \"iPhone\"",
+        "GK033 high temporary-access-pass [bg-02@contoso.onmicrosoft.com]",
     ] {
         assert!(text.contains(needle), "demo output lacks {needle:?}:\n{text}");
     }
-    assert_eq!(text.matches("result: pass").count(), 2, "{text}");
-    assert_eq!(text.matches("result: findings").count(), 2, "{text}");
+    // Two key audits and the clean Entra check pass; the look-alike and the two Entra
+    // problems are findings.
+    assert_eq!(text.matches("result: pass").count(), 3, "{text}");
+    assert_eq!(text.matches("result: findings").count(), 4, "{text}");
 }
 
 fn human(cmd: &mut Command) -> (String, i32) {

@@ -198,3 +198,38 @@ fn against_an_inventory_allow_list_and_enrollment() {
     let (v, _) = vet(&fresh, &["--inventory", inv.to_str().unwrap()], true);
     only(&v, "GK019");
 }
+
+#[test]
+fn packed_attestations_with_es384_eddsa_and_rs256_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let algorithms_root = format!(
+        "{}/data/test-ca/algorithms/root.pem",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    for (mode, alg) in [
+        ("test-ca-es384", "ES384"),
+        ("test-ca-eddsa", "EdDSA"),
+        ("test-ca-rs256", "RS256"),
+    ] {
+        let k = key(
+            dir.path(),
+            &format!("{mode}.json"),
+            "yubikey-5.7",
+            mode,
+            true,
+        );
+        let (v, code) = vet(&k, &["--trust-root", &algorithms_root], false);
+        assert_eq!(code, 0, "{mode}: {v}");
+        let a = &v["attestation"];
+        assert_eq!(a["algorithm"], alg, "{mode}");
+        assert_eq!(a["signature_valid"], true, "{mode}");
+        assert!(a["anchor"]
+            .as_str()
+            .unwrap()
+            .ends_with("algorithms/root.pem"));
+        // Not trusted without its root.
+        let (v, code) = vet(&k, &[], true);
+        assert_eq!(code, 1, "{mode}");
+        only(&v, "GK022");
+    }
+}

@@ -1,19 +1,14 @@
-//! Just enough X.509 for FIDO attestation: parse a certificate, check that one certificate
-//! signed another (ECDSA P-256/P-384/P-521, RSA PKCS#1 v1.5; SHA-256/384/512), and read the FIDO
-//! AAGUID extension. The signed bytes are taken from the certificate as received, never
-//! re-encoded.
+//! Just enough X.509 for FIDO attestation: parse a certificate, read its names and the FIDO
+//! AAGUID extension, and check one signature with the algorithms of algorithms.rs. Path
+//! validation is rustls-webpki's (path.rs). The signed bytes are taken from the certificate as
+//! received, never re-encoded.
 
 use der::asn1::{ObjectIdentifier, OctetString};
 use der::{Decode, Encode};
-use p256::ecdsa::signature::hazmat::PrehashVerifier;
-use sha2::{Digest, Sha256, Sha384, Sha512};
+use rustls_pki_types::SignatureVerificationAlgorithm as Algorithm;
+use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
-const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
-const OID_RSA: &str = "1.2.840.113549.1.1.1";
-const OID_P256: &str = "1.2.840.10045.3.1.7";
-const OID_P384: &str = "1.3.132.0.34";
-const OID_P521: &str = "1.3.132.0.35";
 /// id-fido-gen-ce-aaguid.
 pub const OID_FIDO_AAGUID: &str = "1.3.6.1.4.1.45724.1.1.4";
 
@@ -132,117 +127,48 @@ impl Cert {
         inner.as_bytes().try_into().ok()
     }
 
-    /// Problems with a packed attestation leaf against WebAuthn §8.2.1: version 3, subject OU
-    /// "Authenticator Attestation", not a CA; and `now` inside its validity period.
-    pub fn packed_leaf_problems(&self, now_unix: u64) -> Vec<String> {
-        let tbs = &self.parsed.tbs_certificate;
-        let mut problems = Vec::new();
-        if tbs.version != x509_cert::certificate::Version::V3 {
-            problems.push("the attestation certificate is not X.509 version 3".to_owned());
-        }
-        if !tbs
-            .subject
-            .to_string()
-            .contains("OU=Authenticator Attestation")
-        {
-            problems.push(
-                "the attestation certificate's subject lacks OU=Authenticator Attestation"
-                    .to_owned(),
-            );
-        }
-        let is_ca = tbs
-            .extensions
+    /// Whether this certificate's public key made `signature` over `message` with `alg`
+    /// (which must match the key's type, as webpki matches it).
+    pub fn verify_with(&self, alg: &dyn Algorithm, message: &[u8], signature: &[u8]) -> bool {
+        let spki = &self.parsed.tbs_certificate.subject_public_key_info;
+        algorithm_id(&spki.algorithm).as_deref() == Some(alg.public_key_alg_id().as_ref())
+            && alg
+                .verify_signature(spki.subject_public_key.raw_bytes(), message, signature)
+                .is_ok()
+    }
+
+    /// Checks that `issuer`'s key made this certificate's signature, with any algorithm glasskey
+    /// accepts (algorithms.rs). Path validation does this itself; this serves the bundled-root
+    /// checks, which look at one link at a time.
+    pub fn verify_signed_by(&self, issuer: &Cert) -> Result<(), X509Error> {
+        let signature_alg = algorithm_id(&self.parsed.signature_algorithm).unwrap_or_default();
+        let candidates: Vec<_> = super::algorithms::ALL
             .iter()
-            .flatten()
-            .find(|e| e.extn_id.to_string() == "2.5.29.19")
-            .and_then(|e| {
-                x509_cert::ext::pkix::BasicConstraints::from_der(e.extn_value.as_bytes()).ok()
-            })
-            .is_some_and(|b| b.ca);
-        if is_ca {
-            problems.push("the attestation certificate is a CA certificate".to_owned());
-        }
-        let not_before = tbs.validity.not_before.to_unix_duration().as_secs();
-        let not_after = tbs.validity.not_after.to_unix_duration().as_secs();
-        if now_unix < not_before || now_unix > not_after {
-            problems.push(format!(
-                "the attestation certificate is outside its validity period ({} to {})",
-                tbs.validity.not_before, tbs.validity.not_after
+            .filter(|a| a.signature_alg_id().as_ref() == signature_alg.as_slice())
+            .collect();
+        if candidates.is_empty() {
+            return Err(X509Error::UnsupportedSignature(
+                self.parsed.signature_algorithm.oid.to_string(),
             ));
         }
-        problems
-    }
-
-    /// The subject's public key as a P-256 point, for attestation signatures.
-    pub fn p256_key(&self) -> Result<p256::ecdsa::VerifyingKey, X509Error> {
-        let spki = &self.parsed.tbs_certificate.subject_public_key_info;
-        p256::ecdsa::VerifyingKey::from_sec1_bytes(spki.subject_public_key.raw_bytes())
-            .map_err(|_| X509Error::UnsupportedKey("not a P-256 key".into()))
-    }
-
-    /// Checks that `issuer`'s key made this certificate's signature.
-    pub fn verify_signed_by(&self, issuer: &Cert) -> Result<(), X509Error> {
-        let alg = self.parsed.signature_algorithm.oid.to_string();
         let signature = self.parsed.signature.raw_bytes();
-        let spki = &issuer.parsed.tbs_certificate.subject_public_key_info;
-        let key_alg = spki.algorithm.oid.to_string();
-        let key = spki.subject_public_key.raw_bytes();
-        let digest: Vec<u8> = match alg.as_str() {
-            "1.2.840.10045.4.3.2" | "1.2.840.113549.1.1.11" => Sha256::digest(&self.tbs).to_vec(),
-            "1.2.840.10045.4.3.3" | "1.2.840.113549.1.1.12" => Sha384::digest(&self.tbs).to_vec(),
-            "1.2.840.10045.4.3.4" | "1.2.840.113549.1.1.13" => Sha512::digest(&self.tbs).to_vec(),
-            other => return Err(X509Error::UnsupportedSignature(other.into())),
-        };
-        match key_alg.as_str() {
-            OID_EC_PUBLIC_KEY => {
-                let curve = spki
-                    .algorithm
-                    .parameters
-                    .as_ref()
-                    .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
-                    .map(|o| o.to_string())
-                    .unwrap_or_default();
-                match curve.as_str() {
-                    OID_P256 => {
-                        let k = p256::ecdsa::VerifyingKey::from_sec1_bytes(key)
-                            .map_err(|_| X509Error::UnsupportedKey("bad P-256 point".into()))?;
-                        let s = p256::ecdsa::Signature::from_der(signature)
-                            .map_err(|_| X509Error::BadSignature)?;
-                        k.verify_prehash(&digest, &s)
-                            .map_err(|_| X509Error::BadSignature)
-                    }
-                    OID_P384 => {
-                        let k = p384::ecdsa::VerifyingKey::from_sec1_bytes(key)
-                            .map_err(|_| X509Error::UnsupportedKey("bad P-384 point".into()))?;
-                        let s = p384::ecdsa::Signature::from_der(signature)
-                            .map_err(|_| X509Error::BadSignature)?;
-                        k.verify_prehash(&digest, &s)
-                            .map_err(|_| X509Error::BadSignature)
-                    }
-                    OID_P521 => {
-                        let k = p521::ecdsa::VerifyingKey::from_sec1_bytes(key)
-                            .map_err(|_| X509Error::UnsupportedKey("bad P-521 point".into()))?;
-                        let s = p521::ecdsa::Signature::from_der(signature)
-                            .map_err(|_| X509Error::BadSignature)?;
-                        k.verify_prehash(&digest, &s)
-                            .map_err(|_| X509Error::BadSignature)
-                    }
-                    other => Err(X509Error::UnsupportedKey(format!("EC curve {other}"))),
-                }
-            }
-            OID_RSA => {
-                use rsa::pkcs1::DecodeRsaPublicKey;
-                let k = rsa::RsaPublicKey::from_pkcs1_der(key)
-                    .map_err(|e| X509Error::UnsupportedKey(e.to_string()))?;
-                let scheme = match digest.len() {
-                    32 => rsa::Pkcs1v15Sign::new::<Sha256>(),
-                    48 => rsa::Pkcs1v15Sign::new::<Sha384>(),
-                    _ => rsa::Pkcs1v15Sign::new::<Sha512>(),
-                };
-                k.verify(scheme, &digest, signature)
-                    .map_err(|_| X509Error::BadSignature)
-            }
-            other => Err(X509Error::UnsupportedKey(other.into())),
+        if candidates
+            .iter()
+            .any(|a| issuer.verify_with(**a, &self.tbs, signature))
+        {
+            Ok(())
+        } else {
+            Err(X509Error::BadSignature)
         }
     }
+}
+
+/// An AlgorithmIdentifier's contents (OID and parameters, without the outer SEQUENCE), the
+/// form rustls-pki-types compares.
+fn algorithm_id(alg: &x509_cert::spki::AlgorithmIdentifierOwned) -> Option<Vec<u8>> {
+    let mut id = alg.oid.to_der().ok()?;
+    if let Some(parameters) = &alg.parameters {
+        id.extend(parameters.to_der().ok()?);
+    }
+    Some(id)
 }

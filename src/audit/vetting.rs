@@ -60,48 +60,51 @@ pub fn evaluate(e: &VetEvidence<'_>) -> Vec<Finding> {
     findings
 }
 
-/// Genuineness: only a basic attestation with a valid signature, a chain to a trusted anchor
-/// and a matching AAGUID establishes it.
+/// Genuineness: only a basic attestation with a valid signature, a leaf that meets WebAuthn's
+/// requirements, a sound path to a trusted anchor and a matching AAGUID establishes it. Each
+/// defect gets its own finding (an untrusted chain is not a broken one); a bad signature hides
+/// the rest.
 pub fn attestation_findings(
     check: &AttestationCheck,
     key_aaguid: &str,
     label: Option<&str>,
 ) -> Vec<Finding> {
-    let mut findings = Vec::new();
+    let f = |rule, message: String| Finding::new(rule, label, None, message);
     if check.kind != AttestationKind::Basic {
-        findings.push(Finding::new(
+        return vec![f(
             &rules::ATTESTATION_UNVERIFIABLE,
-            label,
-            None,
             format!(
                 "{} attestation ({}): genuineness cannot be established",
                 check.format, check.kind
             ),
-        ));
-        return findings;
+        )];
     }
     if !check.signature_valid {
-        findings.push(Finding::new(
+        return vec![f(
             &rules::ATTESTATION_SIGNATURE_INVALID,
-            label,
-            None,
-            format!("the {} attestation signature does not verify", check.format),
-        ));
-        return findings;
+            format!(
+                "the {} attestation signature ({}) does not verify",
+                check.format,
+                check.algorithm.as_deref().unwrap_or("no algorithm")
+            ),
+        )];
     }
+    let mut findings: Vec<Finding> = check
+        .certificate_problems
+        .iter()
+        .map(|problem| f(&rules::ATTESTATION_LEAF_INVALID, problem.clone()))
+        .collect();
     if let Some(e) = &check.chain_error {
-        findings.push(Finding::new(
-            &rules::ATTESTATION_UNTRUSTED,
-            label,
-            None,
-            e.clone(),
-        ));
+        let rule = if check.chain_invalid {
+            &rules::ATTESTATION_CHAIN_INVALID
+        } else {
+            &rules::ATTESTATION_UNTRUSTED
+        };
+        findings.push(f(rule, e.clone()));
     }
     if check.aaguid_matches == Some(false) {
-        findings.push(Finding::new(
+        findings.push(f(
             &rules::ATTESTATION_AAGUID_MISMATCH,
-            label,
-            None,
             format!(
                 "the certificate vouches for {} but the key reports {key_aaguid}",
                 check.certificate_aaguid.as_deref().unwrap_or("?"),

@@ -178,14 +178,56 @@ pub fn run(global: &RunOptions) -> Result<(), CliError> {
         super::audit_cmd::audit(&mut context(global, Some(path), k.pin)?, &inventory)?;
     }
 
-    say("\n== 4. Someone brings \"BG01-A\" from the safe, but it is the look-alike: same model, same serial")?;
+    say("\n== 4. The account side: what Entra ID lists for each account, matched to the keys by credential ID")?;
+    say("(With a real tenant: `glasskey entra script` prints the read-only export script.)")?;
+    let now = context(global, None, "0000")?.now()?;
+    let (_, inv) = crate::inventory::Store::load(&inventory)?;
+    let clean = super::entra_cmd::virtual_export(&inv, &paths[..2], now)?;
+    let export = dir.0.join("entra-export.json");
+    let check = |value: &serde_json::Value| -> Result<(), CliError> {
+        super::entra_cmd::write_export(value, &export)?;
+        expect_findings(super::entra_cmd::check(
+            &mut context(global, None, "0000")?,
+            &inventory,
+            &export,
+        ))
+    };
+    check(&clean)?;
+    say("\n-- Someone registered a passkey of their own on bg-01 (as Entra would list it):")?;
+    let mut unknown = clean.clone();
+    let stranger = crate::entra::synth::SynthPasskey {
+        credential_id: rand::random::<[u8; 16]>().to_vec(),
+        aaguid: "fbfc3007-154e-4ecc-8c0b-6e020557d7bd".into(),
+        model: Some("iCloud Keychain".into()),
+        display_name: "iPhone".into(),
+        created: now,
+    };
+    crate::entra::synth::add_method(
+        &mut unknown,
+        ACCOUNTS[0].0,
+        crate::entra::synth::fido2_method(&stranger),
+    );
+    check(&unknown)?;
+    say("\n-- The Temporary Access Pass used to register bg-02's key was never deleted:")?;
+    let mut tap = clean;
+    let pass = crate::entra::synth::temporary_access_pass(
+        "5c7a2c9e-8f31-4bd8-9e7b-0d3f6a1b2c4d",
+        now - time::Duration::hours(1),
+        480,
+        true,
+        "EnabledByPolicy",
+    );
+    crate::entra::synth::add_method(&mut tap, ACCOUNTS[1].0, pass);
+    check(&tap)?;
+
+    say("\n== 5. Someone brings \"BG01-A\" from the safe, but it is the look-alike: same model, same serial")?;
     let fake = &KEYS[2];
     expect_findings(super::audit_cmd::audit(
         &mut context(global, Some(&paths[2]), fake.pin)?,
         &inventory,
     ))?;
 
-    say("\n== 5. Had the look-alike been enrolled as a second key for bg-01, the audit would say why it must not be")?;
+    say("\n== 6. Had the look-alike been enrolled as a second key for bg-01, the audit would say why it must not be")?;
     let args = EnrollArgs {
         inventory: inventory.clone(),
         label: fake.label.into(),
@@ -202,7 +244,7 @@ pub fn run(global: &RunOptions) -> Result<(), CliError> {
         &inventory,
     ))?;
 
-    say("\n== 6. The record: every check is chained to the one before it")?;
+    say("\n== 7. The record: every check is chained to the one before it")?;
     super::inventory_cmd::show_history(&mut context(global, None, "0000")?, &inventory)?;
     super::inventory_cmd::verify(&mut context(global, None, "0000")?, &inventory)?;
 
@@ -211,6 +253,8 @@ pub fn run(global: &RunOptions) -> Result<(), CliError> {
         "  glasskey inventory init breakglass.toml --tenant contoso.onmicrosoft.com --account UPN ...",
         "  glasskey enroll --inventory breakglass.toml --label BG01-A --account UPN --custodian NAME --location PLACE",
         "  glasskey audit --inventory breakglass.toml        # each quarter, each key; exit 1 on findings",
+        "  glasskey entra script --inventory breakglass.toml > export.ps1   # run it, then:",
+        "  glasskey entra check --inventory breakglass.toml --export glasskey-entra-export.json",
         "  glasskey identify --inventory breakglass.toml     # which key is this? (no PIN, no touch)",
         "  glasskey pin status / creds / info / list          # look at any key",
     ] {

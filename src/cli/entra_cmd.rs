@@ -83,6 +83,28 @@ fn export_virtual(
 ) -> Result<(), CliError> {
     let (_, inv) = Store::load(inventory)?;
     let now = ctx.now()?;
+    let value = virtual_export(&inv, keys, now)?;
+    write_export(&value, output)?;
+    let n = value["accounts"].as_array().map_or(0, |a| {
+        a.iter()
+            .map(|a| a["fido2Methods"]["value"].as_array().map_or(0, Vec::len))
+            .sum()
+    });
+    eprintln!(
+        "Wrote {} ({} account(s), {n} passkey(s) as Entra would list them).",
+        output.display(),
+        inv.accounts.len()
+    );
+    Ok(())
+}
+
+/// The export Entra would give for the inventory's accounts if the passkeys on these virtual
+/// keys had been registered with them (and nothing else).
+pub fn virtual_export(
+    inv: &Inventory,
+    keys: &[PathBuf],
+    now: time::OffsetDateTime,
+) -> Result<serde_json::Value, CliError> {
     let mut accounts: Vec<SynthAccount> = inv
         .accounts
         .iter()
@@ -125,16 +147,12 @@ fn export_virtual(
             });
         }
     }
-    let value = entra::synth::export(&inv.tenant, now, &accounts);
+    Ok(entra::synth::export(&inv.tenant, now, &accounts))
+}
+
+pub fn write_export(value: &serde_json::Value, output: &Path) -> Result<(), CliError> {
     let text =
-        serde_json::to_string_pretty(&value).map_err(|e| CliError::usage(e.to_string()))? + "\n";
+        serde_json::to_string_pretty(value).map_err(|e| CliError::usage(e.to_string()))? + "\n";
     std::fs::write(output, text)
-        .map_err(|e| CliError::usage(format!("cannot write {}: {e}", output.display())))?;
-    let n: usize = accounts.iter().map(|a| a.passkeys.len()).sum();
-    eprintln!(
-        "Wrote {} ({} account(s), {n} passkey(s) as Entra would list them).",
-        output.display(),
-        accounts.len()
-    );
-    Ok(())
+        .map_err(|e| CliError::usage(format!("cannot write {}: {e}", output.display())))
 }

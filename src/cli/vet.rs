@@ -114,7 +114,13 @@ pub fn vet(
         MakeCredential::new(challenge, IDENTITY_RP_ID, user),
         token.as_ref(),
     )?;
-    let check = verify(&attestation, &challenge, &anchors);
+    let now = ctx.now()?;
+    let check = verify(
+        &attestation,
+        &challenge,
+        &anchors,
+        u64::try_from(now.unix_timestamp()).unwrap_or(0),
+    );
 
     // Factory state: a new key holds no passkeys (listed only with a PIN and credMgmt).
     let mut passkeys = None;

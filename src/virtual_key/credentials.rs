@@ -261,6 +261,26 @@ impl Authenticator {
                 ]),
             ));
         }
+        let other_algorithm = match mode {
+            Mode::TestCaEs384 => Some(test_ca::Algorithm::Es384),
+            Mode::TestCaEddsa => Some(test_ca::Algorithm::EdDsa),
+            Mode::TestCaRs256 => Some(test_ca::Algorithm::Rs256),
+            _ => None,
+        };
+        if let Some(algorithm) = other_algorithm {
+            let mut message = auth_data.to_vec();
+            message.extend_from_slice(cdh);
+            let (alg, signature, certificate) =
+                test_ca::sign_with(algorithm, &message).ok_or(StatusCode::OTHER)?;
+            return Ok((
+                "packed",
+                Value::Map(vec![
+                    (text("alg"), int(alg)),
+                    (text("sig"), bytes(&signature)),
+                    (text("x5c"), Value::Array(vec![bytes(&certificate)])),
+                ]),
+            ));
+        }
         let pem = match mode {
             Mode::TestCaWrongAaguid => test_ca::WRONG_AAGUID,
             Mode::TestCaUntrusted => test_ca::UNTRUSTED,

@@ -99,6 +99,12 @@ pub enum AttestationMode {
     TestCaUntrusted,
     /// Packed, with the right certificate and a corrupted signature.
     TestCaBadSignature,
+    /// Packed ES384 (P-384), certificate from data/test-ca/algorithms (no AAGUID extension).
+    TestCaEs384,
+    /// Packed EdDSA (Ed25519), certificate from data/test-ca/algorithms.
+    TestCaEddsa,
+    /// Packed RS256 (RSA-2048), certificate from data/test-ca/algorithms.
+    TestCaRs256,
 }
 
 #[derive(Debug, thiserror::Error)]

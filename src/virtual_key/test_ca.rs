@@ -14,3 +14,67 @@ pub fn for_profile(profile: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// The TEST attestation for algorithms beyond ES256 (data/test-ca/algorithms): COSE algorithm,
+/// signature over `message`, and the leaf certificate's DER. None when the key material in the
+/// binary does not load (a build defect, reported to the caller as a device error).
+pub fn sign_with(algorithm: Algorithm, message: &[u8]) -> Option<(i64, Vec<u8>, Vec<u8>)> {
+    use sha2::Digest;
+    let (pem, alg, signature) = match algorithm {
+        Algorithm::Es384 => {
+            use p384::ecdsa::signature::Signer;
+            let key =
+                hex::decode(include_str!("../../data/test-ca/algorithms/es384-key.hex").trim())
+                    .ok()?;
+            let key = p384::ecdsa::SigningKey::from_slice(&key).ok()?;
+            let signature: p384::ecdsa::DerSignature = key.sign(message);
+            (
+                include_str!("../../data/test-ca/algorithms/es384.pem"),
+                -35,
+                signature.as_bytes().to_vec(),
+            )
+        }
+        Algorithm::EdDsa => {
+            use ed25519_dalek::Signer;
+            let seed: [u8; 32] =
+                hex::decode(include_str!("../../data/test-ca/algorithms/eddsa-key.hex").trim())
+                    .ok()?
+                    .try_into()
+                    .ok()?;
+            let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+            (
+                include_str!("../../data/test-ca/algorithms/eddsa.pem"),
+                crate::ctap2::cose::ALG_EDDSA,
+                key.sign(message).to_bytes().to_vec(),
+            )
+        }
+        Algorithm::Rs256 => {
+            use rsa::pkcs1::DecodeRsaPrivateKey;
+            let der =
+                hex::decode(include_str!("../../data/test-ca/algorithms/rs256-key.hex").trim())
+                    .ok()?;
+            let key = rsa::RsaPrivateKey::from_pkcs1_der(&der).ok()?;
+            let signature = key
+                .sign(
+                    rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
+                    &sha2::Sha256::digest(message),
+                )
+                .ok()?;
+            (
+                include_str!("../../data/test-ca/algorithms/rs256.pem"),
+                -257,
+                signature,
+            )
+        }
+    };
+    let certificate = crate::attestation::x509::Cert::from_pem(pem).ok()?;
+    Some((alg, signature, certificate.der))
+}
+
+/// Attestation algorithms beyond ES256 that a virtual key can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    Es384,
+    EdDsa,
+    Rs256,
+}

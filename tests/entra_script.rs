@@ -1,0 +1,202 @@
+//! The bash export script glasskey prints, run for real against a stand-in for `az rest` that
+//! answers from a known export (tests/fixtures/entra/fake-az): its output must check clean, with
+//! every page followed. Needs bash and jq (.ci/run installs jq).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const PIN: &str = "Kq7!mZ2p";
+const BG1: &str = "bg-01@contoso.onmicrosoft.com";
+
+fn glasskey() -> Command {
+    let mut c = Command::cargo_bin("glasskey").unwrap();
+    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
+        .timeout(std::time::Duration::from_secs(60));
+    c
+}
+
+fn ok(args: &[&str], stdin: Option<&str>) -> Vec<u8> {
+    let mut c = glasskey();
+    c.args(args);
+    if let Some(s) = stdin {
+        c.write_stdin(s.to_owned());
+    }
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn bash_script_exports_every_page_and_checks_clean() {
+    assert!(
+        std::process::Command::new("jq")
+            .arg("--version")
+            .output()
+            .is_ok(),
+        "this test needs jq (apt-get install jq)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let inv = d.join("bg.toml");
+    ok(
+        &[
+            "inventory",
+            "init",
+            p(&inv),
+            "--tenant",
+            "contoso.onmicrosoft.com",
+            "--account",
+            BG1,
+            "--min-keys",
+            "1",
+            "--allow-software-keys",
+        ],
+        None,
+    );
+    let key = d.join("k1.json");
+    ok(
+        &["virtual", "create", p(&key), "--pin-stdin"],
+        Some(&format!("{PIN}\n")),
+    );
+    ok(
+        &["virtual", "register", p(&key), "--user", BG1, "--pin-stdin"],
+        Some(&format!("{PIN}\n")),
+    );
+    let dev = format!("virtual:{}", key.display());
+    ok(
+        &[
+            "enroll",
+            "--device",
+            &dev,
+            "--inventory",
+            p(&inv),
+            "--label",
+            "BG01-A",
+            "--account",
+            BG1,
+            "--custodian",
+            "C",
+            "--location",
+            "Safe 1",
+            "--pin-stdin",
+        ],
+        Some(&format!("{PIN}\n")),
+    );
+    ok(
+        &[
+            "audit",
+            "--device",
+            &dev,
+            "--inventory",
+            p(&inv),
+            "--pin-stdin",
+        ],
+        Some(&format!("{PIN}\n")),
+    );
+    let truth = d.join("truth.json");
+    ok(
+        &[
+            "entra",
+            "export-virtual",
+            "--inventory",
+            p(&inv),
+            "--key",
+            p(&key),
+            "-o",
+            p(&truth),
+        ],
+        None,
+    );
+
+    let script = d.join("export.sh");
+    ok(
+        &[
+            "entra",
+            "script",
+            "--inventory",
+            p(&inv),
+            "--shell",
+            "bash",
+            "-o",
+            p(&script),
+        ],
+        None,
+    );
+    let bin = d.join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/entra/fake-az"),
+        bin.join("az"),
+    )
+    .unwrap();
+    let log = d.join("az.log");
+    let out_file = d.join("glasskey-entra-export.json");
+    let status = std::process::Command::new("bash")
+        .arg(&script)
+        .arg(&out_file)
+        .env(
+            "PATH",
+            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("FAKE_AZ_EXPORT", &truth)
+        .env("FAKE_AZ_LOG", &log)
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let urls = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        urls.contains("/authentication/methods?$skiptoken=page2"),
+        "second page followed: {urls}"
+    );
+    assert!(
+        urls.contains("signInActivity")
+            && urls.contains(
+                "/beta/users/bg-01%40contoso.onmicrosoft.com/authentication/fido2Methods"
+            ),
+        "{urls}"
+    );
+    let export: Value = serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+    let methods = &export["accounts"][0]["methods"];
+    assert!(methods.get("@odata.nextLink").is_none());
+    assert_eq!(
+        methods["value"].as_array().unwrap().len(),
+        2,
+        "both pages joined"
+    );
+    assert_eq!(export["tenant"]["defaultDomain"], "contoso.onmicrosoft.com");
+    assert_eq!(
+        export["tenant"]["verifiedDomains"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let report: Value = serde_json::from_slice(&ok(
+        &[
+            "entra",
+            "check",
+            "--inventory",
+            p(&inv),
+            "--export",
+            p(&out_file),
+            "--json",
+        ],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(report["findings"], serde_json::json!([]));
+    assert_eq!(report["keys"][0]["entra"]["display_name"], "k1");
+}
