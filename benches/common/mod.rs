@@ -60,6 +60,7 @@ pub fn generate(keys: usize) -> Inventory {
                 passkeys_unreadable: None,
                 other_rp_ids: Vec::new(),
             }),
+            retired: None,
         });
     }
     for c in 0..keys * 20 {

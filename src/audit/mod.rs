@@ -2,6 +2,8 @@
 //! the inventory (observe.rs talks to the key; rules.rs never does).
 
 pub mod finding;
+pub mod integrity;
+pub mod location;
 pub mod observe;
 pub mod rules;
 pub mod vetting;

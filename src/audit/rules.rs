@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
 use super::finding::{Finding, Rule, Severity};
+use super::location::comparable;
+use crate::inventory::history::FUTURE_TOLERANCE;
 use crate::inventory::model::{Inventory, KeyEntry, Observation};
 
 macro_rules! rules {
@@ -45,6 +47,13 @@ rules! {
     CAPABILITY_MISSING = "GK025", "capability-missing", Medium, "The key lacks a capability break-glass use relies on: choose a CTAP 2.1 model with credential management, credProtect, resident keys, PIN protocol 2 and minPINLength.";
     ALREADY_ENROLLED = "GK026", "already-enrolled", High, "This key is already in the inventory under another label: a new key must be a different key.";
     PASSKEYS_UNREADABLE = "GK050", "passkeys-unreadable", High, "The key cannot list its passkeys (no credential management, no discoverable credentials, or it refused), so the audit cannot confirm it holds only its account's passkey. Replace it with a CTAP 2.1 model that has credential management.";
+    HISTORY_BROKEN = "GK060", "history-broken", Critical, "The check history was edited, cut or reordered: glasskey will not append to it. Compare the file with FILE.bak and your paper records (the newest hash), restore the genuine version, then rerun.";
+    HISTORY_DATE_BACKWARDS = "GK061", "history-date-backwards", High, "A check is dated before the one recorded ahead of it: a clock was wrong or the history was rearranged. Check the clocks of the machines used for audits and compare with the paper records.";
+    FUTURE_DATED = "GK062", "future-dated", High, "A date in the inventory lies in the future of this check: a clock was wrong, or someone post-dated a check to hide an overdue key. Fix the clock and audit the key again.";
+    ROSTER_VANISHED = "GK063", "roster-vanished", Critical, "A key or account recorded at the last check is gone from the inventory, with no recorded reason. Restore it from FILE.bak, or record why with `glasskey inventory retire`.";
+    ROSTER_CHANGED = "GK064", "roster-changed", High, "A key's identity, serials, assignment or observation (or the tenant) changed since the last check without a recorded reason. Restore it from FILE.bak, or use `glasskey inventory reassign`/`retire`, then audit the key.";
+    ROSTER_EMPTY = "GK065", "roster-empty", High, "The inventory has no break-glass accounts or no keys in service: it cannot protect anything. Restore the file from FILE.bak or add the accounts and keys.";
+    RETIRED_KEY_PRESENTED = "GK066", "retired-key-presented", High, "A retired key was presented at a check: it must not be in use. Find out why it is back; its record is not updated.";
     ATTESTATION_CHAIN_INVALID = "GK080", "attestation-chain-invalid", Critical, "The attestation chain reaches a trusted root but breaks an X.509 rule (a non-CA signing, keyUsage, path length, an expired certificate): the key's genuineness is not proven. Do not use it; ask the vendor.";
     ATTESTATION_LEAF_INVALID = "GK081", "attestation-certificate-invalid", Critical, "The attestation certificate breaks the WebAuthn requirements (version 3, OU=Authenticator Attestation, not a CA, AAGUID extension not critical): do not use this key; return it to the supplier.";
 }
@@ -213,7 +222,15 @@ pub fn drift_findings(
 /// The whole-inventory policy, over every key's latest observation.
 pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
     let mut out = Vec::new();
-    for key in &inv.keys {
+    // A retired key keeps its record but is neither expected nor counted.
+    let in_service: Vec<&KeyEntry> = inv.keys.iter().filter(|k| k.retired.is_none()).collect();
+    // A date ahead of the clock is no check at all (GK062 says so): it must not hide an overdue key.
+    let interval = i64::from(inv.policy.check_interval_days);
+    let not_recent = |date: &str| {
+        parse_date(date)
+            .is_none_or(|d| d > now + FUTURE_TOLERANCE || (now - d).whole_days() > interval)
+    };
+    for key in in_service.iter().copied() {
         if inv.account(&key.account).is_none() {
             out.push(Finding::new(
                 &UNKNOWN_ACCOUNT,
@@ -236,26 +253,27 @@ pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
         match &key.last_observation {
             Some(obs) => {
                 out.extend(observation_findings(inv, key, obs));
-                let overdue = parse_date(&obs.date).is_none_or(|d| {
-                    (now - d).whole_days() > i64::from(inv.policy.check_interval_days)
-                });
-                if overdue {
+                if not_recent(&obs.date) {
                     out.push(Finding::new(
                         &OVERDUE,
                         Some(&key.label),
                         Some(&key.account),
-                        format!(
-                            "last checked {}, more than {} days ago",
-                            obs.date, inv.policy.check_interval_days
-                        ),
+                        if crate::inventory::history::is_future(&obs.date, now) {
+                            format!(
+                                "last checked {}, a date in the future: not counted as a check",
+                                obs.date
+                            )
+                        } else {
+                            format!(
+                                "last checked {}, more than {} days ago",
+                                obs.date, inv.policy.check_interval_days
+                            )
+                        },
                     ));
                 }
             }
             None => {
-                let enrolled = parse_date(&key.enrolled);
-                if enrolled.is_none_or(|d| {
-                    (now - d).whole_days() > i64::from(inv.policy.check_interval_days)
-                }) {
+                if not_recent(&key.enrolled) {
                     out.push(Finding::new(
                         &OVERDUE,
                         Some(&key.label),
@@ -267,8 +285,7 @@ pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
         }
     }
     for account in &inv.accounts {
-        let n = inv
-            .keys
+        let n = in_service
             .iter()
             .filter(|k| k.account.eq_ignore_ascii_case(&account.upn))
             .count();
@@ -286,7 +303,7 @@ pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
     }
     // One identity public key means one physical key, whatever the labels say.
     let mut by_identity: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for key in &inv.keys {
+    for key in &in_service {
         by_identity
             .entry(key.identity.public_key.as_str())
             .or_default()
@@ -304,19 +321,22 @@ pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
         ));
     }
     let mut by_location: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
-    for key in &inv.keys {
+    for key in &in_service {
         by_location
-            .entry(key.location.trim().to_lowercase())
+            .entry(comparable(&key.location))
             .or_default()
             .insert(&key.account);
     }
     for (location, accounts) in by_location.iter().filter(|(_, a)| a.len() > 1) {
-        let labels: Vec<&str> = inv
-            .keys
+        let here: Vec<&&KeyEntry> = in_service
             .iter()
-            .filter(|k| k.location.trim().to_lowercase() == *location)
-            .map(|k| k.label.as_str())
+            .filter(|k| comparable(&k.location) == *location)
             .collect();
+        let labels: Vec<&str> = here.iter().map(|k| k.label.as_str()).collect();
+        // As the admin wrote it (the first spelling), not the comparison form.
+        let location = here
+            .first()
+            .map_or(location.as_str(), |k| k.location.as_str());
         out.push(Finding::new(
             &SHARED_LOCATION,
             None,

@@ -10,9 +10,9 @@ use super::error::CliError;
 use super::inventory_cmd::rfc3339;
 use super::software_keys;
 use crate::audit::observe::{observe, read_passkeys};
-use crate::audit::rules;
+use crate::audit::{integrity, rules, Finding};
 use crate::device::{discover, DeviceError, DeviceSpec, Key};
-use crate::inventory::{history, lock, Store};
+use crate::inventory::{history, lock, roster, Store};
 use crate::report::audit::{write_text, AuditReport, KeyResult};
 use std::time::Duration;
 
@@ -31,6 +31,8 @@ pub fn audit_with_report(
     let (mut store, mut inv) = Store::load_for_update(inventory, lock_wait)?;
     let now = ctx.now()?;
     let date = rfc3339(now);
+    // The file as it was read is what the roster and dates are checked against.
+    let integrity = integrity::evaluate(&inv, now);
     let specs: Vec<DeviceSpec> = match &ctx.global.device {
         Some(d) => vec![DeviceSpec::parse(d)],
         None => discover()?.into_iter().map(|(s, _)| s).collect(),
@@ -79,8 +81,22 @@ pub fn audit_with_report(
         let software_key = transport.is_software()
             || entry.as_ref().is_some_and(|e| e.is_software())
             || crate::models::is_glasskey_virtual(&check.facts.aaguid);
-        // Only a key that proved its identity in this run is recorded, and moves the counter.
-        if let (Some(e), Some(obs), Some(proven)) = (entry, &check.observation, &check.proven) {
+        if let Some(r) = entry.as_ref().and_then(|e| e.retired.as_ref()) {
+            findings.push(Finding::new(
+                &rules::RETIRED_KEY_PRESENTED,
+                check.label.as_deref(),
+                account.as_deref(),
+                format!(
+                    "retired on {} ({}: {}); its record was not updated",
+                    r.date,
+                    r.reason.name(),
+                    r.note
+                ),
+            ));
+        } else if let (Some(e), Some(obs), Some(proven)) =
+            (entry, &check.observation, &check.proven)
+        {
+            // Only a key that proved its identity in this run is recorded, and moves the counter.
             e.identity.sign_count = proven.sign_count;
             e.last_observation = Some(obs.clone());
         }
@@ -104,6 +120,7 @@ pub fn audit_with_report(
         });
     }
     findings.extend(rules::evaluate(&inv, now));
+    findings.extend(integrity);
     findings.sort_by(|a, b| (&a.key, a.rule, &a.message).cmp(&(&b.key, b.rule, &b.message)));
     findings.dedup();
 
@@ -120,12 +137,16 @@ pub fn audit_with_report(
                 .unwrap_or_else(|| format!("unknown key at {}", r.device))
         })
         .collect();
-    let entry = history::next_entry(
+    let entry = history::append(
         &inv.checks,
-        &date,
-        labels,
-        result,
-        findings.iter().map(|f| f.summary()).collect(),
+        history::Draft {
+            date: date.clone(),
+            keys: labels,
+            result: result.into(),
+            findings: findings.iter().map(|f| f.summary()).collect(),
+            event: None,
+            roster: Some(roster::record(&inv)),
+        },
     );
     let (check_seq, check_hash) = (entry.seq, entry.hash.clone());
     inv.checks.push(entry);

@@ -108,6 +108,7 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
         enrolled: rfc3339(ctx.now()?),
         identity,
         last_observation: None,
+        retired: None,
     };
     let out = Enrolled {
         label: entry.label.clone(),

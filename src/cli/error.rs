@@ -95,10 +95,10 @@ impl From<CtapHidError> for CliError {
 
 impl From<crate::inventory::InventoryError> for CliError {
     fn from(e: crate::inventory::InventoryError) -> Self {
-        let code = if e.is_write_failure() {
-            EXIT_WRITE
-        } else {
-            EXIT_USAGE
+        let code = match &e {
+            crate::inventory::InventoryError::BrokenChain { .. } => EXIT_FINDINGS,
+            e if e.is_write_failure() => EXIT_WRITE,
+            _ => EXIT_USAGE,
         };
         CliError {
             code,

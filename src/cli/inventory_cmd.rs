@@ -7,9 +7,9 @@ use time::format_description::well_known::Rfc3339;
 
 use super::context::Context;
 use super::error::CliError;
-use crate::audit::{rules, Finding};
-use crate::inventory::history;
+use crate::audit::{integrity, rules, Finding};
 use crate::inventory::store::{self, Store};
+use crate::inventory::{history, roster};
 use crate::inventory::{Account, Inventory, Policy};
 
 pub fn rfc3339(t: time::OffsetDateTime) -> String {
@@ -176,12 +176,12 @@ pub fn validate(ctx: &mut Context, file: &Path, entra: Option<&Path>) -> Result<
         findings.extend(r.findings);
         r.export
     });
+    findings.extend(integrity::evaluate(&inv, now));
     findings.sort_by(|a, b| (&a.key, a.rule).cmp(&(&b.key, b.rule)));
-    let chain = history::verify(&inv.checks);
     let report = ValidationReport {
         inventory: file.display().to_string(),
         date: rfc3339(now),
-        result: if findings.is_empty() && chain.is_ok() {
+        result: if findings.is_empty() {
             "pass"
         } else {
             "findings"
@@ -200,9 +200,6 @@ pub fn validate(ctx: &mut Context, file: &Path, entra: Option<&Path>) -> Result<
         )?;
         if let Some(e) = &report.entra_export {
             crate::report::entra::write_export_line(w, e)?;
-        }
-        if let Err(e) = &chain {
-            writeln!(w, "  history: {e}")?;
         }
         let findings = crate::report::entra::shown_findings(&report.findings);
         crate::report::findings::write_findings(w, &findings)?;
@@ -238,28 +235,43 @@ pub fn show_history(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
     })
 }
 
+/// The chain, its dates and the roster against the newest recorded one: is this the file the
+/// checks vouched for?
 pub fn verify(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
     let (_, inv) = Store::load(file)?;
-    let result = history::verify(&inv.checks);
+    let now = ctx.now()?;
+    let chain = history::verify(&inv.checks);
+    let mut findings = integrity::evaluate(&inv, now);
+    findings.sort_by(|a, b| (a.rule, &a.key, &a.message).cmp(&(b.rule, &b.key, &b.message)));
     let head = inv.checks.last().map(|c| c.hash.clone());
+    let roster = roster::latest(&inv).map(|(seq, _)| seq);
     let value = serde_json::json!({
         "inventory": file.display().to_string(),
         "checks": inv.checks.len(),
-        "intact": result.is_ok(),
-        "problem": result.as_ref().err().map(ToString::to_string),
+        "intact": chain.is_ok(),
+        "problem": chain.as_ref().err().map(ToString::to_string),
         "head_hash": head,
+        "roster_recorded_at": roster,
+        "findings": findings,
     });
-    ctx.emit(&value, |w| match &result {
-        Ok(()) => writeln!(
-            w,
-            "{}: {} check(s), chain intact; newest hash {}",
-            file.display(),
-            inv.checks.len(),
-            head.as_deref().unwrap_or("-")
-        ),
-        Err(e) => writeln!(w, "{}: {e}", file.display()),
+    ctx.emit(&value, |w| {
+        match &chain {
+            Ok(()) => writeln!(
+                w,
+                "{}: {} check(s), chain intact; newest hash {}",
+                file.display(),
+                inv.checks.len(),
+                head.as_deref().unwrap_or("-")
+            )?,
+            Err(e) => writeln!(w, "{}: {e}", file.display())?,
+        }
+        match roster {
+            Some(seq) => writeln!(w, "roster compared with the one recorded at check #{seq}")?,
+            None => writeln!(w, "no roster recorded yet (older glasskey, or no check yet): the next audit records one")?,
+        }
+        crate::report::findings::write_findings(w, &findings)
     })?;
-    if result.is_ok() {
+    if findings.is_empty() {
         Ok(())
     } else {
         Err(CliError::findings())

@@ -4,6 +4,7 @@ pub mod history;
 pub mod lock;
 pub mod model;
 mod owner;
+pub mod roster;
 pub mod store;
 
 pub use model::{

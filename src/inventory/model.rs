@@ -155,6 +155,39 @@ pub struct KeyEntry {
     pub identity: Identity,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_observation: Option<Observation>,
+    /// Set by `inventory retire`: the record stays (its history and identity), but the key no
+    /// longer counts towards an account's keys and is not expected at checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired: Option<Retirement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retirement {
+    /// RFC 3339.
+    pub date: String,
+    pub reason: RetireReason,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum RetireReason {
+    Lost,
+    Replaced,
+    Damaged,
+    Other,
+}
+
+impl RetireReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Lost => "lost",
+            Self::Replaced => "replaced",
+            Self::Damaged => "damaged",
+            Self::Other => "other",
+        }
+    }
 }
 
 /// How glasskey talks to a key: USB HID is hardware; the others are software keys (DESIGN §3.9).
@@ -267,8 +300,41 @@ pub struct CheckEntry {
     pub result: String,
     #[serde(default)]
     pub findings: Vec<String>,
+    /// What a non-check entry records (a key retired or reassigned); absent for checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<Event>,
+    /// The roster this entry vouches for (roster.rs). Absent in entries written before
+    /// glasskey recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roster: Option<RosterRecord>,
     pub prev_hash: String,
     pub hash: String,
+}
+
+/// A change to the roster made through glasskey, with the admin's reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Event {
+    Retire {
+        key: String,
+        reason: RetireReason,
+        note: String,
+    },
+    Reassign {
+        key: String,
+        from: String,
+        to: String,
+        note: String,
+    },
+}
+
+/// The SHA-256 of the canonical roster, and a short digest per item so that a later check can
+/// name what vanished or changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterRecord {
+    pub sha256: String,
+    pub items: std::collections::BTreeMap<String, String>,
 }
 
 impl Inventory {

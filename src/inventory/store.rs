@@ -71,6 +71,11 @@ pub enum InventoryError {
     },
     #[error(transparent)]
     Lock(#[from] LockError),
+    #[error("{path}: {source}. glasskey does not write to a broken history; nothing was written. Run `glasskey inventory verify`, restore the genuine file (FILE.bak, the newest hash on paper), then rerun")]
+    BrokenChain {
+        path: PathBuf,
+        source: super::history::ChainBreak,
+    },
     #[error("{0} already exists; glasskey will not overwrite an inventory")]
     Exists(PathBuf),
     #[error(
@@ -187,6 +192,14 @@ fn read_text(path: &Path, bytes: Vec<u8>) -> Result<String, InventoryError> {
     })
 }
 
+/// Writers never extend a history that does not verify: the new entry would vouch for it.
+fn refuse_broken_chain(path: &Path, inventory: &Inventory) -> Result<(), InventoryError> {
+    super::history::verify(&inventory.checks).map_err(|source| InventoryError::BrokenChain {
+        path: path.into(),
+        source,
+    })
+}
+
 /// Writes `bytes` to a fresh temporary file beside `dest` with `like`'s mode and owner, syncs
 /// it and renames it to `dest`. The temporary file is deleted if any step fails.
 fn replace(
@@ -270,6 +283,9 @@ impl Store {
         let digest = sha256(&bytes);
         let text = read_text(path, bytes)?;
         let inventory = parse(path, &text)?;
+        if lock.is_some() {
+            refuse_broken_chain(path, &inventory)?;
+        }
         Ok((
             Self {
                 path: path.into(),
@@ -333,6 +349,7 @@ impl Store {
                 "fields changed on the way through TOML".into(),
             ));
         }
+        refuse_broken_chain(&self.path, inventory)?;
         let err = |source| InventoryError::Write {
             path: self.path.clone(),
             source,
@@ -342,15 +359,15 @@ impl Store {
             source,
         };
         let like = fs::metadata(&self.target).map_err(read_err)?;
-        if self.lock.is_none() {
-            self.lock = Some(lock::acquire(
-                &self.path,
-                &self.target,
-                Some(&like),
-                self.lock_wait,
-            )?);
-            hook("locked").map_err(err)?;
-        }
+        // A store loaded read-only locks for this save alone.
+        let _lock_for_this_save = match self.lock {
+            Some(_) => None,
+            None => {
+                let held = lock::acquire(&self.path, &self.target, Some(&like), self.lock_wait)?;
+                hook("locked").map_err(err)?;
+                Some(held)
+            }
+        };
         let current = fs::read(&self.target).map_err(read_err)?;
         if sha256(&current) != self.digest {
             return Err(InventoryError::ChangedOnDisk(self.path.clone()));

@@ -64,10 +64,10 @@ impl Fleet {
         format!("virtual:{}", self.keys[i].2.display())
     }
 
-    /// One audit of key `i` at `now`: the JSON report and the exit code.
-    pub fn audit(&self, i: usize, now: &str) -> (Value, i32) {
+    /// One audit of key `i` at `now`, as the process ended.
+    pub fn audit_output(&self, i: usize, now: &str) -> std::process::Output {
         let dev = self.device(i);
-        let out = run(
+        run(
             &[
                 "--device",
                 &dev,
@@ -80,7 +80,12 @@ impl Fleet {
                 "--pin-stdin",
             ],
             Some(&format!("{PIN}\n")),
-        );
+        )
+    }
+
+    /// One audit of key `i` at `now`: the JSON report and the exit code.
+    pub fn audit(&self, i: usize, now: &str) -> (Value, i32) {
+        let out = self.audit_output(i, now);
         let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
         (v, out.status.code().unwrap_or(-1))
     }
@@ -88,6 +93,21 @@ impl Fleet {
     pub fn text(&self) -> String {
         std::fs::read_to_string(&self.inv).unwrap()
     }
+}
+
+/// A new inventory `dir/bg.toml` for contoso, with `extra` arguments to `inventory init`.
+pub fn init_inventory(dir: &Path, extra: &[&str]) -> PathBuf {
+    let inv = dir.join("bg.toml");
+    let mut args = vec![
+        "inventory",
+        "init",
+        p(&inv),
+        "--tenant",
+        "contoso.onmicrosoft.com",
+    ];
+    args.extend_from_slice(extra);
+    ok(&args, None);
+    inv
 }
 
 /// `accounts` accounts with `per_account` keys each (passkeys registered, enrolled at T0, keys
@@ -189,4 +209,44 @@ pub fn history(text: &str) -> Vec<Value> {
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
+}
+
+/// Edits the inventory as a person with a text editor could (re-serialised by the toml crate).
+pub fn edit_toml(path: &Path, f: impl FnOnce(&mut toml::Table)) {
+    let mut t: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
+    f(&mut t);
+    std::fs::write(path, toml::to_string(&t).unwrap()).unwrap();
+}
+
+/// The `[[key]]` table labelled `label`.
+pub fn key_table<'a>(t: &'a mut toml::Table, label: &str) -> &'a mut toml::Table {
+    t["key"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .map(|k| k.as_table_mut().unwrap())
+        .find(|k| k["label"].as_str() == Some(label))
+        .unwrap()
+}
+
+/// `inventory validate --json` (or another read-only inventory command) at `now`.
+pub fn check(command: &str, inv: &Path, now: &str) -> (Value, i32) {
+    let out = run(
+        &["inventory", command, p(inv), "--now", now, "--json"],
+        None,
+    );
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (v, out.status.code().unwrap_or(-1))
+}
+
+/// The rule IDs of a report's findings.
+pub fn rules(v: &Value) -> std::collections::BTreeSet<String> {
+    v["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| f["rule"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -1,0 +1,99 @@
+//! Whether the inventory can be believed: the hash chain (GK060), the order and plausibility of
+//! its dates (GK061, GK062), and the roster recorded by the newest entry against the keys and
+//! accounts now in the file (GK063-GK065). `validate`, `verify` and `audit` all report these; an
+//! audit evaluates them on the file as it was read, before it records anything.
+
+use time::OffsetDateTime;
+
+use super::finding::Finding;
+use super::rules::{
+    FUTURE_DATED, HISTORY_BROKEN, HISTORY_DATE_BACKWARDS, ROSTER_CHANGED, ROSTER_EMPTY,
+    ROSTER_VANISHED,
+};
+use crate::inventory::history::{self, DateProblem};
+use crate::inventory::roster::{self, Change};
+use crate::inventory::Inventory;
+
+pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Err(e) = history::verify(&inv.checks) {
+        out.push(Finding::new(&HISTORY_BROKEN, None, None, e.to_string()));
+    }
+    // Observations are written only together with a check entry: observations without any
+    // entry mean the history was cut away.
+    if inv.checks.is_empty() {
+        for k in inv.keys.iter().filter(|k| k.last_observation.is_some()) {
+            out.push(Finding::new(
+                &HISTORY_BROKEN,
+                Some(&k.label),
+                Some(&k.account),
+                "the key has a recorded observation but the history holds no check",
+            ));
+        }
+    }
+    for p in history::date_problems(&inv.checks, now) {
+        let rule = match p {
+            DateProblem::Backwards { .. } | DateProblem::Unreadable { .. } => {
+                &HISTORY_DATE_BACKWARDS
+            }
+            DateProblem::Future { .. } => &FUTURE_DATED,
+        };
+        out.push(Finding::new(rule, None, None, p.to_string()));
+    }
+    for k in &inv.keys {
+        let dated = [
+            ("enrolled", Some(k.enrolled.as_str())),
+            (
+                "last checked",
+                k.last_observation.as_ref().map(|o| o.date.as_str()),
+            ),
+            ("retired", k.retired.as_ref().map(|r| r.date.as_str())),
+        ];
+        for (what, date) in dated {
+            if let Some(d) = date.filter(|d| history::is_future(d, now)) {
+                out.push(Finding::new(
+                    &FUTURE_DATED,
+                    Some(&k.label),
+                    Some(&k.account),
+                    format!("{what} {d}, in the future of this check"),
+                ));
+            }
+        }
+    }
+    if let Some((seq, recorded)) = roster::latest(inv) {
+        for change in roster::changes(recorded, inv) {
+            let (rule, item, what) = match &change {
+                Change::Vanished(item) => (&ROSTER_VANISHED, item, "is gone"),
+                Change::Changed(item) => (&ROSTER_CHANGED, item, "changed"),
+            };
+            let (key, account) = match item.split_once(':') {
+                Some(("key", label)) => (Some(label), inv.key(label).map(|k| k.account.as_str())),
+                Some(("account", upn)) => (None, Some(upn)),
+                _ => (None, None),
+            };
+            out.push(Finding::new(
+                rule,
+                key,
+                account,
+                format!("{item} {what} since check #{seq}, with no recorded reason"),
+            ));
+        }
+    }
+    if inv.accounts.is_empty() {
+        out.push(Finding::new(
+            &ROSTER_EMPTY,
+            None,
+            None,
+            "the inventory lists no break-glass account",
+        ));
+    }
+    if inv.keys.iter().all(|k| k.retired.is_some()) {
+        out.push(Finding::new(
+            &ROSTER_EMPTY,
+            None,
+            None,
+            "the inventory lists no key in service",
+        ));
+    }
+    out
+}
