@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::context::Context;
 use super::error::CliError;
-use crate::ctap2::cose::{algorithm_name, CoseKey};
+use crate::ctap2::cose::{algorithm_label, algorithm_name, CoseKey};
 use crate::ctap2::session::{CredsMetadata, ResidentCredential, TokenPurpose};
 use crate::device::Key;
 use crate::util::{key_fingerprint, short_fingerprint};
@@ -132,10 +132,7 @@ pub fn write_listing(w: &mut dyn Write, l: &CredentialListing) -> std::io::Resul
         writeln!(
             w,
             "      algorithm   {}",
-            match (&c.algorithm_name, c.algorithm) {
-                (Some(name), Some(number)) => format!("{name}, COSE {number}"),
-                _ => "-".into(),
-            }
+            c.algorithm.map_or("-".into(), algorithm_label)
         )?;
         writeln!(
             w,

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::context::Context;
 use super::error::CliError;
-use crate::ctap2::cose::algorithm_name;
+use crate::ctap2::cose::algorithm_label;
 use crate::ctap2::get_info::AuthenticatorInfo;
 use crate::device::{discover, Key, KeyFacts};
 use crate::vendor::yubico::YubiKeyConfig;
@@ -49,7 +49,7 @@ pub fn write_facts(w: &mut dyn Write, f: &KeyFacts) -> std::io::Result<()> {
         opt(&f.usb_serial)
     )?;
     writeln!(w, "  firmware      {}", opt(&f.firmware))?;
-    writeln!(w, "  CTAP          {}", f.ctap_versions.join(", "))?;
+    writeln!(w, "  CTAP          {}", joined(&f.ctap_versions))?;
     writeln!(w, "  PIN           {}", pin_words(f.pin_set))
 }
 
@@ -154,9 +154,25 @@ pub fn info(ctx: &mut Context) -> Result<(), CliError> {
     ctx.emit(&report, |w| write_info(w, &report.facts, &report.get_info))
 }
 
+/// A getInfo list as one line; "-" when the key sent none (an empty line reads as a glitch).
+fn joined<T: std::fmt::Display>(items: &[T]) -> String {
+    if items.is_empty() {
+        return "-".into();
+    }
+    items
+        .iter()
+        .map(T::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn write_info(w: &mut dyn Write, facts: &KeyFacts, i: &AuthenticatorInfo) -> std::io::Result<()> {
     write_facts(w, facts)?;
-    writeln!(w, "  options")?;
+    if i.options.is_empty() {
+        writeln!(w, "  options       -")?;
+    } else {
+        writeln!(w, "  options")?;
+    }
     for (name, value) in &i.options {
         writeln!(
             w,
@@ -165,25 +181,15 @@ fn write_info(w: &mut dyn Write, facts: &KeyFacts, i: &AuthenticatorInfo) -> std
             option_meaning(name, *value)
         )?;
     }
-    writeln!(
-        w,
-        "  algorithms    {}",
-        i.algorithms
-            .iter()
-            .map(|a| algorithm_name(a.alg))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )?;
-    writeln!(w, "  extensions    {}", i.extensions.join(", "))?;
-    writeln!(
-        w,
-        "  PIN protocols {}",
-        i.pin_uv_auth_protocols
-            .iter()
-            .map(u64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    )?;
+    // Algorithms by name and by the number the key sent, so an unknown one can be looked up.
+    let algorithms: Vec<String> = i
+        .algorithms
+        .iter()
+        .map(|a| algorithm_label(a.alg))
+        .collect();
+    writeln!(w, "  algorithms    {}", joined(&algorithms))?;
+    writeln!(w, "  extensions    {}", joined(&i.extensions))?;
+    writeln!(w, "  PIN protocols {}", joined(&i.pin_uv_auth_protocols))?;
     writeln!(w, "  min PIN length {}", opt(&i.min_pin_length))?;
     writeln!(w, "  force PIN change {}", opt(&i.force_pin_change))?;
     writeln!(
@@ -191,8 +197,18 @@ fn write_info(w: &mut dyn Write, facts: &KeyFacts, i: &AuthenticatorInfo) -> std
         "  passkey slots left {}",
         opt(&i.remaining_discoverable_credentials)
     )?;
-    writeln!(w, "  max message   {} bytes", opt(&i.max_msg_size))?;
-    writeln!(w, "  transports    {}", i.transports.join(", "))?;
+    writeln!(
+        w,
+        "  max message   {}",
+        i.max_msg_size.map_or("-".into(), |n| format!("{n} bytes"))
+    )?;
+    writeln!(
+        w,
+        "  allow list    {} IDs of up to {} bytes",
+        opt(&i.max_credential_count_in_list),
+        opt(&i.max_credential_id_length)
+    )?;
+    writeln!(w, "  transports    {}", joined(&i.transports))?;
     if !i.certifications.is_empty() {
         let c: Vec<String> = i
             .certifications
@@ -210,9 +226,11 @@ fn write_info(w: &mut dyn Write, facts: &KeyFacts, i: &AuthenticatorInfo) -> std
 pub fn wink(ctx: &mut Context) -> Result<(), CliError> {
     let mut key = ctx.open_key()?;
     if !key.session.hid().info().supports_wink() {
-        return Err(CliError::device(
-            "this key cannot wink (its CTAPHID capabilities lack WINK)",
-        ));
+        return Err(CliError::missing_feature(format!(
+            "{} cannot wink: it does not offer the WINK capability (nothing is wrong with it); \
+             tell keys apart by `glasskey identify` or their serial instead",
+            key.spec.to_arg()
+        )));
     }
     key.session
         .hid()
