@@ -10,10 +10,13 @@ use super::error::CliError;
 use crate::ctap2::cose::algorithm_label;
 use crate::ctap2::get_info::AuthenticatorInfo;
 use crate::device::{discover, Key, KeyFacts};
+use crate::untrusted::{shown_or, visible, ShowOutside};
 use crate::vendor::yubico::YubiKeyConfig;
 
+/// A value or "-"; the value may be a key's string, so it is shown escaped.
 fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
-    v.as_ref().map_or_else(|| "-".into(), |v| v.to_string())
+    v.as_ref()
+        .map_or_else(|| "-".into(), |v| visible(&v.to_string()).into_owned())
 }
 
 pub fn pin_words(pin_set: Option<bool>) -> &'static str {
@@ -25,7 +28,7 @@ pub fn pin_words(pin_set: Option<bool>) -> &'static str {
 }
 
 pub fn write_facts(w: &mut dyn Write, f: &KeyFacts) -> std::io::Result<()> {
-    writeln!(w, "{}", f.device)?;
+    writeln!(w, "{}", f.device.shown())?;
     let usb = match (&f.vendor_id, &f.product_id) {
         (Some(v), Some(p)) => format!("{v}:{p}"),
         _ => "-".into(),
@@ -39,9 +42,9 @@ pub fn write_facts(w: &mut dyn Write, f: &KeyFacts) -> std::io::Result<()> {
     writeln!(
         w,
         "  model         {}",
-        f.model.as_deref().unwrap_or("unknown model")
+        shown_or(f.model.as_deref(), "unknown model")
     )?;
-    writeln!(w, "  AAGUID        {}", f.aaguid)?;
+    writeln!(w, "  AAGUID        {}", f.aaguid.shown())?;
     writeln!(
         w,
         "  serial        {} (vendor), {} (USB)",
@@ -93,7 +96,9 @@ pub fn list(ctx: &mut Context) -> Result<(), CliError> {
         for e in &entries {
             match (&e.facts, &e.error) {
                 (Some(f), _) => write_facts(w, f)?,
-                (None, Some(err)) => writeln!(w, "{}\n  error         {err}", e.device)?,
+                (None, Some(err)) => {
+                    writeln!(w, "{}\n  error         {}", e.device.shown(), err.shown())?
+                }
                 _ => {}
             }
         }
@@ -159,11 +164,15 @@ fn joined<T: std::fmt::Display>(items: &[T]) -> String {
     if items.is_empty() {
         return "-".into();
     }
-    items
-        .iter()
-        .map(T::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+    // The items are often a key's strings (versions, extensions, transports).
+    visible(
+        &items
+            .iter()
+            .map(T::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+    .into_owned()
 }
 
 fn write_info(w: &mut dyn Write, facts: &KeyFacts, i: &AuthenticatorInfo) -> std::io::Result<()> {
@@ -176,7 +185,8 @@ fn write_info(w: &mut dyn Write, facts: &KeyFacts, i: &AuthenticatorInfo) -> std
     for (name, value) in &i.options {
         writeln!(
             w,
-            "    {name:<24} {:<5} {}",
+            "    {:<24} {:<5} {}",
+            name.shown(),
             value,
             option_meaning(name, *value)
         )?;
@@ -215,7 +225,7 @@ fn write_info(w: &mut dyn Write, facts: &KeyFacts, i: &AuthenticatorInfo) -> std
             .iter()
             .map(|(k, v)| format!("{k} level {v}"))
             .collect();
-        writeln!(w, "  certifications {}", c.join(", "))?;
+        writeln!(w, "  certifications {}", c.join(", ").shown())?;
     }
     if !i.unknown_keys.is_empty() {
         writeln!(w, "  fields glasskey does not know: {:?}", i.unknown_keys)?;
