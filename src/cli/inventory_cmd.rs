@@ -8,6 +8,7 @@ use time::format_description::well_known::Rfc3339;
 use super::context::Context;
 use super::error::CliError;
 use crate::audit::{integrity, rules, Finding};
+use crate::inventory::model::Event;
 use crate::inventory::store::{self, Store};
 use crate::inventory::{history, roster};
 use crate::inventory::{Account, Inventory, Policy};
@@ -143,7 +144,8 @@ pub fn show(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
             for k in inv.keys.iter().filter(|k| k.account.eq_ignore_ascii_case(&a.upn)) {
                 let last = k.last_observation.as_ref().map_or("never checked".to_owned(), |o| format!("last checked {}", o.date));
                 let software = if k.is_software() { format!(" · {}", crate::report::audit::software_flag(k.transport)) } else { String::new() };
-                writeln!(w, "  key {:<14} {} · {} · {} · {last}{software}", k.label, k.model.as_deref().unwrap_or(&k.aaguid), k.custodian, k.location)?;
+                let retired = k.retired.as_ref().map(|r| format!(" · RETIRED ({}, {}): {}", r.reason.name(), r.date, r.note)).unwrap_or_default();
+                writeln!(w, "  key {:<14} {} · {} · {} · {last}{software}{retired}", k.label, k.model.as_deref().unwrap_or(&k.aaguid), k.custodian, k.location)?;
                 writeln!(w, "      identity {}", crate::util::short_fingerprint(&k.identity.fingerprint))?;
             }
         }
@@ -224,6 +226,15 @@ pub fn show_history(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
                 c.result,
                 c.keys.join(", ")
             )?;
+            match &c.event {
+                Some(Event::Retire { reason, note, .. }) => {
+                    writeln!(w, "        retired ({}): {note}", reason.name())?
+                }
+                Some(Event::Reassign { from, to, note, .. }) => {
+                    writeln!(w, "        {from} -> {to}: {note}")?
+                }
+                None => {}
+            }
             for f in &c.findings {
                 writeln!(w, "        {f}")?;
             }
