@@ -100,16 +100,25 @@ pub fn identify<T: Transport>(
     session: &mut Session<T>,
     keys: &[KeyEntry],
 ) -> Result<IdentityCheck, Ctap2Error> {
-    let batch = session
-        .info()?
+    let info = session.info()?;
+    // The allow list follows the key's stated limits (CTAP 2.1 §6.4): at most
+    // maxCredentialCountInList IDs per request (one where unstated), and no ID longer than
+    // maxCredentialIdLength, which cannot be one this key made.
+    let batch = info
         .max_credential_count_in_list
         .and_then(|n| usize::try_from(n).ok())
         .filter(|n| *n > 0)
         .unwrap_or(1);
+    let max_id_len = info
+        .max_credential_id_length
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(usize::MAX);
     let candidates: Vec<(&KeyEntry, Vec<u8>, CoseKey)> = keys
         .iter()
         .filter(|k| k.identity.rp_id == IDENTITY_RP_ID)
         .filter_map(|k| decode(k).map(|(id, key)| (k, id, key)))
+        .filter(|(_, id, _)| id.len() <= max_id_len)
         .collect();
     for chunk in candidates.chunks(batch) {
         let mut challenge = [0u8; 32];

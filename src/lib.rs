@@ -18,6 +18,7 @@ pub mod models;
 pub mod report;
 pub mod secret;
 pub mod transport;
+pub mod untrusted;
 pub mod util;
 pub mod vendor;
 pub mod virtual_key;

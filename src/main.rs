@@ -20,7 +20,8 @@ fn main() {
         Ok(()) => 0,
         Err(e) => {
             if !e.message.is_empty() {
-                eprintln!("glasskey: {}", e.message);
+                // Messages can quote a key's or an inventory's strings (DESIGN §3.8).
+                eprintln!("glasskey: {}", glasskey::untrusted::visible(&e.message));
             }
             e.code
         }

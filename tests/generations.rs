@@ -499,7 +499,11 @@ fn passkeys_of_every_algorithm_are_listed_and_audited() {
         Some(&pin_line()),
     );
     let human = String::from_utf8_lossy(&human.stdout);
-    assert!(human.contains("algorithm   ML-DSA-44, COSE -48"), "{human}");
+    assert!(human.contains("algorithm   ML-DSA-44 [-48]"), "{human}");
+    assert!(
+        human.contains("algorithm   COSE algorithm -65537 (unknown to glasskey)"),
+        "{human}"
+    );
 
     // The audit records every passkey, whatever its algorithm.
     let inv = enrolled(dir.path(), &key);
@@ -512,4 +516,176 @@ fn passkeys_of_every_algorithm_are_listed_and_audited() {
             "{saved}"
         );
     }
+}
+
+// ---- Allow-list limits ----------------------------------------------------------------------
+
+#[test]
+fn identify_keeps_to_the_keys_allow_list_limits() {
+    use base64::Engine;
+    // small-limits takes at most 2 IDs of at most 80 bytes per allow list, and refuses more.
+    let dir = tempfile::tempdir().unwrap();
+    let key = new_key(dir.path(), "k.json", "small-limits", true);
+    let inv = enrolled(dir.path(), &key);
+    // Four other keys come first in the inventory: two with 96-byte identity credential IDs
+    // (another model's), two with 65-byte ones.
+    let text_before = std::fs::read_to_string(&inv).unwrap();
+    let at = text_before.find("[[key]]").unwrap();
+    let genuine = &text_before[at..];
+    let original_id = genuine
+        .lines()
+        .find_map(|l| l.strip_prefix("credential_id = \""))
+        .unwrap()
+        .trim_end_matches('"')
+        .to_owned();
+    let mut others = String::new();
+    for (i, len) in [96usize, 65, 96, 65].into_iter().enumerate() {
+        let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(vec![i as u8 + 1; len]);
+        others.push_str(
+            &genuine
+                .replace("BG01-A", &format!("BG01-X{i}"))
+                .replace(&original_id, &id),
+        );
+        others.push('\n');
+    }
+    std::fs::write(&inv, format!("{}{others}{genuine}", &text_before[..at])).unwrap();
+    let out = run(
+        &[
+            "--device",
+            &dev(&key),
+            "--json",
+            "-v",
+            "identify",
+            "--inventory",
+            p(&inv),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v = json_of(&out);
+    assert_eq!(v["label"], "BG01-A");
+    assert_eq!(v["signature_valid"], true);
+    // Two 65-byte IDs in the first request, the genuine one in the second; no 96-byte ID sent.
+    let assertions = sent_cbor(&out.stderr)
+        .into_iter()
+        .filter(|(c, _)| *c == 0x02)
+        .count();
+    assert_eq!(assertions, 2, "{}", text(&out));
+}
+
+// ---- What the admin sees -------------------------------------------------------------------
+
+const TOUCH_PROMPT: &str = "Touch your key now.";
+
+#[test]
+fn touch_prompt_only_for_requests_that_need_a_touch() {
+    // always-upneeded sends KEEPALIVE UPNEEDED before every reply, even getInfo.
+    let dir = tempfile::tempdir().unwrap();
+    let key = new_key(dir.path(), "k.json", "always-upneeded", true);
+    let inv = enrolled(dir.path(), &key);
+    for args in [
+        vec!["--device", &dev(&key), "info"],
+        vec!["--device", &dev(&key), "identify", "--inventory", p(&inv)],
+    ] {
+        let out = ok(&args, None);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains(TOUCH_PROMPT), "{args:?}: {stderr}");
+    }
+    // makeCredential does need a touch: the prompt is shown.
+    let out = ok(
+        &[
+            "virtual",
+            "register",
+            p(&key),
+            "--rp",
+            "example.com",
+            "--user",
+            "u",
+            "--pin-stdin",
+        ],
+        Some(&pin_line()),
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains(TOUCH_PROMPT));
+}
+
+#[test]
+fn info_shows_a_dash_for_every_field_the_key_left_out() {
+    // ctap20-strict's getInfo has CTAP 2.0's fields only: no extensions, transports,
+    // algorithms or allow-list limits.
+    let dir = tempfile::tempdir().unwrap();
+    let key = new_key(dir.path(), "k.json", "ctap20-strict", true);
+    let out = ok(&["--device", &dev(&key), "info"], None);
+    let human = String::from_utf8_lossy(&out.stdout);
+    for label in ["algorithms", "extensions", "transports", "min PIN length"] {
+        let line = human
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} line: {human}"));
+        assert!(line.trim_end().ends_with(" -"), "{line:?}");
+    }
+    assert!(
+        human.contains("allow list    - IDs of up to - bytes"),
+        "{human}"
+    );
+    for line in human.lines() {
+        assert_eq!(line, line.trim_end(), "a line with nothing after its label");
+    }
+}
+
+#[test]
+fn info_names_every_algorithm_with_the_number_the_key_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = new_key(dir.path(), "k.json", "mixed-algorithms", false);
+    let out = ok(&["--device", &dev(&key), "info"], None);
+    let human = String::from_utf8_lossy(&out.stdout);
+    let line = human
+        .lines()
+        .find(|l| l.trim_start().starts_with("algorithms"))
+        .unwrap();
+    for shown in [
+        "ES256 (ECDSA P-256 SHA-256) [-7]",
+        "ES384 (ECDSA P-384 SHA-384) [-35]",
+        "RS256 (RSA PKCS#1 v1.5 SHA-256) [-257]",
+        "ML-DSA-44 [-48]",
+        "COSE algorithm -65537 (unknown to glasskey)",
+    ] {
+        assert!(line.contains(shown), "{shown} in {line}");
+    }
+}
+
+#[test]
+fn wink_on_a_key_without_wink_is_a_missing_feature_exit_5() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = new_key(dir.path(), "k.json", "ctap20-strict", false);
+    let out = run(&["--device", &dev(&key), "wink"], None);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot wink"), "{stderr}");
+    assert!(stderr.contains("WINK capability"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    // A key that can wink does.
+    let other = new_key(dir.path(), "o.json", "yubikey-5.7", false);
+    ok(&["--device", &dev(&other), "wink"], None);
+    // --help says so.
+    let help = ok(&["wink", "--help"], None);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("exits 5"));
+}
+
+#[test]
+fn a_udp_simulator_that_is_not_running_is_reported_as_such() {
+    // A port nobody listens on: bind one, note it, let it go.
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let device = format!("udp:127.0.0.1:{port}");
+    let out = run(&["--device", &device, "--timeout", "20", "info"], None);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("connection refused"), "{stderr}");
+    assert!(
+        stderr.contains("virtual serve"),
+        "says what to do: {stderr}"
+    );
 }

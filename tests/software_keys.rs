@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 const PIN: &str = "Kq7!mZ2p";
@@ -21,35 +20,16 @@ const YUBICO_AAGUIDS: &[&str] = &[
     "19083c3d-8383-4b18-bc03-8f1c9ab2fd1b",
 ];
 
-fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
-        .timeout(std::time::Duration::from_secs(60));
-    c
-}
+mod binary;
+
+use binary::{glasskey, p};
 
 fn run(args: &[&str], stdin: Option<&str>) -> std::process::Output {
-    let mut c = glasskey();
-    c.args(args);
-    if let Some(s) = stdin {
-        c.write_stdin(s.to_owned());
-    }
-    c.output().unwrap()
+    binary::run(args, stdin.unwrap_or_default())
 }
 
 fn ok(args: &[&str], stdin: Option<&str>) -> String {
-    let out = run(args, stdin);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
+    binary::ok(args, stdin.unwrap_or_default())
 }
 
 struct Setup {

@@ -78,6 +78,8 @@ fn keepalive_is_skipped_and_reported_once() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&seen);
     hid.set_keepalive_hook(Some(Box::new(move |s| sink.lock().unwrap().push(s))));
+    // authenticatorSelection waits for a touch, so UPNEEDED is worth reporting.
+    hid.set_presence_expected(true);
     let reply = hid.transact(cmd::CBOR, &[0x0B], deadline()).unwrap();
     assert_eq!(reply, vec![0x00]);
     assert_eq!(

@@ -4,6 +4,7 @@
 pub mod finding;
 pub mod integrity;
 pub mod location;
+pub mod lookalike;
 pub mod observe;
 pub mod rules;
 pub mod vetting;

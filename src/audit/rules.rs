@@ -47,6 +47,11 @@ rules! {
     CAPABILITY_MISSING = "GK025", "capability-missing", Medium, "The key lacks a capability break-glass use relies on: choose a CTAP 2.1 model with credential management, credProtect, resident keys, PIN protocol 2 and minPINLength.";
     ALREADY_ENROLLED = "GK026", "already-enrolled", High, "This key is already in the inventory under another label: a new key must be a different key.";
     PASSKEYS_UNREADABLE = "GK050", "passkeys-unreadable", High, "The key cannot list its passkeys (no credential management, no discoverable credentials, or it refused), so the audit cannot confirm it holds only its account's passkey. Replace it with a CTAP 2.1 model that has credential management.";
+    LOOKALIKE_RP_ID = "GK055", "lookalike-rp-id", Critical, "The key holds a credential for a site whose name renders like the break-glass RP ID (a phishing look-alike). Find out who registered it; do not use the key until it is removed.";
+    LOOKALIKE_ACCOUNT = "GK056", "lookalike-account", Critical, "The key holds a passkey for a user name that renders like a break-glass account's UPN but is another account. Find that account in Entra ID, remove its passkey, and investigate.";
+    MIXED_SCRIPT = "GK057", "mixed-script", High, "An RP ID or user name on the key mixes scripts (e.g. Latin with Cyrillic), a common disguise. Check the code points in the message; remove the credential unless it is known and intended.";
+    HIDDEN_CHARACTERS = "GK058", "hidden-characters", High, "An RP ID or user name on the key holds control, terminal-escape, bidi or invisible characters (shown escaped): no honest registration needs them. Remove the credential and investigate.";
+    LOOKALIKE_INVENTORY_TEXT = "GK059", "lookalike-inventory-text", Critical, "The inventory's passkey RP ID or an account UPN hides characters, mixes scripts, or renders like another: the file may have been edited to accept a look-alike. Restore it from a trusted copy (compare its SHA-256 with the paper record).";
     HISTORY_BROKEN = "GK060", "history-broken", Critical, "The check history was edited, cut or reordered: glasskey will not append to it. Compare the file with FILE.bak and your paper records (the newest hash), restore the genuine version, then rerun.";
     HISTORY_DATE_BACKWARDS = "GK061", "history-date-backwards", High, "A check is dated before the one recorded ahead of it: a clock was wrong or the history was rearranged. Check the clocks of the machines used for audits and compare with the paper records.";
     FUTURE_DATED = "GK062", "future-dated", High, "A date in the inventory lies in the future of this check: a clock was wrong, or someone post-dated a check to hide an overdue key. Fix the clock and audit the key again.";
@@ -147,6 +152,7 @@ pub fn observation_findings(inv: &Inventory, key: &KeyEntry, obs: &Observation) 
             }
         }
     }
+    out.extend(super::lookalike::observation_findings(inv, key, obs));
     if !inv.policy.allow_other_credentials && !obs.other_rp_ids.is_empty() {
         out.push(f(
             &UNEXPECTED_CREDENTIAL,
@@ -301,6 +307,7 @@ pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
             ));
         }
     }
+    out.extend(super::lookalike::inventory_findings(inv));
     // One identity public key means one physical key, whatever the labels say.
     let mut by_identity: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for key in &in_service {

@@ -15,6 +15,7 @@ Exit codes:
   2  usage or input error (bad arguments, wrong PIN, refused PIN, several keys and no --device)
   3  device or protocol error (no key, timeout, malformed reply, unplugged key)
   4  a file could not be written (full disk, permissions, inventory locked by another glasskey)
+  5  the key lacks an optional feature that was asked for (e.g. wink on a key without WINK)
 
 Keys are chosen with --device: a HID path, a YubiKey or USB serial number, virtual:PATH for a
 glasskey virtual key, or udp:127.0.0.1:PORT for a simulator. PINs are never taken from the
@@ -162,7 +163,9 @@ pub enum Command {
         pin: PinArgs,
     },
     /// Blink the key so you know which one it is
-    #[command(after_help = "Example:\n  glasskey wink --device 31337001")]
+    #[command(
+        after_help = "A key without the WINK capability cannot blink: glasskey says so and exits 5.\n\nExample:\n  glasskey wink --device 31337001"
+    )]
     Wink {
         #[command(flatten)]
         output: JsonArg,

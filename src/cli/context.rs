@@ -14,6 +14,7 @@ use crate::ctaphid::{KeepaliveStatus, TraceDirection};
 use crate::device::{discover, DeviceError, DeviceSpec, Key, OpenOptions};
 use crate::secret::Pin;
 use crate::transport::Report;
+use crate::untrusted::{Escape, VisibleWriter};
 
 /// Where the PIN comes from. `Given` is for the demo, which drives its own virtual keys.
 #[derive(Clone)]
@@ -81,18 +82,24 @@ impl Context {
         &mut *self.out
     }
 
-    /// Writes JSON or the human rendering, as asked.
+    /// Writes JSON or the human rendering, as asked. Either way every hidden character (a
+    /// terminal escape, a bidi control) in the output is escaped on the way out (DESIGN §3.8);
+    /// human renderers also escape each outside string they interpolate, so that none can
+    /// start a line of its own.
     pub fn emit<T: serde::Serialize>(
         &mut self,
         value: &T,
         human: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<(), CliError> {
         let result = if self.global.json {
-            serde_json::to_writer_pretty(&mut *self.out, value)
+            let mut w = VisibleWriter::new(&mut *self.out, Escape::Json);
+            serde_json::to_writer_pretty(&mut w, value)
                 .map_err(std::io::Error::other)
-                .and_then(|()| writeln!(self.out))
+                .and_then(|()| writeln!(w))
+                .and_then(|()| w.flush())
         } else {
-            human(&mut *self.out)
+            let mut w = VisibleWriter::new(&mut *self.out, Escape::Text);
+            human(&mut w).and_then(|()| w.flush())
         };
         result.map_err(io_error)
     }

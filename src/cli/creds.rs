@@ -6,9 +6,10 @@ use serde::Serialize;
 
 use super::context::Context;
 use super::error::CliError;
-use crate::ctap2::cose::{algorithm_name, CoseKey};
+use crate::ctap2::cose::{algorithm_label, algorithm_name, CoseKey};
 use crate::ctap2::session::{CredsMetadata, ResidentCredential, TokenPurpose};
 use crate::device::Key;
+use crate::untrusted::{shown_or, ShowOutside};
 use crate::util::{key_fingerprint, short_fingerprint};
 
 #[derive(Debug, Clone, Serialize)]
@@ -104,23 +105,25 @@ pub fn write_listing(w: &mut dyn Write, l: &CredentialListing) -> std::io::Resul
     writeln!(
         w,
         "{}: {} passkey slot(s) used, {} free",
-        l.device, l.slots_used, l.slots_remaining
+        l.device.shown(),
+        l.slots_used,
+        l.slots_remaining
     )?;
     let mut current_rp: Option<&str> = None;
     for c in &l.credentials {
         if current_rp != Some(c.rp_id.as_str()) {
-            writeln!(w, "  {}", c.rp_id)?;
+            writeln!(w, "  {}", c.rp_id.shown())?;
             current_rp = Some(&c.rp_id);
         }
         writeln!(
             w,
             "    user          {}",
-            c.user_name.as_deref().unwrap_or("-")
+            shown_or(c.user_name.as_deref(), "-")
         )?;
         writeln!(
             w,
             "      display     {}",
-            c.display_name.as_deref().unwrap_or("-")
+            shown_or(c.display_name.as_deref(), "-")
         )?;
         writeln!(w, "      user id     {}", c.user_id)?;
         writeln!(w, "      credential  {}", c.credential_id)?;
@@ -132,10 +135,7 @@ pub fn write_listing(w: &mut dyn Write, l: &CredentialListing) -> std::io::Resul
         writeln!(
             w,
             "      algorithm   {}",
-            match (&c.algorithm_name, c.algorithm) {
-                (Some(name), Some(number)) => format!("{name}, COSE {number}"),
-                _ => "-".into(),
-            }
+            c.algorithm.map_or("-".into(), algorithm_label)
         )?;
         writeln!(
             w,

@@ -13,6 +13,7 @@ use crate::ctap2::session::TokenPurpose;
 use crate::identity::{self, IdentityCheck, ProofFailure};
 use crate::inventory::model::{KeyEntry, IDENTITY_RP_ID};
 use crate::inventory::Store;
+use crate::untrusted::{shown_or, ShowOutside};
 use crate::util::short_fingerprint;
 
 #[derive(Serialize)]
@@ -124,7 +125,7 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
     inv.keys.push(entry);
     store.save(&inv)?;
     ctx.emit(&out, |w| {
-        writeln!(w, "Enrolled {} for {} ({}).", out.label, out.account, out.model.as_deref().unwrap_or(&out.aaguid))?;
+        writeln!(w, "Enrolled {} for {} ({}).", out.label.shown(), out.account.shown(), shown_or(out.model.as_deref(), &out.aaguid))?;
         writeln!(w, "Identity fingerprint: {}", short_fingerprint(&out.identity_fingerprint))?;
         if out.software_key {
             writeln!(w, "This is a SOFTWARE KEY ({}), admitted by the inventory's policy: never a break-glass key.", out.transport)?;
@@ -173,9 +174,11 @@ pub fn identify(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
         (Some(label), Some(fp)) => {
             writeln!(
                 w,
-                "{device} is {label} ({}, stored at {})",
-                out.account.as_deref().unwrap_or("?"),
-                out.location.as_deref().unwrap_or("?")
+                "{} is {} ({}, stored at {})",
+                device.shown(),
+                label.shown(),
+                shown_or(out.account.as_deref(), "?"),
+                shown_or(out.location.as_deref(), "?")
             )?;
             writeln!(w, "  identity fingerprint {}", short_fingerprint(fp))?;
             if !out.signature_valid {
@@ -191,7 +194,8 @@ pub fn identify(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
         }
         _ => writeln!(
             w,
-            "{device} is not in the inventory {}",
+            "{} is not in the inventory {}",
+            device.shown(),
             inventory.display()
         ),
     })?;

@@ -10,6 +10,8 @@ pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_DEVICE: i32 = 3;
 /// A file could not be written (the inventory was left as it was).
 pub const EXIT_WRITE: i32 = 4;
+/// The key lacks an optional feature that was asked for (e.g. wink): not a failed key.
+pub const EXIT_MISSING_FEATURE: i32 = 5;
 
 #[derive(Debug)]
 pub struct CliError {
@@ -30,6 +32,12 @@ impl CliError {
             message: message.into(),
         }
     }
+    pub fn missing_feature(message: impl Into<String>) -> Self {
+        Self {
+            code: EXIT_MISSING_FEATURE,
+            message: message.into(),
+        }
+    }
     /// Findings already reported on stdout: exit 1 without another message.
     pub fn findings() -> Self {
         Self {
@@ -43,6 +51,7 @@ fn transport_message(e: &TransportError) -> String {
     match e {
         TransportError::Timeout => "the key did not answer in time: check it is plugged in, touch it if it blinks, or raise --timeout".into(),
         TransportError::Disconnected => "the key was unplugged or stopped answering: plug it in again and rerun".into(),
+        TransportError::Refused(at) => format!("nothing is listening at {at} (connection refused): start the simulator (e.g. `glasskey virtual serve KEY --udp ADDR`) or check the port"),
         other => format!("{other}"),
     }
 }

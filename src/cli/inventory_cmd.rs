@@ -12,6 +12,7 @@ use crate::inventory::model::Event;
 use crate::inventory::store::{self, Store};
 use crate::inventory::{history, roster};
 use crate::inventory::{Account, Inventory, Policy};
+use crate::untrusted::{shown_or, ShowOutside};
 
 pub fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
@@ -63,7 +64,7 @@ pub fn init(
     Store::create(file, &inv)?;
     let n = inv.accounts.len();
     ctx.emit(&serde_json::json!({ "inventory": file.display().to_string(), "tenant": tenant, "accounts": n }), |w| {
-        writeln!(w, "Created {} for {tenant} with {n} break-glass account(s).", file.display())?;
+        writeln!(w, "Created {} for {} with {n} break-glass account(s).", file.display(), tenant.shown())?;
         writeln!(w, "Next: glasskey enroll --inventory {} --label LABEL --account UPN --custodian NAME --location PLACE", file.display())
     })
 }
@@ -129,28 +130,28 @@ pub fn add_account(
     store.save(&inv)?;
     ctx.emit(
         &serde_json::json!({ "inventory": file.display().to_string(), "added": upn }),
-        |w| writeln!(w, "Added {upn}."),
+        |w| writeln!(w, "Added {}.", upn.shown()),
     )
 }
 
 pub fn show(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
     let (_, inv) = Store::load(file)?;
     ctx.emit(&inv, |w| {
-        writeln!(w, "{} — tenant {}, passkeys at {}", file.display(), inv.tenant, inv.passkey_rp_id)?;
+        writeln!(w, "{} — tenant {}, passkeys at {}", file.display(), inv.tenant.shown(), inv.passkey_rp_id.shown())?;
         let p = &inv.policy;
         writeln!(w, "policy: ≥{} keys per account, PIN ≥{} characters, check every {} days, other credentials {}{}", p.min_keys_per_account, p.min_pin_length, p.check_interval_days, if p.allow_other_credentials { "allowed" } else { "not allowed" }, if p.allow_software_keys { ", SOFTWARE KEYS ADMITTED (demo/test only)" } else { "" })?;
         for a in &inv.accounts {
-            writeln!(w, "account {}{}", a.upn, a.display_name.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())?;
+            writeln!(w, "account {}{}", a.upn.shown(), a.display_name.as_deref().map(|d| format!(" ({})", d.shown())).unwrap_or_default())?;
             for k in inv.keys.iter().filter(|k| k.account.eq_ignore_ascii_case(&a.upn)) {
-                let last = k.last_observation.as_ref().map_or("never checked".to_owned(), |o| format!("last checked {}", o.date));
+                let last = k.last_observation.as_ref().map_or("never checked".to_owned(), |o| format!("last checked {}", o.date.shown()));
                 let software = if k.is_software() { format!(" · {}", crate::report::audit::software_flag(k.transport)) } else { String::new() };
-                let retired = k.retired.as_ref().map(|r| format!(" · RETIRED ({}, {}): {}", r.reason.name(), r.date, r.note)).unwrap_or_default();
-                writeln!(w, "  key {:<14} {} · {} · {} · {last}{software}{retired}", k.label, k.model.as_deref().unwrap_or(&k.aaguid), k.custodian, k.location)?;
+                let retired = k.retired.as_ref().map(|r| format!(" · RETIRED ({}, {}): {}", r.reason.name(), r.date.shown(), r.note.shown())).unwrap_or_default();
+                writeln!(w, "  key {:<14} {} · {} · {} · {last}{software}{retired}", k.label.shown(), shown_or(k.model.as_deref(), &k.aaguid), k.custodian.shown(), k.location.shown())?;
                 writeln!(w, "      identity {}", crate::util::short_fingerprint(&k.identity.fingerprint))?;
             }
         }
         for k in inv.keys.iter().filter(|k| inv.account(&k.account).is_none()) {
-            writeln!(w, "key {} is assigned to unknown account {}", k.label, k.account)?;
+            writeln!(w, "key {} is assigned to unknown account {}", k.label.shown(), k.account.shown())?;
         }
         writeln!(w, "{} recorded check(s)", inv.checks.len())
     })
@@ -218,25 +219,30 @@ pub fn show_history(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
     let (_, inv) = Store::load(file)?;
     ctx.emit(&inv.checks, |w| {
         for c in &inv.checks {
+            // Every field of a recorded check is replayed from the file: outside text.
             writeln!(
                 w,
                 "#{:<4} {}  {:<8} {}",
                 c.seq,
-                c.date,
-                c.result,
-                c.keys.join(", ")
+                c.date.shown(),
+                c.result.shown(),
+                c.keys.join(", ").shown()
             )?;
             match &c.event {
                 Some(Event::Retire { reason, note, .. }) => {
-                    writeln!(w, "        retired ({}): {note}", reason.name())?
+                    writeln!(w, "        retired ({}): {}", reason.name(), note.shown())?
                 }
-                Some(Event::Reassign { from, to, note, .. }) => {
-                    writeln!(w, "        {from} -> {to}: {note}")?
-                }
+                Some(Event::Reassign { from, to, note, .. }) => writeln!(
+                    w,
+                    "        {} -> {}: {}",
+                    from.shown(),
+                    to.shown(),
+                    note.shown()
+                )?,
                 None => {}
             }
             for f in &c.findings {
-                writeln!(w, "        {f}")?;
+                writeln!(w, "        {}", f.shown())?;
             }
         }
         if inv.checks.is_empty() {
@@ -274,7 +280,7 @@ pub fn verify(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
                 inv.checks.len(),
                 head.as_deref().unwrap_or("-")
             )?,
-            Err(e) => writeln!(w, "{}: {e}", file.display())?,
+            Err(e) => writeln!(w, "{}: {}", file.display(), e.to_string().shown())?,
         }
         match roster {
             Some(seq) => writeln!(w, "roster compared with the one recorded at check #{seq}")?,

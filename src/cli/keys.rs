@@ -7,13 +7,16 @@ use serde::Serialize;
 
 use super::context::Context;
 use super::error::CliError;
-use crate::ctap2::cose::algorithm_name;
+use crate::ctap2::cose::algorithm_label;
 use crate::ctap2::get_info::AuthenticatorInfo;
 use crate::device::{discover, Key, KeyFacts};
+use crate::untrusted::{shown_or, visible, ShowOutside};
 use crate::vendor::yubico::YubiKeyConfig;
 
+/// A value or "-"; the value may be a key's string, so it is shown escaped.
 fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
-    v.as_ref().map_or_else(|| "-".into(), |v| v.to_string())
+    v.as_ref()
+        .map_or_else(|| "-".into(), |v| visible(&v.to_string()).into_owned())
 }
 
 pub fn pin_words(pin_set: Option<bool>) -> &'static str {
@@ -25,7 +28,7 @@ pub fn pin_words(pin_set: Option<bool>) -> &'static str {
 }
 
 pub fn write_facts(w: &mut dyn Write, f: &KeyFacts) -> std::io::Result<()> {
-    writeln!(w, "{}", f.device)?;
+    writeln!(w, "{}", f.device.shown())?;
     let usb = match (&f.vendor_id, &f.product_id) {
         (Some(v), Some(p)) => format!("{v}:{p}"),
         _ => "-".into(),
@@ -39,9 +42,9 @@ pub fn write_facts(w: &mut dyn Write, f: &KeyFacts) -> std::io::Result<()> {
     writeln!(
         w,
         "  model         {}",
-        f.model.as_deref().unwrap_or("unknown model")
+        shown_or(f.model.as_deref(), "unknown model")
     )?;
-    writeln!(w, "  AAGUID        {}", f.aaguid)?;
+    writeln!(w, "  AAGUID        {}", f.aaguid.shown())?;
     writeln!(
         w,
         "  serial        {} (vendor), {} (USB)",
@@ -49,7 +52,7 @@ pub fn write_facts(w: &mut dyn Write, f: &KeyFacts) -> std::io::Result<()> {
         opt(&f.usb_serial)
     )?;
     writeln!(w, "  firmware      {}", opt(&f.firmware))?;
-    writeln!(w, "  CTAP          {}", f.ctap_versions.join(", "))?;
+    writeln!(w, "  CTAP          {}", joined(&f.ctap_versions))?;
     writeln!(w, "  PIN           {}", pin_words(f.pin_set))
 }
 
@@ -93,7 +96,9 @@ pub fn list(ctx: &mut Context) -> Result<(), CliError> {
         for e in &entries {
             match (&e.facts, &e.error) {
                 (Some(f), _) => write_facts(w, f)?,
-                (None, Some(err)) => writeln!(w, "{}\n  error         {err}", e.device)?,
+                (None, Some(err)) => {
+                    writeln!(w, "{}\n  error         {}", e.device.shown(), err.shown())?
+                }
                 _ => {}
             }
         }
@@ -154,36 +159,47 @@ pub fn info(ctx: &mut Context) -> Result<(), CliError> {
     ctx.emit(&report, |w| write_info(w, &report.facts, &report.get_info))
 }
 
+/// A getInfo list as one line; "-" when the key sent none (an empty line reads as a glitch).
+fn joined<T: std::fmt::Display>(items: &[T]) -> String {
+    if items.is_empty() {
+        return "-".into();
+    }
+    // The items are often a key's strings (versions, extensions, transports).
+    visible(
+        &items
+            .iter()
+            .map(T::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+    .into_owned()
+}
+
 fn write_info(w: &mut dyn Write, facts: &KeyFacts, i: &AuthenticatorInfo) -> std::io::Result<()> {
     write_facts(w, facts)?;
-    writeln!(w, "  options")?;
+    if i.options.is_empty() {
+        writeln!(w, "  options       -")?;
+    } else {
+        writeln!(w, "  options")?;
+    }
     for (name, value) in &i.options {
         writeln!(
             w,
-            "    {name:<24} {:<5} {}",
+            "    {:<24} {:<5} {}",
+            name.shown(),
             value,
             option_meaning(name, *value)
         )?;
     }
-    writeln!(
-        w,
-        "  algorithms    {}",
-        i.algorithms
-            .iter()
-            .map(|a| algorithm_name(a.alg))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )?;
-    writeln!(w, "  extensions    {}", i.extensions.join(", "))?;
-    writeln!(
-        w,
-        "  PIN protocols {}",
-        i.pin_uv_auth_protocols
-            .iter()
-            .map(u64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    )?;
+    // Algorithms by name and by the number the key sent, so an unknown one can be looked up.
+    let algorithms: Vec<String> = i
+        .algorithms
+        .iter()
+        .map(|a| algorithm_label(a.alg))
+        .collect();
+    writeln!(w, "  algorithms    {}", joined(&algorithms))?;
+    writeln!(w, "  extensions    {}", joined(&i.extensions))?;
+    writeln!(w, "  PIN protocols {}", joined(&i.pin_uv_auth_protocols))?;
     writeln!(w, "  min PIN length {}", opt(&i.min_pin_length))?;
     writeln!(w, "  force PIN change {}", opt(&i.force_pin_change))?;
     writeln!(
@@ -191,15 +207,25 @@ fn write_info(w: &mut dyn Write, facts: &KeyFacts, i: &AuthenticatorInfo) -> std
         "  passkey slots left {}",
         opt(&i.remaining_discoverable_credentials)
     )?;
-    writeln!(w, "  max message   {} bytes", opt(&i.max_msg_size))?;
-    writeln!(w, "  transports    {}", i.transports.join(", "))?;
+    writeln!(
+        w,
+        "  max message   {}",
+        i.max_msg_size.map_or("-".into(), |n| format!("{n} bytes"))
+    )?;
+    writeln!(
+        w,
+        "  allow list    {} IDs of up to {} bytes",
+        opt(&i.max_credential_count_in_list),
+        opt(&i.max_credential_id_length)
+    )?;
+    writeln!(w, "  transports    {}", joined(&i.transports))?;
     if !i.certifications.is_empty() {
         let c: Vec<String> = i
             .certifications
             .iter()
             .map(|(k, v)| format!("{k} level {v}"))
             .collect();
-        writeln!(w, "  certifications {}", c.join(", "))?;
+        writeln!(w, "  certifications {}", c.join(", ").shown())?;
     }
     if !i.unknown_keys.is_empty() {
         writeln!(w, "  fields glasskey does not know: {:?}", i.unknown_keys)?;
@@ -210,9 +236,11 @@ fn write_info(w: &mut dyn Write, facts: &KeyFacts, i: &AuthenticatorInfo) -> std
 pub fn wink(ctx: &mut Context) -> Result<(), CliError> {
     let mut key = ctx.open_key()?;
     if !key.session.hid().info().supports_wink() {
-        return Err(CliError::device(
-            "this key cannot wink (its CTAPHID capabilities lack WINK)",
-        ));
+        return Err(CliError::missing_feature(format!(
+            "{} cannot wink: it does not offer the WINK capability (nothing is wrong with it); \
+             tell keys apart by `glasskey identify` or their serial instead",
+            key.spec.to_arg()
+        )));
     }
     key.session
         .hid()

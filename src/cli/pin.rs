@@ -66,7 +66,7 @@ pub fn read_status(key: &mut Key) -> Result<PinStatus, CliError> {
 }
 
 pub fn write_status(w: &mut dyn Write, s: &PinStatus) -> std::io::Result<()> {
-    writeln!(w, "{}", s.device)?;
+    writeln!(w, "{}", crate::untrusted::Shown(&s.device))?;
     writeln!(
         w,
         "  PIN              {}",

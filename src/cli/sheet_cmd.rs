@@ -68,8 +68,7 @@ pub fn sheet(
         SheetFormat::Md => markdown::sheets(&report),
         SheetFormat::Csv => csv::sheets(&report),
         SheetFormat::Json => {
-            serde_json::to_string_pretty(&report).map_err(|e| CliError::usage(e.to_string()))?
-                + "\n"
+            crate::untrusted::json_pretty(&report).map_err(|e| CliError::usage(e.to_string()))?
         }
     };
     deliver(ctx, &rendered, output)?;

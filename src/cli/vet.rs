@@ -21,6 +21,7 @@ use crate::ctap2::make_credential::MakeCredential;
 use crate::ctap2::session::TokenPurpose;
 use crate::device::KeyFacts;
 use crate::inventory::model::IDENTITY_RP_ID;
+use crate::untrusted::{shown_or, ShowOutside};
 
 #[derive(Debug, Serialize)]
 pub struct VetReport {
@@ -177,13 +178,13 @@ fn write_report(w: &mut dyn Write, r: &VetReport) -> std::io::Result<()> {
     super::keys::write_facts(w, &r.facts)?;
     let a = &r.attestation;
     let genuine = if a.genuine() {
-        format!("genuine (chains to {})", a.anchor.as_deref().unwrap_or("?"))
+        format!("genuine (chains to {})", shown_or(a.anchor.as_deref(), "?"))
     } else {
         "NOT established".into()
     };
     writeln!(w, "  attestation   {} {}: {genuine}", a.format, a.kind)?;
     if let Some(s) = &a.leaf_subject {
-        writeln!(w, "  certificate   {s}")?;
+        writeln!(w, "  certificate   {}", s.shown())?;
     }
     match r.credentials_present {
         Some(n) => writeln!(w, "  passkeys      {n} on the key")?,

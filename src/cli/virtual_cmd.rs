@@ -11,6 +11,7 @@ use crate::ctap2::credential_management::UserEntity;
 use crate::ctap2::make_credential::MakeCredential;
 use crate::ctap2::session::TokenPurpose;
 use crate::device::{DeviceSpec, Key};
+use crate::untrusted::Shown;
 use crate::virtual_key::{profile, serve, Authenticator, VirtualDevice};
 
 pub fn create(
@@ -132,7 +133,9 @@ pub fn register(
         writeln!(
             w,
             "Registered a passkey for {} at {} on {}.",
-            out.user_name, out.rp_id, out.device
+            Shown(&out.user_name),
+            Shown(&out.rp_id),
+            Shown(&out.device)
         )
     })
 }

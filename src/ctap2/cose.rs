@@ -315,24 +315,40 @@ impl CoseKey {
     }
 }
 
-/// Parses a COSE algorithm number to a name for display.
+/// The name of a COSE algorithm glasskey knows (IANA COSE Algorithms registry).
+pub fn known_algorithm_name(alg: i64) -> Option<&'static str> {
+    Some(match alg {
+        ALG_ES256 => "ES256 (ECDSA P-256 SHA-256)",
+        ALG_EDDSA => "EdDSA (Ed25519)",
+        ALG_ES384 => "ES384 (ECDSA P-384 SHA-384)",
+        ALG_ES512 => "ES512 (ECDSA P-521 SHA-512)",
+        ALG_RS256 => "RS256 (RSA PKCS#1 v1.5 SHA-256)",
+        ALG_PS256 => "PS256 (RSA PSS SHA-256)",
+        -47 => "ES256K (ECDSA secp256k1)",
+        -19 => "Ed25519",
+        -48 => "ML-DSA-44",
+        -49 => "ML-DSA-65",
+        -50 => "ML-DSA-87",
+        -65535 => "RS1 (RSA PKCS#1 v1.5 SHA-1)",
+        ALG_ECDH_ES_HKDF_256 => "ECDH-ES+HKDF-256",
+        _ => return None,
+    })
+}
+
+/// A COSE algorithm's name for display; an unknown one keeps the number the key sent, so an
+/// admin can look it up in the IANA registry.
 pub fn algorithm_name(alg: i64) -> String {
-    match alg {
-        ALG_ES256 => "ES256 (ECDSA P-256 SHA-256)".into(),
-        ALG_EDDSA => "EdDSA (Ed25519)".into(),
-        ALG_ES384 => "ES384 (ECDSA P-384 SHA-384)".into(),
-        ALG_ES512 => "ES512 (ECDSA P-521 SHA-512)".into(),
-        ALG_RS256 => "RS256 (RSA PKCS#1 v1.5 SHA-256)".into(),
-        ALG_PS256 => "PS256 (RSA PSS SHA-256)".into(),
-        -47 => "ES256K (ECDSA secp256k1)".into(),
-        -19 => "Ed25519".into(),
-        -48 => "ML-DSA-44".into(),
-        -49 => "ML-DSA-65".into(),
-        -50 => "ML-DSA-87".into(),
-        -65535 => "RS1 (RSA PKCS#1 v1.5 SHA-1)".into(),
-        ALG_ECDH_ES_HKDF_256 => "ECDH-ES+HKDF-256".into(),
-        // The number is what the key sent: an admin can look it up in the IANA COSE registry.
-        other => format!("COSE algorithm {other} (unknown to glasskey)"),
+    known_algorithm_name(alg).map_or_else(
+        || format!("COSE algorithm {alg} (unknown to glasskey)"),
+        str::to_owned,
+    )
+}
+
+/// Name and number together, e.g. "ES384 (ECDSA P-384 SHA-384) [-35]".
+pub fn algorithm_label(alg: i64) -> String {
+    match known_algorithm_name(alg) {
+        Some(name) => format!("{name} [{alg}]"),
+        None => algorithm_name(alg),
     }
 }
 

@@ -36,6 +36,10 @@ impl Command for GetAssertion {
         code::GET_ASSERTION
     }
 
+    fn needs_presence(&self) -> bool {
+        self.user_presence
+    }
+
     fn params(&self) -> Option<Value> {
         let allow = (!self.allow_list.is_empty())
             .then(|| Value::Array(self.allow_list.iter().map(|id| descriptor(id)).collect()));

@@ -51,6 +51,10 @@ impl Command for MakeCredential {
         code::MAKE_CREDENTIAL
     }
 
+    fn needs_presence(&self) -> bool {
+        true
+    }
+
     fn params(&self) -> Option<Value> {
         let mut rp = vec![("id", text(&self.rp_id))];
         if let Some(name) = &self.rp_name {

@@ -38,6 +38,12 @@ pub trait Command {
     fn is_sensitive(&self) -> bool {
         false
     }
+
+    /// True when the key must see a touch before it answers, so a KEEPALIVE UPNEEDED is worth
+    /// a prompt. Some firmware sends UPNEEDED for every request; for the others it is noise.
+    fn needs_presence(&self) -> bool {
+        false
+    }
 }
 
 /// Command bytes (CTAP 2.1 §6).

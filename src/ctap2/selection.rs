@@ -12,6 +12,10 @@ impl Command for Selection {
         code::SELECTION
     }
 
+    fn needs_presence(&self) -> bool {
+        true
+    }
+
     fn params(&self) -> Option<Value> {
         None
     }

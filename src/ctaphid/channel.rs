@@ -113,6 +113,8 @@ pub struct CtapHid<T: Transport> {
     trace: Option<TraceHook>,
     cancel: Arc<AtomicBool>,
     redact: bool,
+    /// Whether the current request waits for a touch; UPNEEDED is reported only then.
+    presence_expected: bool,
 }
 
 impl<T: Transport> CtapHid<T> {
@@ -143,6 +145,7 @@ impl<T: Transport> CtapHid<T> {
             trace,
             cancel: Arc::new(AtomicBool::new(false)),
             redact: false,
+            presence_expected: false,
         };
         this.info = this.init(deadline)?;
         Ok(this)
@@ -200,6 +203,12 @@ impl<T: Transport> CtapHid<T> {
     /// Called once per change of keepalive status, e.g. to print "Touch your key".
     pub fn set_keepalive_hook(&mut self, hook: Option<KeepaliveHook>) {
         self.on_keepalive = hook;
+    }
+
+    /// Says whether the next request needs a touch. Keys that send KEEPALIVE UPNEEDED for
+    /// requests that do not (some firmware always does) then cause no "touch your key" prompt.
+    pub fn set_presence_expected(&mut self, expected: bool) {
+        self.presence_expected = expected;
     }
 
     pub fn set_trace_hook(&mut self, hook: Option<TraceHook>) {
@@ -394,7 +403,9 @@ impl<T: Transport> CtapHid<T> {
             match command {
                 cmd::KEEPALIVE => {
                     let status = KeepaliveStatus::from_byte(data[0]);
-                    if last_status != Some(status) {
+                    let noise =
+                        status == KeepaliveStatus::UserPresenceNeeded && !self.presence_expected;
+                    if last_status != Some(status) && !noise {
                         last_status = Some(status);
                         if let Some(hook) = self.on_keepalive.as_mut() {
                             hook(status);

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::audit::Finding;
 use crate::inventory::KeyTransport;
+use crate::untrusted::{shown_or, ShowOutside};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct KeyResult {
@@ -53,15 +54,22 @@ pub struct AuditReport {
 }
 
 pub fn write_text(w: &mut dyn Write, r: &AuditReport) -> std::io::Result<()> {
-    writeln!(w, "Audit of {} ({}) at {}", r.inventory, r.tenant, r.date)?;
+    writeln!(
+        w,
+        "Audit of {} ({}) at {}",
+        r.inventory.shown(),
+        r.tenant.shown(),
+        r.date.shown()
+    )?;
     for k in &r.keys_checked {
         match &k.label {
             Some(label) => {
                 writeln!(
                     w,
-                    "  {label} — {} ({}){}",
-                    k.account.as_deref().unwrap_or("?"),
-                    k.device,
+                    "  {} — {} ({}){}",
+                    label.shown(),
+                    shown_or(k.account.as_deref(), "?"),
+                    k.device.shown(),
                     k.software_flag()
                         .map(|f| format!("  {f}"))
                         .unwrap_or_default()
@@ -87,29 +95,29 @@ pub fn write_text(w: &mut dyn Write, r: &AuditReport) -> std::io::Result<()> {
                 writeln!(w, "    PIN        {pin}")?;
                 match &k.passkeys {
                     Some(p) if p.is_empty() => writeln!(w, "    passkeys   none")?,
-                    Some(p) => writeln!(w, "    passkeys   {}", p.join(", "))?,
+                    Some(p) => writeln!(w, "    passkeys   {}", p.join(", ").shown())?,
                     None => writeln!(w, "    passkeys   not read")?,
                 }
                 if !k.other_rp_ids.is_empty() {
-                    writeln!(w, "    other      {}", k.other_rp_ids.join(", "))?;
+                    writeln!(w, "    other      {}", k.other_rp_ids.join(", ").shown())?;
                 }
                 writeln!(
                     w,
                     "    firmware   {}",
-                    k.firmware.as_deref().unwrap_or("unknown")
+                    shown_or(k.firmware.as_deref(), "unknown")
                 )?;
             }
             None => writeln!(
                 w,
                 "  {} — not in the inventory{}",
-                k.device,
+                k.device.shown(),
                 k.software_flag()
                     .map(|f| format!("  {f}"))
                     .unwrap_or_default()
             )?,
         }
         if let Some(n) = &k.note {
-            writeln!(w, "    note       {n}")?;
+            writeln!(w, "    note       {}", n.shown())?;
         }
     }
     if r.findings.is_empty() {

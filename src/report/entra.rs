@@ -7,20 +7,10 @@ use crate::audit::Finding;
 use crate::entra::reconcile::ExportInfo;
 use crate::entra::Reconciliation;
 
-/// Text from an export, safe for a terminal: control, bidi and zero-width characters shown as
-/// escapes instead of acting on the screen.
+/// Text from an export, safe for a terminal: control, bidi and invisible characters shown as
+/// escapes instead of acting on the screen (one rule for all outside text: `untrusted`).
 pub fn shown(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        let invisible = c.is_control()
-            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}');
-        if invisible {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::untrusted::visible(s).into_owned()
 }
 
 fn opt(s: &Option<String>) -> String {

@@ -12,7 +12,7 @@ pub fn sheets(r: &SheetReport) -> String {
     let _ = writeln!(
         out,
         "Inventory `{}` · SHA-256 `{}` · generated {}\n",
-        r.inventory.replace('`', "'"),
+        crate::untrusted::visible(&r.inventory).replace('`', "'"),
         r.inventory_sha256,
         cell(&r.generated)
     );
@@ -64,7 +64,7 @@ pub fn audit(r: &AuditReport) -> String {
     let _ = writeln!(
         out,
         "Inventory `{}` · {} · check #{} `{}` · result **{}**\n",
-        r.inventory.replace('`', "'"),
+        crate::untrusted::visible(&r.inventory).replace('`', "'"),
         cell(&r.date),
         r.check_seq,
         r.check_hash,

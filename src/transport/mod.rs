@@ -17,6 +17,9 @@ pub enum TransportError {
     Timeout,
     #[error("the key was disconnected")]
     Disconnected,
+    /// Nothing listens at a simulator's address (UDP connection refused).
+    #[error("nothing is listening at {0} (connection refused)")]
+    Refused(String),
     #[error("no permission to open {path}: {hint}")]
     PermissionDenied { path: String, hint: String },
     #[error("device I/O failed: {0}")]

@@ -39,16 +39,27 @@ impl UdpTransport {
                 .map_err(|_| open_err("bad bind address".into()))?
         };
         let socket = UdpSocket::bind(local).map_err(|e| open_err(e.to_string()))?;
+        // A connected socket gets the ICMP "port unreachable" of a simulator that is not
+        // running as ECONNREFUSED on the next call, instead of waiting out a deadline; it also
+        // receives datagrams from that peer only.
+        socket.connect(peer).map_err(|e| open_err(e.to_string()))?;
         Ok(Self { socket, peer })
+    }
+}
+
+impl UdpTransport {
+    fn refused(&self) -> TransportError {
+        TransportError::Refused(format!("udp:{}", self.peer))
     }
 }
 
 impl Transport for UdpTransport {
     fn write_report(&mut self, report: &Report) -> Result<(), TransportError> {
-        self.socket
-            .send_to(report, self.peer)
-            .map_err(|e| TransportError::Io(e.to_string()))?;
-        Ok(())
+        match self.socket.send(report) {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => Err(self.refused()),
+            Err(e) => Err(TransportError::Io(e.to_string())),
+        }
     }
 
     fn read_report(&mut self, deadline: Instant) -> Result<Report, TransportError> {
@@ -61,10 +72,10 @@ impl Transport for UdpTransport {
             self.socket
                 .set_read_timeout(Some(deadline - now))
                 .map_err(|e| TransportError::Io(e.to_string()))?;
-            match self.socket.recv_from(&mut buf) {
-                Ok((len, from)) => {
-                    // Datagrams from anyone but the simulator, or of the wrong size, are noise.
-                    if from != self.peer || len != REPORT_LEN {
+            match self.socket.recv(&mut buf) {
+                Ok(len) => {
+                    // Datagrams of the wrong size are noise.
+                    if len != REPORT_LEN {
                         continue;
                     }
                     let mut report = [0u8; REPORT_LEN];
@@ -78,9 +89,9 @@ impl Transport for UdpTransport {
                 {
                     continue
                 }
-                // Linux reports ICMP port-unreachable from an earlier send as ConnectionRefused.
+                // ICMP port-unreachable from an earlier send: nothing listens there.
                 Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                    return Err(TransportError::Disconnected)
+                    return Err(self.refused())
                 }
                 Err(e) => return Err(TransportError::Io(e.to_string())),
             }

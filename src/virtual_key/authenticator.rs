@@ -269,6 +269,9 @@ impl Authenticator {
                 ),
             ),
         ];
+        if p.quirks.get_info_ctap20_only {
+            map.retain(|(k, _)| cbor::as_i64(k).is_some_and(|k| k <= 0x06 && k != 0x02));
+        }
         if p.ctap21 {
             let [major, minor, patch] = p.firmware;
             let remaining =

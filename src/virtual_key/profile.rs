@@ -62,6 +62,8 @@ pub struct Quirks {
     pub empty_store_body: bool,
     /// Sends KEEPALIVE UPNEEDED before every CBOR reply, even when no touch is needed.
     pub always_up_needed: bool,
+    /// getInfo carries only CTAP 2.0's fields (0x01-0x06) and no extensions.
+    pub get_info_ctap20_only: bool,
     /// Issues a persistent token (CTAP 2.2 pcmr) that survives power cycles and replaces the
     /// one saved before; the state file shows it.
     pub persistent_tokens: bool,
@@ -71,6 +73,7 @@ pub const NO_QUIRKS: Quirks = Quirks {
     pin_protocol_required: false,
     empty_store_body: false,
     always_up_needed: false,
+    get_info_ctap20_only: false,
     persistent_tokens: false,
 };
 
@@ -198,7 +201,7 @@ pub const PROFILES: &[Profile] = &[
     },
     Profile {
         name: "ctap20-strict",
-        description: "A CTAP 2.0-era key (2.1-PRE credential-management prototype) that enforces CTAP 2.0: clientPIN without pinProtocol is CTAP2_ERR_OTHER; no WINK",
+        description: "A CTAP 2.0-era key (2.1-PRE credential-management prototype) that enforces CTAP 2.0: clientPIN without pinProtocol is CTAP2_ERR_OTHER; getInfo has only CTAP 2.0's fields; no WINK",
         versions: &["U2F_V2", "FIDO_2_0", "FIDO_2_1_PRE"],
         aaguid: "676b7600-0000-4000-8000-000000000131",
         firmware: [4, 1, 5],
@@ -211,6 +214,7 @@ pub const PROFILES: &[Profile] = &[
         wink: false,
         quirks: Quirks {
             pin_protocol_required: true,
+            get_info_ctap20_only: true,
             ..NO_QUIRKS
         },
         ..DEFAULTS
@@ -227,9 +231,9 @@ pub const PROFILES: &[Profile] = &[
     },
     Profile {
         name: "mixed-algorithms",
-        description: "A CTAP 2.1 key offering ES256, ES384, ES512, EdDSA, RS256, PS256 and ML-DSA-44 (-48); passkeys keep the algorithm recorded in the state file",
+        description: "A CTAP 2.1 key offering ES256, ES384, ES512, EdDSA, RS256, PS256, ML-DSA-44 (-48) and a private-use algorithm (-65537); passkeys keep the algorithm recorded in the state file",
         aaguid: "676b7600-0000-4000-8000-000000000133",
-        algorithms: &[-7, -35, -36, -8, -257, -37, -48],
+        algorithms: &[-7, -35, -36, -8, -257, -37, -48, -65537],
         ..DEFAULTS
     },
     Profile {

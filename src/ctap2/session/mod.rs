@@ -138,6 +138,7 @@ impl<T: Transport> Session<T> {
             payload.extend(encode(&params));
         }
         let deadline = self.deadline();
+        self.hid.set_presence_expected(command.needs_presence());
         // PIN material goes out at most once: no retry on BUSY (DESIGN §3.7).
         let reply = if command.is_sensitive() {
             self.hid

@@ -1,0 +1,289 @@
+//! Text from outside is data (DESIGN §3.8): a key's user names and RP IDs, and an inventory's
+//! strings, reach the terminal, the history replay and every sheet with control, escape, bidi
+//! and invisible characters made visible; look-alike sites and accounts are findings.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+const PIN: &str = "Kq7!mZ2p";
+const BG1: &str = "bg-01@contoso.onmicrosoft.com";
+const T0: &str = "2026-11-25T10:00:00Z";
+/// A user name that, printed raw, clears the screen, sets the clipboard (OSC 52), and writes a
+/// passing result of its own, then reverses what follows.
+const SPOOF: &str = "x\n\u{1b}[2J\u{1b}[H\u{1b}]52;c;cGFzcw==\u{7}No findings.\nRecorded as check #1 (0123456789abcdef).\nresult: pass\n\u{202e}\u{200b}";
+
+mod binary;
+
+use binary::p;
+
+fn run(args: &[&str]) -> std::process::Output {
+    binary::run(args, &format!("{PIN}\n"))
+}
+
+fn ok(args: &[&str]) -> String {
+    binary::ok(args, &format!("{PIN}\n"))
+}
+
+/// Characters that must never reach an output raw (the line ends of CSV aside).
+fn raw_hidden(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|&c| {
+            c != '\n'
+                && c != '\r'
+                && (c.is_control()
+                    || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}'))
+        })
+        .collect()
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    inv: PathBuf,
+    dev: String,
+}
+
+/// An inventory with BG1's key enrolled; the key also holds a passkey for `user` at `rp`.
+fn setup(rp: &str, user: &str, custodian: &str, location: &str) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("bg.toml");
+    ok(&[
+        "inventory",
+        "init",
+        p(&inv),
+        "--tenant",
+        "contoso.onmicrosoft.com",
+        "--account",
+        BG1,
+        "--min-keys",
+        "1",
+        "--allow-software-keys",
+    ]);
+    let key = dir.path().join("k1.json");
+    ok(&[
+        "virtual",
+        "create",
+        p(&key),
+        "--serial",
+        "31337001",
+        "--pin-stdin",
+    ]);
+    ok(&["virtual", "register", p(&key), "--user", BG1, "--pin-stdin"]);
+    ok(&[
+        "virtual",
+        "register",
+        p(&key),
+        "--rp",
+        rp,
+        "--user",
+        user,
+        "--pin-stdin",
+    ]);
+    let dev = format!("virtual:{}", key.display());
+    ok(&[
+        "--device",
+        &dev,
+        "--now",
+        T0,
+        "enroll",
+        "--inventory",
+        p(&inv),
+        "--label",
+        "BG01-A",
+        "--account",
+        BG1,
+        "--custodian",
+        custodian,
+        "--location",
+        location,
+        "--pin-stdin",
+    ]);
+    Setup {
+        _dir: dir,
+        inv,
+        dev,
+    }
+}
+
+fn allow_other_credentials(s: &Setup) {
+    let text = std::fs::read_to_string(&s.inv).unwrap().replace(
+        "allow_other_credentials = false",
+        "allow_other_credentials = true",
+    );
+    std::fs::write(&s.inv, text).unwrap();
+}
+
+fn audit(s: &Setup, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["--device", &s.dev, "--now", T0];
+    args.extend(extra);
+    args.extend(["audit", "--inventory", p(&s.inv), "--pin-stdin"]);
+    run(&args)
+}
+
+fn rules_of(v: &Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_user_name_spelling_a_pass_cannot_fake_the_text_audit_or_the_history() {
+    let s = setup("login.microsoft.com", SPOOF, "C", "Safe 1");
+    let out = audit(&s, &[]);
+    let screen = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{screen}");
+    assert!(
+        raw_hidden(&screen).is_empty(),
+        "raw {:?} in:\n{screen}",
+        raw_hidden(&screen)
+    );
+    assert!(
+        screen.contains("\\u{1b}[2J\\u{1b}[H\\u{1b}]52;c;cGFzcw==\\u{7}No findings.\\nRecorded"),
+        "{screen}"
+    );
+    assert!(screen.contains("\\u{202e}\\u{200b}"), "{screen}");
+    let results: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.starts_with("result:"))
+        .collect();
+    assert_eq!(results, ["result: findings"], "{screen}");
+    assert!(
+        !screen.lines().any(|l| l.starts_with("No findings")),
+        "{screen}"
+    );
+    assert!(
+        !screen
+            .lines()
+            .any(|l| l.starts_with("Recorded as check #1 (0123")),
+        "{screen}"
+    );
+    assert!(screen.contains("GK058"), "a finding of its own:\n{screen}");
+
+    let history = ok(&["inventory", "history", p(&s.inv)]);
+    assert!(raw_hidden(&history).is_empty(), "{history}");
+    assert!(history.contains("\\u{1b}[2J"), "{history}");
+    assert!(
+        !history
+            .lines()
+            .any(|l| l.starts_with("result:") || l.starts_with("No findings")),
+        "{history}"
+    );
+
+    // JSON keeps the exact value, JSON-escaped.
+    let out = audit(&s, &["--json"]);
+    let json = String::from_utf8(out.stdout).unwrap();
+    assert!(raw_hidden(&json).is_empty(), "{json}");
+    let v: Value = serde_json::from_str(&json).unwrap();
+    let passkeys = v["keys_checked"][0]["passkeys"].as_array().unwrap();
+    assert!(passkeys.iter().any(|p| p == SPOOF), "{passkeys:?}");
+
+    let creds = ok(&["--device", &s.dev, "creds", "--pin-stdin"]);
+    assert!(raw_hidden(&creds).is_empty(), "{creds}");
+    assert!(creds.contains("\\u{1b}]52;c;"), "{creds}");
+
+    for format in ["html", "md"] {
+        let out = run(&[
+            "--device",
+            &s.dev,
+            "--now",
+            T0,
+            "audit",
+            "--inventory",
+            p(&s.inv),
+            "--pin-stdin",
+            "--report",
+            format,
+        ]);
+        let report = String::from_utf8(out.stdout).unwrap();
+        assert!(raw_hidden(&report).is_empty(), "{format}: {report}");
+        assert!(report.contains("\\u{202e}"), "{format}: {report}");
+    }
+}
+
+#[test]
+fn bidi_and_escapes_in_inventory_text_are_visible_in_every_sheet() {
+    let custodian = "Ana \u{202e}gnp.exe";
+    let location = "Safe\u{200b}1 \u{1b}[31mred";
+    let s = setup("example.com", "someone@example.com", custodian, location);
+    for format in ["html", "md", "csv"] {
+        let sheet = ok(&[
+            "--now",
+            T0,
+            "sheet",
+            "--inventory",
+            p(&s.inv),
+            "--format",
+            format,
+        ]);
+        assert!(
+            raw_hidden(&sheet).is_empty(),
+            "{format}: raw {:?}",
+            raw_hidden(&sheet)
+        );
+        assert!(sheet.contains("\\u{202e}gnp.exe"), "{format}: {sheet}");
+        assert!(
+            sheet.contains("\\u{200b}1") && sheet.contains("\\u{1b}"),
+            "{format}: {sheet}"
+        );
+    }
+    let json = ok(&["--now", T0, "--json", "sheet", "--inventory", p(&s.inv)]);
+    assert!(raw_hidden(&json).is_empty(), "{json}");
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["keys"][0]["custodian"], custodian);
+    let show = ok(&["inventory", "show", p(&s.inv)]);
+    assert!(
+        raw_hidden(&show).is_empty() && show.contains("\\u{202e}"),
+        "{show}"
+    );
+}
+
+#[test]
+fn a_look_alike_of_the_entra_rp_id_is_a_finding() {
+    // "о" is U+043E CYRILLIC SMALL LETTER O.
+    let s = setup("login.micr\u{43e}soft.com", BG1, "C", "Safe 1");
+    // Even where other credentials are allowed, a look-alike site is not.
+    allow_other_credentials(&s);
+    let out = audit(&s, &["--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{v}");
+    assert_eq!(rules_of(&v), ["GK055"], "{v}");
+    let message = v["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("U+043E") && message.contains("login.microsoft.com"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_look_alike_of_a_break_glass_upn_is_a_finding() {
+    for look_alike in [
+        "bg-01@c\u{43e}ntoso.onmicrosoft.com",
+        "bg-0l@contoso.onmicrosoft.com",
+    ] {
+        let s = setup("login.microsoft.com", look_alike, "C", "Safe 1");
+        allow_other_credentials(&s);
+        let out = audit(&s, &["--json"]);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(1), "{look_alike}: {v}");
+        assert_eq!(rules_of(&v), ["GK056"], "{look_alike}: {v}");
+    }
+}
+
+#[test]
+fn an_inventory_whose_rp_id_was_made_a_look_alike_fails_validation() {
+    let s = setup("example.com", "someone@example.com", "C", "Safe 1");
+    allow_other_credentials(&s);
+    let text = std::fs::read_to_string(&s.inv).unwrap().replace(
+        "passkey_rp_id = \"login.microsoft.com\"",
+        "passkey_rp_id = \"login.micr\u{43e}soft.com\"",
+    );
+    std::fs::write(&s.inv, text).unwrap();
+    let out = run(&["--now", T0, "--json", "inventory", "validate", p(&s.inv)]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{v}");
+    assert!(rules_of(&v).contains(&"GK059".to_owned()), "{v}");
+}
