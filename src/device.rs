@@ -130,6 +130,9 @@ pub struct KeyFacts {
     pub ctap_versions: Vec<String>,
     /// true set, false supported but not set, null no PIN support.
     pub pin_set: Option<bool>,
+    /// A software key (DESIGN §3.9): reached as `virtual:` or `udp:`, or reporting one of the
+    /// AAGUIDs of glasskey's virtual profiles.
+    pub software_key: bool,
 }
 
 pub struct Key {
@@ -254,6 +257,8 @@ impl Key {
             .or_else(|| init_is_firmware.then(|| init.device_version.to_string()))
             .or_else(|| info.firmware_version.map(|v| v.to_string()));
         let aaguid = info.aaguid_string();
+        let software_key = matches!(self.spec, DeviceSpec::Virtual(_) | DeviceSpec::Udp(_))
+            || crate::models::is_glasskey_virtual(&aaguid);
         Ok(KeyFacts {
             device: self.spec.to_arg(),
             vendor_id: usb.as_ref().map(|u| format!("{:04x}", u.vendor_id)),
@@ -268,6 +273,7 @@ impl Key {
             form_factor: vendor.as_ref().and_then(|v| v.form_factor.clone()),
             ctap_versions: info.versions.clone(),
             pin_set: info.pin_set(),
+            software_key,
         })
     }
 }

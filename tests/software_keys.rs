@@ -264,6 +264,7 @@ fn virtual_profiles_carry_glasskeys_own_aaguids() {
             !YUBICO_AAGUIDS.contains(&aaguid.as_str()),
             "{name}: {aaguid}"
         );
+        assert_eq!(list[0]["software_key"], true, "{name}: {list}");
         let model = list[0]["model"].as_str().unwrap_or_default();
         assert!(model.starts_with("glasskey virtual key"), "{name}: {model}");
         seen.push(aaguid);
@@ -294,6 +295,8 @@ fn the_virtual_keys_test_hook_says_so_when_used() {
         .output()
         .unwrap();
     assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("SOFTWARE KEY"), "{stdout}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         stderr

@@ -251,6 +251,7 @@ mod tests {
             form_factor: None,
             ctap_versions: Vec::new(),
             pin_set: Some(true),
+            software_key: true,
         }
     }
 

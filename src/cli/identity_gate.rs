@@ -67,7 +67,7 @@ pub fn with_inventory(
                 if twin == SerialTwin::Refuse {
                     return Err(refused(format!("{message}; no PIN was sent")));
                 }
-                eprintln!("glasskey: warning: {message}");
+                eprintln!("glasskey: warning: {}", crate::untrusted::visible(&message));
             }
             key.session.allow_pin_without_identity_check();
             Ok(None)

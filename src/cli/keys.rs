@@ -28,7 +28,16 @@ pub fn pin_words(pin_set: Option<bool>) -> &'static str {
 }
 
 pub fn write_facts(w: &mut dyn Write, f: &KeyFacts) -> std::io::Result<()> {
-    writeln!(w, "{}", f.device.shown())?;
+    writeln!(
+        w,
+        "{}{}",
+        f.device.shown(),
+        if f.software_key {
+            "  SOFTWARE KEY (not a hardware security key)"
+        } else {
+            ""
+        }
+    )?;
     let usb = match (&f.vendor_id, &f.product_id) {
         (Some(v), Some(p)) => format!("{v}:{p}"),
         _ => "-".into(),
