@@ -1,6 +1,61 @@
 //! Secrets that must never reach logs, Debug output or argv (DESIGN §3.3).
 
+use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
+
+/// The longest line glasskey reads as a PIN (a 63-byte PIN, a key name, a separator).
+pub const MAX_PIN_LINE: usize = 256;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LineError {
+    #[error("a line is longer than {0} bytes")]
+    TooLong(usize),
+    #[error("a line is not UTF-8")]
+    NotUtf8,
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Reads one line of at most `max` bytes (newline and a CR before it dropped) into zeroizing
+/// memory; `None` at end of input. Reading stops at `max + 1` bytes, so a hostile or mistaken
+/// stdin cannot make glasskey hold more.
+pub fn read_line_bounded(
+    reader: impl std::io::BufRead,
+    max: usize,
+) -> Result<Option<Zeroizing<String>>, LineError> {
+    let mut buf = Zeroizing::new(Vec::with_capacity(max + 1));
+    let limit = u64::try_from(max + 1).unwrap_or(u64::MAX);
+    let read = std::io::BufRead::read_until(&mut reader.take(limit), b'\n', &mut buf)?;
+    if read == 0 {
+        return Ok(None);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+    } else if buf.len() > max {
+        return Err(LineError::TooLong(max));
+    }
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    let text = std::str::from_utf8(&buf).map_err(|_| LineError::NotUtf8)?;
+    Ok(Some(Zeroizing::new(text.to_owned())))
+}
+
+/// Makes the process non-dumpable (Linux): no core file and no same-user ptrace can read a
+/// PIN out of its memory. Done once, when the first PIN enters memory, for the rest of the run.
+fn protect_process() {
+    #[cfg(target_os = "linux")]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            // SAFETY: prctl(PR_SET_DUMPABLE, 0) takes no pointers and only changes a flag of
+            // this process.
+            unsafe {
+                libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+            }
+        });
+    }
+}
 
 /// A PIN as typed by the custodian. Zeroized on drop, redacted in Debug.
 #[derive(Clone)]
@@ -14,31 +69,53 @@ pub enum PinFormatError {
     TooLong,
     #[error("no PIN was given")]
     Empty,
+    #[error("the PIN starts or ends with a space or other blank: type it without them")]
+    SurroundingWhitespace,
+    #[error("the PIN contains a NUL character")]
+    Nul,
+    #[error("the PIN contains a byte-order mark (U+FEFF), often left by an editor: remove it")]
+    ByteOrderMark,
 }
 
 impl Pin {
-    /// Accepts a PIN as CTAP allows it: at least 4 Unicode code points, at most 63 UTF-8 bytes.
+    /// Accepts a PIN as CTAP requires it (CTAP 2.1 §6.5.1): Unicode NFC, at least 4 code points,
+    /// at most 63 UTF-8 bytes. Refuses what is almost certainly a mistake rather than the PIN
+    /// (surrounding blanks, NUL, a byte-order mark), before anything reaches a key.
     pub fn new(pin: Zeroizing<String>) -> Result<Self, PinFormatError> {
-        let count = pin.chars().count();
-        if count == 0 {
-            Err(PinFormatError::Empty)
-        } else if count < 4 {
+        if pin.is_empty() {
+            return Err(PinFormatError::Empty);
+        }
+        if pin.starts_with(char::is_whitespace) || pin.ends_with(char::is_whitespace) {
+            return Err(PinFormatError::SurroundingWhitespace);
+        }
+        if pin.contains('\0') {
+            return Err(PinFormatError::Nul);
+        }
+        if pin.contains('\u{FEFF}') {
+            return Err(PinFormatError::ByteOrderMark);
+        }
+        // "é" typed as e + combining accent on one system and as one code point on another
+        // must be the same PIN to the key.
+        let mut normalized = Zeroizing::new(String::with_capacity(pin.len()));
+        normalized.extend(pin.nfc());
+        drop(pin);
+        if normalized.chars().count() < 4 {
             Err(PinFormatError::TooShort)
-        } else if pin.len() > 63 {
+        } else if normalized.len() > 63 {
             Err(PinFormatError::TooLong)
         } else {
-            Ok(Self(pin))
+            protect_process();
+            Ok(Self(normalized))
         }
     }
 
-    /// Reads a PIN from the first line of a reader (for `--pin-stdin`), dropping the newline.
-    pub fn from_reader(mut reader: impl std::io::BufRead) -> Result<Self, PinFormatError> {
-        let mut line = Zeroizing::new(String::new());
-        if reader.read_line(&mut line).is_err() {
-            return Err(PinFormatError::Empty);
+    /// Reads a PIN from the first line of a reader, dropping the newline. At most 256 bytes are
+    /// read, and the buffer that held them is zeroized.
+    pub fn from_reader(reader: impl std::io::BufRead) -> Result<Self, PinFormatError> {
+        match read_line_bounded(reader, MAX_PIN_LINE) {
+            Ok(Some(line)) => Self::new(line),
+            _ => Err(PinFormatError::Empty),
         }
-        let trimmed = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
-        Self::new(trimmed)
     }
 
     pub fn as_bytes(&self) -> &[u8] {
@@ -111,5 +188,54 @@ mod tests {
         assert!(Pin::new(Zeroizing::new("éééé".into())).is_ok());
         let from_stdin = Pin::from_reader("246810\n".as_bytes()).unwrap();
         assert_eq!(from_stdin.as_bytes(), b"246810");
+    }
+
+    #[test]
+    fn pins_are_nfc_and_mistakes_are_refused() {
+        let p = |s: &str| Pin::new(Zeroizing::new(s.into()));
+        // "café1" typed decomposed (e + U+0301) and precomposed is the same PIN.
+        let nfd = p("cafe\u{301}1").unwrap();
+        let nfc = p("caf\u{e9}1").unwrap();
+        assert_eq!(nfd.as_bytes(), nfc.as_bytes());
+        assert_eq!(nfd.as_bytes(), "caf\u{e9}1".as_bytes());
+        assert_eq!(
+            p(" 123456").unwrap_err(),
+            PinFormatError::SurroundingWhitespace
+        );
+        assert_eq!(
+            p("123456\t").unwrap_err(),
+            PinFormatError::SurroundingWhitespace
+        );
+        assert_eq!(p("12\u{0}3456").unwrap_err(), PinFormatError::Nul);
+        assert_eq!(
+            p("\u{FEFF}123456").unwrap_err(),
+            PinFormatError::ByteOrderMark
+        );
+        assert!(p("12 3456").is_ok(), "inner spaces are part of the PIN");
+    }
+
+    #[test]
+    fn stdin_lines_are_bounded() {
+        let long = "1".repeat(MAX_PIN_LINE + 10);
+        assert!(matches!(
+            read_line_bounded(long.as_bytes(), MAX_PIN_LINE),
+            Err(LineError::TooLong(_))
+        ));
+        let line = read_line_bounded("135790\r\nrest".as_bytes(), MAX_PIN_LINE)
+            .unwrap()
+            .unwrap();
+        assert_eq!(line.as_str(), "135790");
+        assert!(read_line_bounded("".as_bytes(), MAX_PIN_LINE)
+            .unwrap()
+            .is_none());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_pin_in_memory_makes_the_process_non_dumpable() {
+        let _pin = Pin::new(Zeroizing::new("493817".into())).unwrap();
+        // SAFETY: PR_GET_DUMPABLE reads a flag of this process.
+        let dumpable = unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) };
+        assert_eq!(dumpable, 0);
     }
 }

@@ -566,7 +566,7 @@ fn one_audit_of_several_plugged_keys_reads_one_pin_per_key() {
             p(&s.inv),
             "--pin-stdin",
         ])
-        .write_stdin(format!("{PIN}\n{PIN}\n"))
+        .write_stdin(format!("BG01-A={PIN}\nBG02-A={PIN}\n"))
         .output()
         .unwrap();
     assert_eq!(
@@ -596,10 +596,10 @@ fn one_audit_of_several_plugged_keys_reads_one_pin_per_key() {
             p(&s.inv),
             "--pin-stdin",
         ])
-        .write_stdin(format!("{PIN}\n"))
+        .write_stdin(format!("BG01-A={PIN}\n"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("one PIN per line"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no PIN for BG02-A (serial 31337002)"));
     assert_eq!(std::fs::read(&s.inv).unwrap(), before);
 }

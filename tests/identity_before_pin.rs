@@ -8,94 +8,16 @@ mod scripted;
 use std::path::{Path, PathBuf};
 
 use glasskey::ctap2::cbor::{bytes, int, text, Value};
-use scripted::{authenticator, glasskey, ok, ok_reply, p, Action, Received, ScriptedKey, PIN};
+use scripted::{
+    authenticator, enroll, enrolled_inventory, glasskey, ok, ok_reply, p, Action, Received,
+    ScriptedKey, BG1, BG2, PIN, T0,
+};
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
-const BG1: &str = "bg-01@contoso.onmicrosoft.com";
-const BG2: &str = "bg-02@contoso.onmicrosoft.com";
-const T0: &str = "2026-11-25T10:00:00Z";
-
-/// `enroll` of `device` as `label` for `account`, the PIN on stdin.
-fn enroll(
-    inv: &Path,
-    device: &str,
-    label: &str,
-    account: &str,
-    extra: &[&str],
-) -> std::process::Output {
-    let mut args = vec![
-        "--device",
-        device,
-        "--now",
-        T0,
-        "enroll",
-        "--inventory",
-        p(inv),
-        "--label",
-        label,
-        "--account",
-        account,
-        "--custodian",
-        "C",
-        "--location",
-        label,
-        "--pin-stdin",
-    ];
-    args.extend_from_slice(extra);
-    glasskey()
-        .args(&args)
-        .write_stdin(format!("{PIN}\n"))
-        .output()
-        .unwrap()
-}
 
 /// An inventory with one enrolled virtual key per account (serials 31337001, 31337002).
 fn inventory(dir: &Path) -> PathBuf {
-    let inv = dir.join("bg.toml");
-    ok(
-        &[
-            "inventory",
-            "init",
-            "--allow-software-keys",
-            p(&inv),
-            "--tenant",
-            "contoso.onmicrosoft.com",
-            "--account",
-            BG1,
-            "--account",
-            BG2,
-            "--min-keys",
-            "1",
-        ],
-        "",
-    );
-    for (i, (label, upn)) in [("BG01-A", BG1), ("BG02-A", BG2)].into_iter().enumerate() {
-        let key = dir.join(format!("{label}.json"));
-        let serial = (31_337_001 + i).to_string();
-        ok(
-            &[
-                "virtual",
-                "create",
-                p(&key),
-                "--serial",
-                &serial,
-                "--pin-stdin",
-            ],
-            &format!("{PIN}\n"),
-        );
-        ok(
-            &["virtual", "register", p(&key), "--user", upn, "--pin-stdin"],
-            &format!("{PIN}\n"),
-        );
-        let dev = format!("virtual:{}", key.display());
-        let out = enroll(&inv, &dev, label, upn, &[]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    inv
+    enrolled_inventory(dir, &[("BG01-A", BG1, PIN), ("BG02-A", BG2, PIN)])
 }
 
 fn allow_list(request: &Received) -> Vec<Vec<u8>> {
@@ -259,12 +181,12 @@ fn a_key_whose_passkeys_cannot_be_read_is_a_finding_and_enroll_asks_first() {
         &format!("{PIN}\n"),
     );
     let dev = format!("virtual:{}", key.display());
-    let refused = enroll(&inv, &dev, "BG01-A", BG1, &[]);
+    let refused = enroll(&inv, &dev, "BG01-A", BG1, PIN, &[]);
     let err = String::from_utf8_lossy(&refused.stderr);
     assert_eq!(refused.status.code(), Some(2), "{err}");
     assert!(err.contains("no credential management"), "{err}");
     assert!(err.contains("--yes"), "{err}");
-    let enrolled = enroll(&inv, &dev, "BG01-A", BG1, &["--yes"]);
+    let enrolled = enroll(&inv, &dev, "BG01-A", BG1, PIN, &["--yes"]);
     assert!(
         enrolled.status.success(),
         "{}",

@@ -287,3 +287,59 @@ fn an_inventory_whose_rp_id_was_made_a_look_alike_fails_validation() {
     assert_eq!(out.status.code(), Some(1), "{v}");
     assert!(rules_of(&v).contains(&"GK059".to_owned()), "{v}");
 }
+
+mod scripted;
+
+#[test]
+fn get_info_strings_from_a_hostile_key_are_shown_escaped_by_list_and_info() {
+    use glasskey::ctap2::cbor::{bytes, int, text, Value};
+    // versions, extensions and option names that, printed raw, would clear the screen and
+    // forge a "PIN set" line.
+    let forged = "FIDO_2_1\n\u{1b}[2J  PIN           set";
+    let info = Value::Map(vec![
+        (int(1), Value::Array(vec![text("FIDO_2_0"), text(forged)])),
+        (int(2), Value::Array(vec![text("credProtect\u{202e}")])),
+        (int(3), bytes(&[0x42; 16])),
+        (
+            int(4),
+            Value::Map(vec![
+                (text("rk"), Value::Bool(true)),
+                (text("up\n\u{1b}]52;c;eA==\u{7}"), Value::Bool(true)),
+            ]),
+        ),
+    ]);
+    let reply = scripted::ok_reply(&info);
+    let key = scripted::ScriptedKey::serve(
+        scripted::authenticator("ctap22", 31_337_099),
+        Box::new(move |r, _| match r.ctap_command() {
+            Some(0x04) => scripted::Action::Reply(reply.clone()),
+            _ => scripted::Action::Forward,
+        }),
+    );
+    for command in ["list", "info"] {
+        let out = binary::run(&["--device", &key.device, command], "");
+        let screen = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(raw_hidden(&screen).is_empty(), "{command}: {screen}");
+        assert!(
+            screen.contains("FIDO_2_1\\n\\u{1b}[2J"),
+            "{command}: {screen}"
+        );
+        let pin_lines = screen
+            .lines()
+            .filter(|l| l.starts_with("  PIN           "))
+            .count();
+        assert_eq!(
+            pin_lines, 1,
+            "{command}: one PIN line, the real one:\n{screen}"
+        );
+    }
+    let out = binary::run(&["--device", &key.device, "info"], "");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(screen.contains("credProtect\\u{202e}"), "{screen}");
+    assert!(screen.contains("up\\n\\u{1b}]52;c;eA==\\u{7}"), "{screen}");
+}

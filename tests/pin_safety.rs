@@ -10,7 +10,9 @@ use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
 use glasskey::virtual_key::Authenticator;
-use scripted::{authenticator, glasskey, Action, ScriptedKey, PIN};
+use scripted::{
+    authenticator, enrolled_inventory, glasskey, p, Action, ScriptedKey, BG1, BG2, PIN, T0,
+};
 
 fn key_with_pin() -> Authenticator {
     authenticator("yubikey-5.7", 31_337_001)
@@ -138,4 +140,124 @@ fn ctrl_c_at_the_pin_prompt_sends_nothing_more() {
     assert_eq!(key.pin_material_requests(), 0);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("cancelled"), "{err}");
+}
+
+const PIN1: &str = "Kq7!mZ2p";
+const PIN2: &str = "Zt4#wR8v";
+
+fn retries_of(key: &std::path::Path) -> u64 {
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(key).unwrap()).unwrap();
+    state["pin_retries"].as_u64().unwrap()
+}
+
+fn audit_plugged(
+    inv: &std::path::Path,
+    keys: &[std::path::PathBuf],
+    stdin: &str,
+) -> std::process::Output {
+    glasskey()
+        .env("GLASSKEY_VIRTUAL_KEYS", std::env::join_paths(keys).unwrap())
+        .args([
+            "--now",
+            T0,
+            "--json",
+            "audit",
+            "--inventory",
+            p(inv),
+            "--pin-stdin",
+        ])
+        .write_stdin(stdin.to_owned())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn with_two_keys_each_pin_goes_to_the_key_its_line_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = enrolled_inventory(dir.path(), &[("BG01-A", BG1, PIN1), ("BG02-A", BG2, PIN2)]);
+    let keys = [
+        dir.path().join("BG01-A.json"),
+        dir.path().join("BG02-A.json"),
+    ];
+    // Named by label and by serial, in the opposite order to discovery.
+    let out = audit_plugged(&inv, &keys, &format!("BG02-A={PIN2}\n31337001\t{PIN1}\n"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["keys_checked"][0]["passkeys"],
+        serde_json::json!([BG1]),
+        "{v}"
+    );
+    assert_eq!(
+        v["keys_checked"][1]["passkeys"],
+        serde_json::json!([BG2]),
+        "{v}"
+    );
+    assert_eq!((retries_of(&keys[0]), retries_of(&keys[1])), (8, 8));
+
+    // Unnamed lines with two keys plugged in are refused before any PIN is sent, even when
+    // only one key needs a PIN (BG01-A is at 3 retries): the lines were meant for two keys.
+    edit_retries(&keys[0], 3);
+    let before = std::fs::read(&inv).unwrap();
+    let out = audit_plugged(&inv, &keys, &format!("{PIN1}\n{PIN2}\n"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("name the key on each line"), "{err}");
+    assert_eq!(retries_of(&keys[1]), 8, "no PIN may reach BG02-A: {err}");
+    assert_eq!(std::fs::read(&inv).unwrap(), before);
+    // The one needed PIN, unnamed, is fine.
+    let out = audit_plugged(&inv, &keys, &format!("{PIN2}\n"));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "GK005 for BG01-A: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(retries_of(&keys[1]), 8);
+}
+
+fn edit_retries(key: &std::path::Path, retries: u8) {
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(key).unwrap()).unwrap();
+    state["pin_retries"] = retries.into();
+    std::fs::write(key, state.to_string()).unwrap();
+}
+
+#[test]
+fn a_pin_typed_decomposed_is_the_same_pin_and_a_mistyped_one_is_refused_before_sending() {
+    // Set as "Café-1234" precomposed (NFC); typed with e + combining acute (NFD).
+    let pin = glasskey::secret::Pin::new(zeroize::Zeroizing::new("Caf\u{e9}-1234".into())).unwrap();
+    let auth = Authenticator::create(None, "yubikey-5.7", Some(7), Some(&pin)).unwrap();
+    let key = ScriptedKey::serve(auth, Box::new(|_, _| Action::Forward));
+    let run = |stdin: &str| {
+        glasskey()
+            .args(["--device", &key.device, "pin", "verify", "--pin-stdin"])
+            .write_stdin(stdin.to_owned())
+            .output()
+            .unwrap()
+    };
+    let out = run("Cafe\u{301}-1234\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("8 of 8 attempts left"));
+    let sent = key.pin_material_requests();
+    for (typed, why) in [
+        ("Caf\u{e9}-1234 \n", "starts or ends with a space"),
+        ("\u{feff}Caf\u{e9}-1234\n", "byte-order mark"),
+        ("Caf\u{e9}\u{0}1234\n", "NUL"),
+        ("123\n", "at least 4 characters"),
+    ] {
+        let out = run(typed);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{typed:?}: {err}");
+        assert!(err.contains(why), "{typed:?}: {err}");
+    }
+    assert_eq!(
+        key.pin_material_requests(),
+        sent,
+        "a refused PIN must never reach the key"
+    );
+    assert_eq!(key.with_authenticator(|a| a.state().pin_retries), 8);
 }

@@ -158,3 +158,21 @@ fn inventory_init_asks_when_flags_are_missing() {
         Some("Break Glass 01")
     );
 }
+
+#[test]
+fn pin_stdin_at_a_terminal_reads_without_echo_and_names_the_key() {
+    if !have_script() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let k = create(dir.path(), "k.json", 31_337_001, true);
+    let (text, code) = in_pty(
+        &format!("{} --device virtual:{k} pin verify --pin-stdin", bin()),
+        &[],
+        Some(PIN),
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("for the key with serial 31337001"), "{text}");
+    assert!(text.contains("PIN correct"), "{text}");
+    assert!(!text.contains(PIN), "the PIN was echoed: {text}");
+}

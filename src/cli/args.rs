@@ -19,13 +19,25 @@ Exit codes:
 
 Keys are chosen with --device: a HID path, a YubiKey or USB serial number, virtual:PATH for a
 glasskey virtual key, or udp:127.0.0.1:PORT for a simulator. PINs are never taken from the
-command line: glasskey prompts without echo, or reads one line from stdin with --pin-stdin.
+command line: glasskey prompts without echo (naming the key), or reads them from stdin with
+--pin-stdin: one PIN per line; when several keys need a PIN, each line names its key as
+LABEL=PIN or SERIAL=PIN (or LABEL<TAB>PIN). A PIN is never offered to another key.
 Each command's --help lists the options it takes; options may also come before the command
 (glasskey --device KEY info).
 
 Example:
   glasskey list
   glasskey audit --inventory bg.toml";
+
+const PIN_STDIN_HELP: &str = "\
+Read PINs from stdin instead of prompting, one PIN per line (at a terminal: without echo).
+When several keys need a PIN in one run (an audit of several plugged keys), each line names
+its key: LABEL=PIN or LABEL<TAB>PIN, where LABEL is the key's inventory label or its serial
+number. A line is read as named only when the text before the first = or tab is such a name;
+otherwise the whole line is the PIN. An unnamed line is accepted only when exactly one key
+needs a PIN; a PIN is never offered to another key. `pin change` reads the current PIN, then
+the new one. A PIN with leading or trailing blanks, a NUL or a byte-order mark is refused
+before anything is sent; PINs are NFC-normalised as CTAP requires.";
 
 #[derive(Debug, Parser)]
 #[command(name = "glasskey", version, about = "Check the FIDO2 security keys that guard break-glass accounts", after_help = EXIT_CODES)]
@@ -68,8 +80,8 @@ pub struct LinkArgs {
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "PIN options")]
 pub struct PinArgs {
-    /// Read the PIN from stdin, one line per PIN, instead of prompting
-    #[arg(long)]
+    /// Read PINs from stdin, one per line (LABEL=PIN or SERIAL=PIN with several keys)
+    #[arg(long, long_help = PIN_STDIN_HELP)]
     pub pin_stdin: bool,
     /// Send the PIN even when only 3 or fewer attempts are left (risks locking the key)
     #[arg(long)]

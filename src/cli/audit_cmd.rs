@@ -8,6 +8,7 @@ use super::args::ReportFormat;
 use super::context::Context;
 use super::error::CliError;
 use super::inventory_cmd::rfc3339;
+use super::pin_input::{PinRun, PinTarget};
 use super::software_keys;
 use crate::audit::observe::{observe, read_passkeys};
 use crate::audit::{integrity, rules, Finding};
@@ -55,11 +56,18 @@ pub fn audit_with_report(
         let check = observe::<CliError>(&mut key, &inv, &date, force)?;
         observed.push((key, check, transport));
     }
+    // Each PIN is bound to its key: by label or serial on stdin, by name at the prompt.
+    let targets: Vec<PinTarget> = observed
+        .iter()
+        .map(|(_, check, _)| PinTarget::from_facts(&check.facts, check.label.as_deref()))
+        .collect();
+    let needing = observed.iter().filter(|(_, c, _)| c.wants_pin).count();
+    let run = PinRun::new(&targets, needing);
     let mut checks = Vec::new();
-    for (mut key, mut check, transport) in observed {
+    for ((mut key, mut check, transport), target) in observed.into_iter().zip(&targets) {
         if check.wants_pin {
             let retries = check.observation.as_ref().and_then(|o| o.pin_retries);
-            let pin = ctx.pin(retries)?;
+            let pin = ctx.pin_for(target, &run, retries)?;
             read_passkeys(&mut key, &inv, &mut check, &pin, force)?;
         }
         checks.push((check, transport));

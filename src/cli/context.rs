@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 
 use super::error::CliError;
 use super::options::RunOptions;
+use super::pin_input::{PinLines, PinRun, PinTarget};
 use crate::ctaphid::{KeepaliveStatus, TraceDirection};
 use crate::device::{discover, DeviceError, DeviceSpec, Key, OpenOptions};
 use crate::secret::Pin;
@@ -29,9 +30,9 @@ pub struct Context {
     pub global: RunOptions,
     pub cancel: Arc<AtomicBool>,
     pub pin_source: PinSource,
-    /// Lines of stdin are PINs, one per request (`--pin-stdin`): old then new for a change,
-    /// one per key for an audit of several keys.
-    stdin: Option<Box<dyn std::io::BufRead>>,
+    /// Lines of stdin are PINs (`--pin-stdin`), each bound to its key (cli/pin_input.rs):
+    /// old then new for a change, one named line per key for an audit of several keys.
+    stdin: Option<PinLines>,
     out: Box<dyn Write>,
 }
 
@@ -141,26 +142,28 @@ impl Context {
         }
     }
 
-    /// A new PIN: the next stdin line, or typed twice at the terminal.
-    pub fn new_pin(&mut self) -> Result<Pin, CliError> {
+    /// A new PIN for `target`: its next stdin line, or typed twice at the terminal.
+    pub fn new_pin(&mut self, target: &PinTarget) -> Result<Pin, CliError> {
         match self.pin_source.clone() {
             PinSource::Given(p) => Ok(p),
-            PinSource::Stdin => self.pin(None),
+            PinSource::Stdin => self.pin_for(target, &PinRun::single(target), None),
             PinSource::Prompt => {
                 if !std::io::stdin().is_terminal() {
                     return Err(CliError::usage(
                         "a new PIN is needed: run in a terminal, or pipe it with --pin-stdin",
                     ));
                 }
-                let typed = dialoguer::Password::new()
-                    .with_prompt("New PIN")
-                    .with_confirmation(
-                        "Repeat the new PIN",
-                        "the two entries differ; nothing was changed",
-                    )
-                    .interact()
-                    .map_err(|e| CliError::usage(format!("could not read the PIN: {e}")))?;
-                Pin::new(Zeroizing::new(typed)).map_err(|e| CliError::usage(e.to_string()))
+                let typed = Zeroizing::new(
+                    dialoguer::Password::new()
+                        .with_prompt(format!("New PIN for {}", target.describe()))
+                        .with_confirmation(
+                            "Repeat the new PIN",
+                            "the two entries differ; nothing was changed",
+                        )
+                        .interact()
+                        .map_err(|e| CliError::usage(format!("could not read the PIN: {e}")))?,
+                );
+                Pin::new(typed).map_err(|e| CliError::usage(e.to_string()))
             }
         }
     }
@@ -199,17 +202,46 @@ impl Context {
         }
     }
 
-    /// Gets the PIN for `key`, showing the retries left before asking a person for it.
+    /// The PIN of a command that uses one key, or none (`virtual create`).
     pub fn pin(&mut self, retries_left: Option<u8>) -> Result<Pin, CliError> {
+        let target = PinTarget::default();
+        self.pin_for(&target, &PinRun::single(&target), retries_left)
+    }
+
+    /// The PIN for `key`, the one key of this command (`label` when the inventory names it).
+    pub fn key_pin(
+        &mut self,
+        key: &mut Key,
+        label: Option<&str>,
+        retries_left: Option<u8>,
+    ) -> Result<Pin, CliError> {
+        let target = PinTarget::of(key, label)?;
+        self.pin_for(&target, &PinRun::single(&target), retries_left)
+    }
+
+    /// The PIN for `target`, one of the keys of `run`: from the stdin line that names it (an
+    /// unnamed line only when it is the one key needing a PIN), or typed at a prompt that
+    /// names the key and shows the retries left. A PIN is never taken from another key's line.
+    pub fn pin_for(
+        &mut self,
+        target: &PinTarget,
+        run: &PinRun,
+        retries_left: Option<u8>,
+    ) -> Result<Pin, CliError> {
+        let who = target.describe();
         match self.pin_source.clone() {
             PinSource::Given(p) => Ok(p),
-            PinSource::Stdin => {
-                let reader = self
-                    .stdin
-                    .get_or_insert_with(|| Box::new(std::io::BufReader::new(std::io::stdin())));
-                Pin::from_reader(reader)
-                    .map_err(|e| CliError::usage(format!("{e} on stdin: give one PIN per line")))
+            // At a terminal, --pin-stdin still reads without echo, one line per key.
+            PinSource::Stdin if std::io::stdin().is_terminal() => {
+                let typed = read_hidden(&format!("PIN line for {who} (not echoed)"))?;
+                PinLines::new(Box::new(std::io::Cursor::new(typed))).take(target, run)
             }
+            PinSource::Stdin => self
+                .stdin
+                .get_or_insert_with(|| {
+                    PinLines::new(Box::new(std::io::BufReader::new(std::io::stdin())))
+                })
+                .take(target, run),
             PinSource::Prompt => {
                 if !std::io::stdin().is_terminal() {
                     return Err(CliError::usage("this command needs the key's PIN: run it in a terminal, or pipe the PIN with --pin-stdin"));
@@ -217,14 +249,20 @@ impl Context {
                 if let Some(r) = retries_left {
                     eprintln!("PIN attempts left before the key locks: {r} of 8.");
                 }
-                let typed = dialoguer::Password::new()
-                    .with_prompt("Key PIN")
-                    .interact()
-                    .map_err(|e| CliError::usage(format!("could not read the PIN: {e}")))?;
-                Pin::new(Zeroizing::new(typed)).map_err(|e| CliError::usage(e.to_string()))
+                let typed = read_hidden(&format!("PIN for {who}"))?;
+                Pin::new(typed).map_err(|e| CliError::usage(e.to_string()))
             }
         }
     }
+}
+
+/// Reads a line at the terminal without echo, into zeroizing memory.
+fn read_hidden(prompt: &str) -> Result<Zeroizing<String>, CliError> {
+    dialoguer::Password::new()
+        .with_prompt(prompt)
+        .interact()
+        .map(Zeroizing::new)
+        .map_err(|e| CliError::usage(format!("could not read the PIN: {e}")))
 }
 
 pub fn io_error(e: std::io::Error) -> CliError {

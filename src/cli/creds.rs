@@ -79,7 +79,7 @@ pub fn read_credentials(
         }
     }
     let retries = key.session.pin_retries()?;
-    let pin = ctx.pin(Some(retries.retries))?;
+    let pin = ctx.key_pin(key, None, Some(retries.retries))?;
     let token = key
         .session
         .pin_token(&pin, purpose, None, ctx.global.force)?;

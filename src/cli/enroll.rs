@@ -82,7 +82,7 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
     let needs_pin = info.pin_set() == Some(true) && info.option("makeCredUvNotRqd") != Some(true);
     let token = if needs_pin {
         let retries = key.session.pin_retries()?;
-        let pin = ctx.pin(Some(retries.retries))?;
+        let pin = ctx.key_pin(&mut key, Some(&a.label), Some(retries.retries))?;
         Some(key.session.pin_token(
             &pin,
             TokenPurpose::MakeCredential,

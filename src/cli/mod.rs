@@ -15,6 +15,7 @@ pub mod inventory_cmd;
 pub mod keys;
 pub mod options;
 pub mod pin;
+pub mod pin_input;
 pub mod roster_cmd;
 pub mod sheet_cmd;
 pub mod software_keys;

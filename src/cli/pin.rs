@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::context::Context;
 use super::error::CliError;
+use super::pin_input::{PinRun, PinTarget};
 use crate::ctap2::session::TokenPurpose;
 use crate::device::Key;
 use crate::virtual_key::state::MAX_PIN_RETRIES;
@@ -127,7 +128,7 @@ pub fn verify(ctx: &mut Context) -> Result<(), CliError> {
     }
     super::identity_gate::without_inventory(&mut key);
     let retries = key.session.pin_retries()?;
-    let pin = ctx.pin(Some(retries.retries))?;
+    let pin = ctx.key_pin(&mut key, None, Some(retries.retries))?;
     let (purpose, rp) = verification_purpose(&mut key)?;
     key.session.pin_token(&pin, purpose, rp, ctx.global.force)?;
     let after = key.session.pin_retries()?;
@@ -156,8 +157,9 @@ fn required_length(
     Ok((policy as usize).max(key_minimum.unwrap_or(4) as usize))
 }
 
-/// Identity before PIN: with an inventory the key must prove any identity it claims.
-fn unlock(key: &mut Key, inventory: Option<&std::path::Path>) -> Result<(), CliError> {
+/// Identity before PIN: with an inventory the key must prove any identity it claims. Returns
+/// the inventory label it proved, if any.
+fn unlock(key: &mut Key, inventory: Option<&std::path::Path>) -> Result<Option<String>, CliError> {
     match inventory {
         Some(path) => {
             let (_, inv) = crate::inventory::Store::load(path)?;
@@ -166,11 +168,10 @@ fn unlock(key: &mut Key, inventory: Option<&std::path::Path>) -> Result<(), CliE
                 &inv,
                 super::identity_gate::SerialTwin::Refuse,
             )
-            .map(|_| ())
         }
         None => {
             super::identity_gate::without_inventory(key);
-            Ok(())
+            Ok(None)
         }
     }
 }
@@ -204,8 +205,9 @@ pub fn set(
         Some(false) => {}
     }
     let minimum = required_length(inventory, info.min_pin_length)?;
-    unlock(&mut key, inventory)?;
-    let pin = ctx.new_pin()?;
+    let label = unlock(&mut key, inventory)?;
+    let target = PinTarget::of(&mut key, label.as_deref())?;
+    let pin = ctx.new_pin(&target)?;
     check_new_pin(&pin, minimum)?;
     let device = key.spec.to_arg();
     ctx.confirm(&format!("Set this PIN on {device}? A forgotten PIN can only be cleared by resetting the key, which erases its passkeys"), yes)?;
@@ -234,10 +236,11 @@ pub fn change(
         ));
     }
     let minimum = required_length(inventory, info.min_pin_length)?;
-    unlock(&mut key, inventory)?;
+    let label = unlock(&mut key, inventory)?;
     let retries = key.session.pin_retries()?;
-    let old = ctx.pin(Some(retries.retries))?;
-    let new = ctx.new_pin()?;
+    let target = PinTarget::of(&mut key, label.as_deref())?;
+    let old = ctx.pin_for(&target, &PinRun::single(&target), Some(retries.retries))?;
+    let new = ctx.new_pin(&target)?;
     check_new_pin(&new, minimum)?;
     if new.expose() == old.expose() {
         return Err(CliError::usage(

@@ -88,7 +88,7 @@ pub fn vet(
     // Ask for the PIN once, and only if the key has one.
     let pin = if pin_set == Some(true) {
         let retries = key.session.pin_retries()?;
-        Some(ctx.pin(Some(retries.retries))?)
+        Some(ctx.key_pin(&mut key, None, Some(retries.retries))?)
     } else {
         None
     };

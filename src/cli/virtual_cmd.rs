@@ -82,7 +82,7 @@ pub fn register_with_key(
     let token = match key.session.info()?.pin_set() {
         Some(true) => {
             let retries = key.session.pin_retries()?;
-            let pin = ctx.pin(Some(retries.retries))?;
+            let pin = ctx.key_pin(key, None, Some(retries.retries))?;
             Some(key.session.pin_token(
                 &pin,
                 TokenPurpose::MakeCredential,

@@ -112,7 +112,7 @@ impl PinUvAuthProtocol for ProtocolOne {
     }
 
     fn kdf(&self, z: &[u8; 32]) -> Zeroizing<Vec<u8>> {
-        Zeroizing::new(Sha256::digest(z).to_vec())
+        Zeroizing::new(sha256_zeroizing(z).to_vec())
     }
 
     fn encrypt_with_iv(
@@ -231,9 +231,19 @@ pub fn ecdh_x(secret: &p256::SecretKey, peer: &CoseKey) -> Result<Zeroizing<[u8;
 
 /// LEFT(SHA-256(PIN), 16), as setPIN, changePIN and getPinToken send it encrypted.
 pub fn pin_hash_left16(pin: &[u8]) -> Zeroizing<[u8; 16]> {
-    let digest = Sha256::digest(pin);
+    let digest = sha256_zeroizing(pin);
     let mut out = Zeroizing::new([0u8; 16]);
     out.copy_from_slice(&digest[..16]);
+    out
+}
+
+/// SHA-256 into zeroizing memory: the full PIN hash and the protocol-1 shared secret are
+/// secrets too, and a plain digest would leave them on the stack.
+fn sha256_zeroizing(data: &[u8]) -> Zeroizing<[u8; 32]> {
+    let mut out = Zeroizing::new([0u8; 32]);
+    let mut hasher = Sha256::new();
+    hasher.update(data);
+    hasher.finalize_into((&mut *out).into());
     out
 }
 

@@ -20,6 +20,10 @@ pub const CHANNEL: u32 = 0x0102_0304;
 /// The custodian's PIN in these tests.
 pub const PIN: &str = "Kq7!mZ2p";
 
+pub const BG1: &str = "bg-01@contoso.onmicrosoft.com";
+pub const BG2: &str = "bg-02@contoso.onmicrosoft.com";
+pub const T0: &str = "2026-11-25T10:00:00Z";
+
 /// The binary, with no virtual keys "plugged in" unless a test says so.
 pub fn glasskey() -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("glasskey").unwrap();
@@ -41,6 +45,94 @@ pub fn ok(args: &[&str], stdin: &str) -> std::process::Output {
 
 pub fn p(path: &std::path::Path) -> &str {
     path.to_str().unwrap()
+}
+
+/// `enroll` of `device` as `label` for `account`, the PIN on stdin.
+pub fn enroll(
+    inv: &std::path::Path,
+    device: &str,
+    label: &str,
+    account: &str,
+    pin: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec![
+        "--device",
+        device,
+        "--now",
+        T0,
+        "enroll",
+        "--inventory",
+        p(inv),
+        "--label",
+        label,
+        "--account",
+        account,
+        "--custodian",
+        "C",
+        "--location",
+        label,
+        "--pin-stdin",
+    ];
+    args.extend_from_slice(extra);
+    glasskey()
+        .args(&args)
+        .write_stdin(format!("{pin}\n"))
+        .output()
+        .unwrap()
+}
+
+/// An inventory admitting software keys, with one enrolled virtual key per `(label, account,
+/// PIN)`, serials 31337001, 31337002, …, each holding its account's passkey.
+pub fn enrolled_inventory(
+    dir: &std::path::Path,
+    keys: &[(&str, &str, &str)],
+) -> std::path::PathBuf {
+    let inv = dir.join("bg.toml");
+    ok(
+        &[
+            "inventory",
+            "init",
+            "--allow-software-keys",
+            p(&inv),
+            "--tenant",
+            "contoso.onmicrosoft.com",
+            "--account",
+            BG1,
+            "--account",
+            BG2,
+            "--min-keys",
+            "1",
+        ],
+        "",
+    );
+    for (i, &(label, upn, pin)) in keys.iter().enumerate() {
+        let key = dir.join(format!("{label}.json"));
+        let serial = (31_337_001 + i).to_string();
+        ok(
+            &[
+                "virtual",
+                "create",
+                p(&key),
+                "--serial",
+                &serial,
+                "--pin-stdin",
+            ],
+            &format!("{pin}\n"),
+        );
+        ok(
+            &["virtual", "register", p(&key), "--user", upn, "--pin-stdin"],
+            &format!("{pin}\n"),
+        );
+        let dev = format!("virtual:{}", key.display());
+        let out = enroll(&inv, &dev, label, upn, pin, &[]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    inv
 }
 
 /// An in-memory key of `profile` with the test PIN set.

@@ -1,0 +1,269 @@
+//! PINs bound to the key they are for (DESIGN §3.7).
+//!
+//! With `--pin-stdin` each line holds one PIN. When several keys need a PIN in one run, each
+//! line names its key: `NAME=PIN` or `NAME<TAB>PIN`, where NAME is the key's inventory label or
+//! its serial number (as `glasskey list` shows it). A line is read as named only when the text
+//! before the first `=` or tab is the label or serial of a key in this run; otherwise the whole
+//! line is the PIN. An unnamed line is accepted only when exactly one key needs a PIN. A PIN is
+//! never offered to a key other than the one its line names.
+
+use zeroize::Zeroizing;
+
+use super::error::CliError;
+use crate::device::{Key, KeyFacts};
+use crate::secret::{read_line_bounded, Pin, MAX_PIN_LINE};
+
+/// No run needs more PIN lines than this (two per key for a change, a few dozen keys at most);
+/// reading stops there, so stdin cannot make glasskey hold unbounded input.
+pub const MAX_PIN_LINES: usize = 64;
+
+/// One key that may be given a PIN: how a person and a stdin line can name it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PinTarget {
+    pub label: Option<String>,
+    pub serials: Vec<String>,
+}
+
+impl PinTarget {
+    pub fn from_facts(facts: &KeyFacts, label: Option<&str>) -> Self {
+        let mut serials = Vec::new();
+        if let Some(s) = facts.vendor_serial {
+            serials.push(s.to_string());
+        }
+        if let Some(s) = &facts.usb_serial {
+            serials.push(s.clone());
+        }
+        Self {
+            label: label.map(str::to_owned),
+            serials,
+        }
+    }
+
+    /// The key at hand, read from its facts.
+    pub fn of(key: &mut Key, label: Option<&str>) -> Result<Self, CliError> {
+        Ok(Self::from_facts(&key.facts()?, label))
+    }
+
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.label
+            .as_deref()
+            .into_iter()
+            .chain(self.serials.iter().map(String::as_str))
+    }
+
+    fn is_named(&self, name: &str) -> bool {
+        self.label.as_deref() == Some(name)
+            || self.serials.iter().any(|s| s.eq_ignore_ascii_case(name))
+    }
+
+    /// "BG01-A (serial 31337001)", "the key with serial 31337001", or "the key".
+    pub fn describe(&self) -> String {
+        let serial = self.serials.first();
+        match (&self.label, serial) {
+            (Some(l), Some(s)) => format!("{l} (serial {s})"),
+            (Some(l), None) => l.clone(),
+            (None, Some(s)) => format!("the key with serial {s}"),
+            (None, None) => "the key".into(),
+        }
+    }
+}
+
+/// The keys of one run that PIN lines may name, and how many of them need a PIN.
+#[derive(Debug, Clone, Default)]
+pub struct PinRun {
+    names: Vec<String>,
+    keys: usize,
+    pub keys_needing_pin: usize,
+}
+
+impl PinRun {
+    pub fn new<'a>(keys: impl IntoIterator<Item = &'a PinTarget>, keys_needing_pin: usize) -> Self {
+        let mut names = Vec::new();
+        let mut count = 0;
+        for k in keys {
+            count += 1;
+            names.extend(k.names().map(str::to_owned));
+        }
+        Self {
+            names,
+            keys: count,
+            keys_needing_pin,
+        }
+    }
+
+    /// A run with this one key.
+    pub fn single(target: &PinTarget) -> Self {
+        Self::new([target], 1)
+    }
+
+    /// Splits `NAME=PIN` / `NAME<TAB>PIN` when NAME names a key of this run.
+    fn split(&self, line: Zeroizing<String>) -> (Option<String>, Zeroizing<String>) {
+        if let Some(at) = line.find(['\t', '=']) {
+            let name = &line[..at];
+            if self
+                .names
+                .iter()
+                .any(|n| n == name || n.eq_ignore_ascii_case(name))
+            {
+                let pin = Zeroizing::new(line[at + 1..].to_owned());
+                return (Some(name.to_owned()), pin);
+            }
+        }
+        (None, line)
+    }
+}
+
+struct PinLine {
+    number: usize,
+    name: Option<String>,
+    pin: Pin,
+}
+
+/// PIN lines read so far from a reader, handed out to the keys they name.
+pub struct PinLines {
+    reader: Box<dyn std::io::BufRead>,
+    read: usize,
+    /// Named lines read while looking for another key's line.
+    waiting: Vec<PinLine>,
+}
+
+impl PinLines {
+    pub fn new(reader: Box<dyn std::io::BufRead>) -> Self {
+        Self {
+            reader,
+            read: 0,
+            waiting: Vec::new(),
+        }
+    }
+
+    fn next_line(&mut self, run: &PinRun) -> Result<Option<PinLine>, CliError> {
+        if self.read >= MAX_PIN_LINES {
+            return Err(CliError::usage(format!(
+                "more than {MAX_PIN_LINES} lines on stdin: give one PIN line per key"
+            )));
+        }
+        let line = read_line_bounded(&mut self.reader, MAX_PIN_LINE)
+            .map_err(|e| CliError::usage(format!("cannot read a PIN from stdin: {e}")))?;
+        let Some(line) = line else {
+            return Ok(None);
+        };
+        self.read += 1;
+        let number = self.read;
+        let (name, text) = run.split(line);
+        let pin =
+            Pin::new(text).map_err(|e| CliError::usage(format!("line {number} on stdin: {e}")))?;
+        Ok(Some(PinLine { number, name, pin }))
+    }
+
+    /// The PIN for `target`: the next line naming it, or the next unnamed line when it is the
+    /// only key of the run that needs a PIN.
+    pub fn take(&mut self, target: &PinTarget, run: &PinRun) -> Result<Pin, CliError> {
+        if let Some(i) = self
+            .waiting
+            .iter()
+            .position(|l| l.name.as_deref().is_some_and(|n| target.is_named(n)))
+        {
+            return Ok(self.waiting.remove(i).pin);
+        }
+        let who = target.describe();
+        loop {
+            let Some(line) = self.next_line(run)? else {
+                return Err(CliError::usage(format!(
+                    "no PIN for {who} on stdin: give one line per key as LABEL=PIN or SERIAL=PIN (a single unnamed line only when one key needs a PIN)"
+                )));
+            };
+            match &line.name {
+                Some(n) if target.is_named(n) => return Ok(line.pin),
+                Some(_) => self.waiting.push(line),
+                None if run.keys_needing_pin > 1 => {
+                    return Err(CliError::usage(format!(
+                        "{} keys need a PIN but line {} on stdin does not name its key: write each as LABEL=PIN or SERIAL=PIN; no PIN was sent",
+                        run.keys_needing_pin, line.number
+                    )))
+                }
+                // With several keys plugged in, an unnamed line is unambiguous only if it is
+                // the only one: a second would have been meant for another key.
+                None if run.keys > 1 => {
+                    while let Some(more) = self.next_line(run)? {
+                        if more.name.is_none() {
+                            return Err(CliError::usage(format!(
+                                "{} keys are plugged in and stdin holds more than one unnamed PIN line, but only {who} needs a PIN: name the key on each line as LABEL=PIN or SERIAL=PIN; no PIN was sent",
+                                run.keys
+                            )));
+                        }
+                        self.waiting.push(more);
+                    }
+                    return Ok(line.pin);
+                }
+                None => return Ok(line.pin),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(label: &str, serial: &str) -> PinTarget {
+        PinTarget {
+            label: Some(label.into()),
+            serials: vec![serial.into()],
+        }
+    }
+
+    fn lines(text: &'static str) -> PinLines {
+        PinLines::new(Box::new(text.as_bytes()))
+    }
+
+    #[test]
+    fn named_lines_go_to_their_key_in_any_order() {
+        let (a, b) = (target("BG01-A", "31337001"), target("BG02-A", "31337002"));
+        let run = PinRun::new([&a, &b], 2);
+        let mut input = lines("31337002=246813579\nBG01-A\t135792468\n");
+        assert_eq!(input.take(&a, &run).unwrap().expose(), "135792468");
+        assert_eq!(input.take(&b, &run).unwrap().expose(), "246813579");
+    }
+
+    #[test]
+    fn an_unnamed_line_serves_only_a_single_key() {
+        let (a, b) = (target("BG01-A", "1"), target("BG02-A", "2"));
+        let one = PinRun::new([&a, &b], 1);
+        assert_eq!(
+            lines("13579246\n").take(&a, &one).unwrap().expose(),
+            "13579246"
+        );
+        let two = PinRun::new([&a, &b], 2);
+        let err = lines("13579246\n13579246\n").take(&a, &two).unwrap_err();
+        assert!(
+            err.message.contains("does not name its key"),
+            "{}",
+            err.message
+        );
+        // One key needs a PIN, but a second unnamed line shows the input was meant for two.
+        let err = lines("13579246\n24681357\n").take(&a, &one).unwrap_err();
+        assert!(
+            err.message.contains("more than one unnamed"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn a_line_naming_another_key_is_never_offered() {
+        let (a, b) = (target("BG01-A", "1"), target("BG02-A", "2"));
+        let run = PinRun::new([&a, &b], 2);
+        let err = lines("BG02-A=13579246\n").take(&a, &run).unwrap_err();
+        assert!(err.message.contains("no PIN for BG01-A"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_equals_sign_that_names_no_key_is_part_of_the_pin() {
+        let a = target("BG01-A", "1");
+        let run = PinRun::single(&a);
+        assert_eq!(
+            lines("ab=cd1234\n").take(&a, &run).unwrap().expose(),
+            "ab=cd1234"
+        );
+    }
+}
