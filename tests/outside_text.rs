@@ -256,6 +256,14 @@ fn a_look_alike_of_the_entra_rp_id_is_a_finding() {
         message.contains("U+043E") && message.contains("login.microsoft.com"),
         "{message}"
     );
+    // `creds`, with no inventory, says so beside the RP ID too.
+    let creds = ok(&["--device", &s.dev, "creds", "--pin-stdin"]);
+    assert!(
+        creds.contains(
+            "login.micr\u{43e}soft.com  LOOK-ALIKE of login.microsoft.com (non-ASCII: U+043E)"
+        ),
+        "{creds}"
+    );
 }
 
 #[test]

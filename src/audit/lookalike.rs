@@ -58,6 +58,20 @@ fn real_rp_ids(inv: &Inventory) -> Vec<&str> {
     ids
 }
 
+/// Why an RP ID seen on a key needs a second look, without an inventory (for `creds`): it
+/// renders like login.microsoft.com, mixes scripts, or hides characters.
+pub fn rp_id_warning(rp: &str) -> Option<String> {
+    if confusable(rp, DEFAULT_RP_ID) {
+        Some(format!("LOOK-ALIKE of {DEFAULT_RP_ID}{}", non_ascii(rp)))
+    } else if mixes_scripts(rp) {
+        Some(format!("MIXES SCRIPTS{}", non_ascii(rp)))
+    } else if has_hidden(rp) {
+        Some("HIDDEN CHARACTERS".into())
+    } else {
+        None
+    }
+}
+
 /// Findings about the RP IDs and user names one key holds.
 pub fn observation_findings(inv: &Inventory, key: &KeyEntry, obs: &Observation) -> Vec<Finding> {
     let f = |rule, msg: String| Finding::new(rule, Some(&key.label), Some(&key.account), msg);

@@ -15,6 +15,8 @@ use crate::util::{key_fingerprint, short_fingerprint};
 #[derive(Debug, Clone, Serialize)]
 pub struct CredentialView {
     pub rp_id: String,
+    /// Set when the RP ID renders like login.microsoft.com, mixes scripts or hides characters.
+    pub rp_id_warning: Option<String>,
     pub user_name: Option<String>,
     pub display_name: Option<String>,
     pub user_id: String,
@@ -32,6 +34,7 @@ impl From<&ResidentCredential> for CredentialView {
     fn from(c: &ResidentCredential) -> Self {
         Self {
             rp_id: c.rp.id.clone(),
+            rp_id_warning: crate::audit::lookalike::rp_id_warning(&c.rp.id),
             user_name: c.user.name.clone(),
             display_name: c.user.display_name.clone(),
             user_id: hex::encode(&c.user.id),
@@ -112,7 +115,10 @@ pub fn write_listing(w: &mut dyn Write, l: &CredentialListing) -> std::io::Resul
     let mut current_rp: Option<&str> = None;
     for c in &l.credentials {
         if current_rp != Some(c.rp_id.as_str()) {
-            writeln!(w, "  {}", c.rp_id.shown())?;
+            match &c.rp_id_warning {
+                Some(warning) => writeln!(w, "  {}  {warning}", c.rp_id.shown())?,
+                None => writeln!(w, "  {}", c.rp_id.shown())?,
+            }
             current_rp = Some(&c.rp_id);
         }
         writeln!(
