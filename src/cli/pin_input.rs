@@ -57,12 +57,15 @@ impl PinTarget {
     }
 
     /// "BG01-A (serial 31337001)", "the key with serial 31337001", or "the key".
+    /// The label comes from the inventory and the serial from the key: both are shown with
+    /// hidden characters escaped, since the prompt goes straight to the terminal (DESIGN §3.8).
     pub fn describe(&self) -> String {
+        use crate::untrusted::Shown;
         let serial = self.serials.first();
         match (&self.label, serial) {
-            (Some(l), Some(s)) => format!("{l} (serial {s})"),
-            (Some(l), None) => l.clone(),
-            (None, Some(s)) => format!("the key with serial {s}"),
+            (Some(l), Some(s)) => format!("{} (serial {})", Shown(l), Shown(s)),
+            (Some(l), None) => Shown(l).to_string(),
+            (None, Some(s)) => format!("the key with serial {}", Shown(s)),
             (None, None) => "the key".into(),
         }
     }
@@ -214,6 +217,15 @@ mod tests {
 
     fn lines(text: &'static str) -> PinLines {
         PinLines::new(Box::new(text.as_bytes()))
+    }
+
+    #[test]
+    fn the_prompt_shows_a_hostile_serial_escaped() {
+        let t = target("BG01-A", "4A3F\n\u{1b}[2JPIN for BG02-A");
+        assert_eq!(
+            t.describe(),
+            "BG01-A (serial 4A3F\\n\\u{1b}[2JPIN for BG02-A)"
+        );
     }
 
     #[test]
