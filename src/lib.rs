@@ -14,6 +14,7 @@ pub mod device;
 pub mod entra;
 pub mod identity;
 pub mod inventory;
+pub mod mds;
 pub mod models;
 pub mod report;
 pub mod secret;

@@ -61,6 +61,11 @@ rules! {
     RETIRED_KEY_PRESENTED = "GK066", "retired-key-presented", High, "A retired key was presented at a check: it must not be in use. Find out why it is back; its record is not updated.";
     ATTESTATION_CHAIN_INVALID = "GK080", "attestation-chain-invalid", Critical, "The attestation chain reaches a trusted root but breaks an X.509 rule (a non-CA signing, keyUsage, path length, an expired certificate): the key's genuineness is not proven. Do not use it; ask the vendor.";
     ATTESTATION_LEAF_INVALID = "GK081", "attestation-certificate-invalid", Critical, "The attestation certificate breaks the WebAuthn requirements (version 3, OU=Authenticator Attestation, not a CA, AAGUID extension not critical): do not use this key; return it to the supplier.";
+    MDS_COMPROMISED = "GK082", "mds-status-compromised", Critical, "The FIDO Metadata Service reports this model revoked or compromised (see the report's date and URL): do not use it for a break-glass account; replace the key with an unaffected model.";
+    MDS_UPDATE_AVAILABLE = "GK083", "mds-update-available", Low, "The FIDO Metadata Service reports a firmware update for this model: read the report and plan the update or replacement.";
+    MDS_NOT_CERTIFIED = "GK084", "mds-not-certified", Medium, "The FIDO Metadata Service reports this model as not FIDO certified: prefer a certified model for break-glass accounts.";
+    MDS_STALE = "GK085", "mds-stale", Medium, "The imported FIDO Metadata Service BLOB is past its nextUpdate date: download the current BLOB and run `glasskey mds import FILE`.";
+    MDS_UNLISTED = "GK086", "mds-unlisted", Low, "The key's model (AAGUID) is not in the imported FIDO Metadata Service BLOB: its maker publishes no statement or status for it. Prefer a listed model.";
 }
 
 pub fn parse_date(s: &str) -> Option<OffsetDateTime> {

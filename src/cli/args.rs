@@ -286,6 +286,9 @@ pub enum Command {
     /// keys, offline, from an export made by a script glasskey prints
     #[command(subcommand)]
     Entra(super::entra_args::EntraCommand),
+    /// The FIDO Metadata Service, offline: import a downloaded BLOB, show a model's statement
+    #[command(subcommand)]
+    Mds(super::mds_args::MdsCommand),
     /// Work with glasskey's virtual (software) security keys
     #[command(subcommand)]
     Virtual(VirtualCommand),

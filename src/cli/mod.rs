@@ -13,6 +13,8 @@ pub mod error;
 pub mod identity_gate;
 pub mod inventory_cmd;
 pub mod keys;
+pub mod mds_args;
+pub mod mds_cmd;
 pub mod options;
 pub mod pin;
 pub mod pin_input;
@@ -72,6 +74,7 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
         }
         Command::Virtual(VirtualCommand::Profiles { .. }) => virtual_cmd::profiles(&mut ctx),
         Command::Entra(c) => entra_cmd::run(&mut ctx, c),
+        Command::Mds(c) => mds_cmd::run(&mut ctx, c),
         Command::Demo => demo::run(&options),
         Command::Vet {
             inventory,

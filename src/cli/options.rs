@@ -7,6 +7,7 @@ use super::args::{
 };
 use super::entra_args::EntraCommand;
 use super::error::CliError;
+use super::mds_args::MdsCommand;
 
 /// Seconds to wait for a key and for a touch when `--timeout` is not given.
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 30;
@@ -156,6 +157,11 @@ fn declared(command: &Command) -> Declared<'_> {
             EntraCommand::Script { .. } => D::named("entra script"),
             EntraCommand::Check { output, .. } => D::named("entra check").json(output),
             EntraCommand::ExportVirtual { .. } => D::named("entra export-virtual"),
+        },
+        Command::Mds(c) => match c {
+            MdsCommand::Import { output, .. } => D::named("mds import").json(output),
+            MdsCommand::Show { output, .. } => D::named("mds show").json(output),
+            MdsCommand::Status { output } => D::named("mds status").json(output),
         },
         Command::Demo => D::named("demo"),
         Command::Completions { .. } => D::named("completions"),

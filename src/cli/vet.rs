@@ -33,11 +33,13 @@ pub struct VetReport {
     /// Passkeys found on the key; None when they could not be listed (no PIN set yet).
     pub credentials_present: Option<u64>,
     pub capabilities: Vec<Capability>,
+    /// What the imported FIDO Metadata Service BLOB says about the model.
+    pub mds: crate::mds::findings::MdsView,
     pub findings: Vec<Finding>,
     pub verdict: &'static str,
 }
 
-fn load_extra_roots(files: &[PathBuf]) -> Result<Vec<Root>, CliError> {
+pub(crate) fn load_extra_roots(files: &[PathBuf]) -> Result<Vec<Root>, CliError> {
     files
         .iter()
         .map(|f| {
@@ -65,7 +67,16 @@ pub fn vet(
     let mut anchors = roots::bundled();
     anchors.extend(load_extra_roots(trust_roots)?);
     let mut key = ctx.open_key()?;
-    let facts = key.facts()?;
+    let mut facts = key.facts()?;
+    let now = ctx.now()?;
+    let (mds, mds_entry) = super::mds_cmd::lookup(&facts.aaguid, now.date())?;
+    if let Some(entry) = &mds_entry {
+        // The MDS's roots for this model vouch for this AAGUID only: this vet's key.
+        anchors.extend(super::mds_cmd::entry_roots(entry));
+        if let Some(d) = entry.description() {
+            facts.model = Some(d.to_owned());
+        }
+    }
     let info = key.session.info()?.clone();
     let pin_set = info.pin_set();
     let label = Some(facts.device.as_str());
@@ -115,7 +126,6 @@ pub fn vet(
         MakeCredential::new(challenge, IDENTITY_RP_ID, user),
         token.as_ref(),
     )?;
-    let now = ctx.now()?;
     let check = verify(
         &attestation,
         &challenge,
@@ -137,7 +147,7 @@ pub fn vet(
         }
     }
 
-    let findings = vetting::evaluate(&VetEvidence {
+    let mut findings = vetting::evaluate(&VetEvidence {
         label,
         facts: &facts,
         info: &info,
@@ -148,6 +158,12 @@ pub fn vet(
             enrolled_as: enrolled_as.as_deref(),
         }),
     });
+    findings.extend(crate::mds::findings::findings(
+        &mds,
+        &facts.aaguid,
+        label,
+        None,
+    ));
     let capabilities = vetting::capabilities(&info);
     let credentials_present = passkeys.map(|p| p.count);
 
@@ -164,6 +180,7 @@ pub fn vet(
         remaining_discoverable_credentials: info.remaining_discoverable_credentials,
         credentials_present,
         capabilities,
+        mds,
         findings,
     };
     ctx.emit(&report, |w| write_report(w, &report))?;
@@ -186,6 +203,11 @@ fn write_report(w: &mut dyn Write, r: &VetReport) -> std::io::Result<()> {
     if let Some(s) = &a.leaf_subject {
         writeln!(w, "  certificate   {}", s.shown())?;
     }
+    writeln!(
+        w,
+        "  MDS           {}",
+        crate::report::entra::shown(&r.mds.summary())
+    )?;
     match r.credentials_present {
         Some(n) => writeln!(w, "  passkeys      {n} on the key")?,
         None => writeln!(w, "  passkeys      not listed (no PIN set yet)")?,

@@ -1,0 +1,230 @@
+//! `glasskey mds import|show|status`: the FIDO Metadata Service BLOB, offline.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::context::Context;
+use super::error::CliError;
+use super::mds_args::MdsCommand;
+use crate::mds::findings::MdsView;
+use crate::mds::store::Store;
+use crate::mds::MdsError;
+
+impl From<MdsError> for CliError {
+    fn from(e: MdsError) -> Self {
+        match e {
+            MdsError::Write { .. } => Self {
+                code: super::error::EXIT_WRITE,
+                message: e.to_string(),
+            },
+            other => CliError::usage(other.to_string()),
+        }
+    }
+}
+
+/// The store `mds` commands and lookups use.
+pub fn store() -> Result<Store, CliError> {
+    Ok(Store::new(crate::mds::data_dir()?))
+}
+
+pub fn run(ctx: &mut Context, command: &MdsCommand) -> Result<(), CliError> {
+    match command {
+        MdsCommand::Import {
+            file, trust_roots, ..
+        } => import(ctx, file, trust_roots),
+        MdsCommand::Show { aaguid, .. } => show(ctx, aaguid),
+        MdsCommand::Status { .. } => status(ctx),
+    }
+}
+
+fn import(
+    ctx: &mut Context,
+    file: &std::path::Path,
+    trust_roots: &[std::path::PathBuf],
+) -> Result<(), CliError> {
+    let blob = std::fs::read_to_string(file)
+        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", file.display())))?;
+    let mut anchors = crate::mds::roots::bundled();
+    anchors.extend(super::vet::load_extra_roots(trust_roots)?);
+    let now = ctx.now()?;
+    let imported = crate::mds::import(&blob, &anchors, &store()?, now)?;
+    if imported.stale {
+        eprintln!(
+            "warning: BLOB no. {} was due for replacement on {}: vet, enroll and audit will report it as stale (GK085) until a current BLOB is imported",
+            imported.no, imported.next_update
+        );
+    }
+    ctx.emit(&imported, |w| {
+        writeln!(
+            w,
+            "Imported MDS BLOB no. {} ({} models; next update {}), signed by {} under {}.",
+            imported.no, imported.models, imported.next_update, imported.signer, imported.anchor
+        )?;
+        if let Some(old) = imported.replaced {
+            writeln!(w, "It replaces BLOB no. {old}.")?;
+        }
+        writeln!(w, "Stored in {}.", imported.path.display())
+    })
+}
+
+#[derive(Serialize)]
+struct ShowOutput {
+    blob_no: u64,
+    stale: bool,
+    entry: crate::mds::payload::Entry,
+}
+
+fn show(ctx: &mut Context, aaguid: &str) -> Result<(), CliError> {
+    let aaguid = aaguid.trim().to_ascii_lowercase();
+    if crate::util::parse_uuid(&aaguid).is_none() {
+        return Err(CliError::usage(format!(
+            "{aaguid:?} is not an AAGUID: give it as glasskey info prints it, e.g. 2fc0579f-8113-47ea-b116-bb5a8db9202a"
+        )));
+    }
+    let Some((header, entry)) = store()?.lookup(&aaguid)? else {
+        return Err(CliError::usage(
+            "no MDS BLOB imported: download it and run `glasskey mds import FILE`",
+        ));
+    };
+    let Some(entry) = entry else {
+        return Err(CliError::usage(format!(
+            "AAGUID {aaguid} is not in the imported MDS BLOB no. {}",
+            header.no
+        )));
+    };
+    let out = ShowOutput {
+        blob_no: header.no,
+        stale: header.stale_on(ctx.now()?.date()),
+        entry,
+    };
+    ctx.emit(&out, |w| write_entry(w, &out))
+}
+
+fn write_entry(w: &mut dyn Write, out: &ShowOutput) -> std::io::Result<()> {
+    let e = &out.entry;
+    let text = crate::report::entra::shown;
+    writeln!(w, "{}", text(e.description().unwrap_or("(no description)")))?;
+    writeln!(w, "  AAGUID         {}", e.aaguid)?;
+    writeln!(
+        w,
+        "  certification  {}",
+        e.certification_level().unwrap_or("none reported")
+    )?;
+    writeln!(
+        w,
+        "  from BLOB      no. {}{}",
+        out.blob_no,
+        if out.stale { " (STALE)" } else { "" }
+    )?;
+    writeln!(w, "  status reports")?;
+    for r in &e.status_reports {
+        writeln!(
+            w,
+            "    {:<12} {}{}",
+            r.effective_date.as_deref().unwrap_or("(no date)"),
+            text(&r.status),
+            r.url
+                .as_deref()
+                .map(|u| format!("  {}", text(u)))
+                .unwrap_or_default()
+        )?;
+    }
+    writeln!(w, "  attestation roots")?;
+    for root in e.attestation_roots() {
+        let described = base64_der(root)
+            .and_then(|der| crate::attestation::x509::Cert::from_der(&der).ok())
+            .map(|c| format!("{} (sha256 {})", c.subject(), &c.sha256_hex()[..16]))
+            .unwrap_or_else(|| "(unreadable certificate)".into());
+        writeln!(w, "    {}", text(&described))?;
+    }
+    if let Some(info) = e.authenticator_get_info() {
+        writeln!(w, "  authenticatorGetInfo (as published)")?;
+        let pretty = serde_json::to_string_pretty(info).unwrap_or_default();
+        for line in pretty.lines() {
+            writeln!(w, "    {}", text(line))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn base64_der(b64: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(b64).ok()
+}
+
+fn status(ctx: &mut Context) -> Result<(), CliError> {
+    let store = store()?;
+    let header = store.header()?;
+    let today = ctx.now()?.date();
+    #[derive(Serialize)]
+    struct Status {
+        imported: bool,
+        path: std::path::PathBuf,
+        #[serde(flatten)]
+        header: Option<crate::mds::store::Header>,
+        stale: Option<bool>,
+    }
+    let out = Status {
+        imported: header.is_some(),
+        path: store.path(),
+        stale: header.as_ref().map(|h| h.stale_on(today)),
+        header: header.map(|mut h| {
+            h.index.clear();
+            h
+        }),
+    };
+    ctx.emit(&out, |w| match &out.header {
+        None => writeln!(
+            w,
+            "No MDS BLOB imported ({}): run `glasskey mds import FILE`.",
+            out.path.display()
+        ),
+        Some(h) => writeln!(
+            w,
+            "MDS BLOB no. {}, next update {}{}, imported {}, signed by {} under {}.",
+            h.no,
+            h.next_update,
+            if out.stale == Some(true) {
+                " (STALE)"
+            } else {
+                ""
+            },
+            h.imported_at,
+            h.signer,
+            h.anchor
+        ),
+    })
+}
+
+/// What the imported MDS says about `aaguid` for vet, enroll and audit: "not consulted" when
+/// nothing was imported (or no data directory exists), an error when the store is damaged.
+pub fn lookup(
+    aaguid: &str,
+    today: time::Date,
+) -> Result<(MdsView, Option<crate::mds::payload::Entry>), CliError> {
+    let dir = match crate::mds::data_dir() {
+        Ok(dir) => dir,
+        Err(_) => return Ok((MdsView::not_consulted(), None)),
+    };
+    Ok(crate::mds::findings::consult(
+        &Store::new(dir),
+        aaguid,
+        today,
+    )?)
+}
+
+/// The attestation roots the MDS publishes for this model, trusted for its AAGUID only.
+pub fn entry_roots(entry: &crate::mds::payload::Entry) -> Vec<crate::attestation::roots::Root> {
+    let model = entry.description().unwrap_or(&entry.aaguid).to_owned();
+    entry
+        .attestation_roots()
+        .into_iter()
+        .filter_map(base64_der)
+        .filter_map(|der| crate::attestation::x509::Cert::from_der(&der).ok())
+        .map(|cert| crate::attestation::roots::Root {
+            name: format!("mds:{model}"),
+            cert,
+        })
+        .collect()
+}

@@ -1,0 +1,163 @@
+//! What the imported MDS says about one key's model, and the findings that follow (GK082-GK086).
+
+use serde::Serialize;
+
+use super::payload::{Entry, StatusReport};
+use super::store::Store;
+use super::MdsError;
+use crate::audit::{rules, Finding};
+
+/// Statuses that mean the model must not guard a break-glass account.
+pub const COMPROMISED: &[&str] = &[
+    "REVOKED",
+    "ATTESTATION_KEY_COMPROMISE",
+    "USER_VERIFICATION_BYPASS",
+    "USER_KEY_REMOTE_COMPROMISE",
+    "USER_KEY_PHYSICAL_COMPROMISE",
+];
+
+/// The MDS's word on one model, as reports show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MdsView {
+    /// False when no BLOB was imported: nothing below was looked up.
+    pub consulted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blob_no: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_update: Option<String>,
+    /// The BLOB is past its nextUpdate.
+    pub stale: bool,
+    /// The BLOB has an entry for this AAGUID.
+    pub listed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certification_level: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub status_reports: Vec<StatusReport>,
+}
+
+impl MdsView {
+    pub fn not_consulted() -> Self {
+        Self {
+            consulted: false,
+            blob_no: None,
+            next_update: None,
+            stale: false,
+            listed: false,
+            description: None,
+            certification_level: None,
+            status_reports: Vec::new(),
+        }
+    }
+
+    /// One line for the text reports.
+    pub fn summary(&self) -> String {
+        if !self.consulted {
+            return "not consulted (no BLOB imported; see `glasskey mds import`)".into();
+        }
+        let blob = format!(
+            "BLOB no. {}{}",
+            self.blob_no.unwrap_or(0),
+            if self.stale { ", STALE" } else { "" }
+        );
+        match (&self.listed, &self.description) {
+            (false, _) => format!("{blob}: model not listed"),
+            (true, d) => format!(
+                "{blob}: {} ({})",
+                d.as_deref().unwrap_or("no description"),
+                self.certification_level
+                    .as_deref()
+                    .unwrap_or("not certified")
+            ),
+        }
+    }
+}
+
+/// Looks `aaguid` up in the store; the entry is returned too, for its attestation roots.
+pub fn consult(
+    store: &Store,
+    aaguid: &str,
+    today: time::Date,
+) -> Result<(MdsView, Option<Entry>), MdsError> {
+    let Some((header, entry)) = store.lookup(aaguid)? else {
+        return Ok((MdsView::not_consulted(), None));
+    };
+    let view = MdsView {
+        consulted: true,
+        blob_no: Some(header.no),
+        stale: header.stale_on(today),
+        next_update: Some(header.next_update),
+        listed: entry.is_some(),
+        description: entry
+            .as_ref()
+            .and_then(|e| e.description().map(str::to_owned)),
+        certification_level: entry
+            .as_ref()
+            .and_then(|e| e.certification_level().map(str::to_owned)),
+        status_reports: entry
+            .as_ref()
+            .map(|e| e.status_reports.clone())
+            .unwrap_or_default(),
+    };
+    Ok((view, entry))
+}
+
+fn report_text(r: &StatusReport) -> String {
+    let mut s = r.status.clone();
+    if let Some(d) = &r.effective_date {
+        s.push_str(&format!(" since {d}"));
+    }
+    if let Some(v) = r.authenticator_version {
+        s.push_str(&format!(" (authenticator version {v})"));
+    }
+    if let Some(u) = &r.url {
+        s.push_str(&format!(": {u}"));
+    }
+    s
+}
+
+/// Findings about one key's model.
+pub fn findings(
+    view: &MdsView,
+    aaguid: &str,
+    key: Option<&str>,
+    account: Option<&str>,
+) -> Vec<Finding> {
+    let f = |rule, message: String| Finding::new(rule, key, account, message);
+    let mut out = Vec::new();
+    if !view.consulted {
+        return out;
+    }
+    if view.stale {
+        out.push(f(
+            &rules::MDS_STALE,
+            format!(
+                "the imported MDS BLOB no. {} was due for replacement on {}",
+                view.blob_no.unwrap_or(0),
+                view.next_update.as_deref().unwrap_or("?")
+            ),
+        ));
+    }
+    if !view.listed {
+        out.push(f(
+            &rules::MDS_UNLISTED,
+            format!("AAGUID {aaguid} is not in the imported MDS BLOB"),
+        ));
+        return out;
+    }
+    let model = view.description.as_deref().unwrap_or(aaguid);
+    for r in &view.status_reports {
+        let rule = match r.status.as_str() {
+            s if COMPROMISED.contains(&s) => &rules::MDS_COMPROMISED,
+            "UPDATE_AVAILABLE" => &rules::MDS_UPDATE_AVAILABLE,
+            "NOT_FIDO_CERTIFIED" => &rules::MDS_NOT_CERTIFIED,
+            _ => continue,
+        };
+        out.push(f(
+            rule,
+            format!("the FIDO MDS reports {model}: {}", report_text(r)),
+        ));
+    }
+    out
+}
