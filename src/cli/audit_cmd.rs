@@ -29,6 +29,7 @@ pub fn audit_with_report(
     output: Option<&Path>,
     lock_wait: Duration,
 ) -> Result<(), CliError> {
+    super::output_file::refuse_own_files(output, inventory, &[])?;
     let (mut store, mut inv) = Store::load_for_update(inventory, lock_wait)?;
     let now = ctx.now()?;
     let date = rfc3339(now);

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod mds_args;
 pub mod mds_cmd;
 pub mod options;
+pub mod output_file;
 pub mod pin;
 pub mod pin_input;
 pub mod roster_cmd;
