@@ -69,7 +69,7 @@ pub fn audit_with_report(
         if check.wants_pin {
             let retries = check.observation.as_ref().and_then(|o| o.pin_retries);
             let pin = ctx.pin_for(target, &run, retries)?;
-            read_passkeys(&mut key, &inv, &mut check, &pin, force)?;
+            read_passkeys(&mut key.session, &inv, &mut check, &pin, force)?;
         }
         checks.push((check, transport));
     }
