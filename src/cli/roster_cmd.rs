@@ -89,6 +89,7 @@ fn record(
             findings: Vec::new(),
             event: Some(event.clone()),
             roster: Some(roster::record(inv)),
+            ..history::Draft::default()
         },
     );
     let out = Recorded {
