@@ -227,6 +227,9 @@ pub enum Command {
         /// Where to write the --report
         #[arg(long, short = 'o', requires = "report", value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Also reconcile this Entra export (from `glasskey entra script`): both sides in one check
+        #[arg(long, value_name = "FILE")]
+        entra: Option<PathBuf>,
         #[command(flatten)]
         json: JsonArg,
         #[command(flatten)]

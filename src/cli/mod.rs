@@ -132,6 +132,7 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             report,
             output,
             lock,
+            entra,
             ..
         } => audit_cmd::audit_with_report(
             &mut ctx,
@@ -139,6 +140,7 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             *report,
             output.as_deref(),
             lock.wait(),
+            entra.as_deref(),
         ),
         Command::Sheet {
             inventory,
