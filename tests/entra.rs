@@ -797,3 +797,87 @@ fn sheets_show_each_keys_entra_method_and_the_export_digest() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("Entra"));
 }
+
+#[test]
+fn audit_with_entra_checks_both_sides_and_records_the_export() {
+    let c = case();
+    let key = c.inv.parent().unwrap().join("k1.json");
+    std::fs::copy(base().join("k1.json"), &key).unwrap();
+    let dev = format!("virtual:{}", key.display());
+    let audit = |c: &Case| {
+        run(
+            &[
+                "audit",
+                "--device",
+                &dev,
+                "--now",
+                T1,
+                "--inventory",
+                p(&c.inv),
+                "--entra",
+                p(&c.export),
+                "--json",
+                "--pin-stdin",
+            ],
+            Some(&format!("{PIN}\n")),
+        )
+    };
+    let digest = glasskey::entra::load(&c.export).unwrap().sha256;
+    let out = audit(&c);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["entra_export"]["sha256"], digest.as_str());
+    let (_, inv) = glasskey::inventory::store::Store::load(&c.inv).unwrap();
+    let entry = inv.checks.last().unwrap();
+    let recorded = entry.entra.as_ref().expect("the check records the export");
+    assert_eq!(recorded.sha256, digest);
+    assert_eq!(recorded.date, "2026-11-25T10:00:00Z");
+    ok(&["inventory", "verify", p(&c.inv)], None);
+
+    // Findings on the account side fail the quarterly check.
+    c.edit(|v| {
+        let tap = glasskey::entra::synth::temporary_access_pass(
+            "tap-1",
+            time::macros::datetime!(2026-11-25 09:00 UTC),
+            480,
+            true,
+            "EnabledByPolicy",
+        );
+        glasskey::entra::synth::add_method(v, BG2, tap);
+    });
+    let out = audit(&c);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "GK033"));
+
+    // A bad export is refused before any key is touched, and the inventory is not written.
+    let c2 = Case {
+        _dir: tempfile::tempdir().unwrap(),
+        inv: c.inv.clone(),
+        export: c.export.clone(),
+    };
+    let before = std::fs::read(&c.inv).unwrap();
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&c.export).unwrap()).unwrap();
+    v["tenant"] =
+        json!({"id": "x", "defaultDomain": "fabrikam.onmicrosoft.com", "verifiedDomains": []});
+    std::fs::write(&c.export, v.to_string()).unwrap();
+    let out = audit(&c2);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("GK041"));
+    assert_eq!(std::fs::read(&c.inv).unwrap(), before, "nothing written");
+}

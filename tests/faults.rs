@@ -148,7 +148,7 @@ fn caller_cancel_sends_ctaphid_cancel() {
         endless_keepalive: true,
         ..Default::default()
     });
-    let flag = s.hid().cancel_flag();
+    let flag = s.cancel_flag();
     let setter = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(100));
         flag.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -194,7 +194,7 @@ fn key_vanishing_mid_enumeration_is_disconnected() {
     let mut s = faulty(Faults::default());
     make_resident(&mut s, "example.org");
     make_resident(&mut s, "login.microsoft.com");
-    let device = s.hid().transport_mut().device_mut();
+    let device = s.transport_mut().device_mut();
     // Four more replies get through (retries, key agreement, token, first RP); then it is gone.
     let vanish = device.cbor_replies() + 4;
     device.authenticator_mut().state_mut().faults.vanish_after = Some(vanish);

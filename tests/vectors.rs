@@ -79,9 +79,8 @@ fn keepalive_is_skipped_and_reported_once() {
     let sink = Arc::clone(&seen);
     hid.set_keepalive_hook(Some(Box::new(move |s| sink.lock().unwrap().push(s))));
     // authenticatorSelection waits for a touch, so UPNEEDED is worth reporting.
-    hid.set_presence_expected(true);
-    let reply = hid.transact(cmd::CBOR, &[0x0B], deadline()).unwrap();
-    assert_eq!(reply, vec![0x00]);
+    let mut s = glasskey::ctap2::Session::new(hid);
+    s.selection().unwrap();
     assert_eq!(
         *seen.lock().unwrap(),
         vec![KeepaliveStatus::UserPresenceNeeded]
@@ -112,8 +111,8 @@ fn get_info_ctap21_pre_key() {
     assert!(info.unknown_keys.is_empty());
     assert!(!info.supports_permissions());
     // getInfo is one request: one init report sent, the reply consumed whole.
-    assert_eq!(s.hid().transport().written.len(), 2);
-    assert_eq!(s.hid().max_message_size(), 1200);
+    assert_eq!(s.transport().written.len(), 2);
+    assert_eq!(s.max_message_size(), 1200);
 }
 
 #[test]
@@ -236,7 +235,7 @@ fn exact_bytes_sent_for_get_info_and_pin_retries() {
     replay.queue_hex_file("clientpin_retries.hex");
     let mut s = Session::new(CtapHid::open(replay, deadline()).unwrap());
     assert_eq!(s.pin_retries().unwrap().retries, 8);
-    let written = &s.hid().transport().written;
+    let written = &s.transport().written;
     assert_eq!(written.len(), 3, "INIT, getInfo, getPINRetries");
     // INIT: broadcast channel, command 0x86, 8 nonce bytes.
     assert_eq!(written[0][..7], [0xFF, 0xFF, 0xFF, 0xFF, 0x86, 0x00, 0x08]);
@@ -268,5 +267,5 @@ fn tiny_max_msg_size_is_read_as_the_spec_minimum() {
     );
     let mut s = Session::new(CtapHid::open(replay, deadline()).unwrap());
     s.info().unwrap();
-    assert_eq!(s.hid().max_message_size(), 1024);
+    assert_eq!(s.max_message_size(), 1024);
 }

@@ -18,7 +18,7 @@ fn get_info_reports_profile() {
     assert_eq!(info.pin_set(), Some(true));
     assert_eq!(info.aaguid_string(), "bd9fcb83-c613-49c5-bb7c-a9f7f7dc3be9");
     assert_eq!(info.pin_protocols(), vec![2, 1]);
-    assert_eq!(s.hid().info().device_version.to_string(), "5.7.4");
+    assert_eq!(s.init_info().device_version.to_string(), "5.7.4");
 }
 
 #[test]
@@ -213,24 +213,23 @@ fn set_and_change_pin() {
 #[test]
 fn ping_wink_and_selection() {
     let mut s = session("yubikey-5.7", None);
-    let d = common::deadline();
-    s.hid().ping(b"hello glasskey", d).unwrap();
-    s.hid().wink(d).unwrap();
+    s.ping(b"hello glasskey").unwrap();
+    s.wink().unwrap();
     s.selection().unwrap();
-    assert_eq!(s.hid().transport().device().authenticator().winks, 1);
+    assert_eq!(s.transport().device().authenticator().winks, 1);
 }
 
 #[test]
 fn yubikey_serial_over_fido_hid() {
     let mut s = session("yubikey-5.7", None);
-    let cfg = glasskey::vendor::yubico::read_config(s.hid(), common::deadline())
+    let cfg = glasskey::vendor::yubico::read_config_of(&mut s, common::deadline())
         .unwrap()
         .unwrap();
     assert_eq!(cfg.serial, Some(12_345_678));
     assert_eq!(cfg.firmware.as_deref(), Some("5.7.4"));
     let mut other = session("ctap21-pre", None);
     assert_eq!(
-        glasskey::vendor::yubico::read_config(other.hid(), common::deadline()).unwrap(),
+        glasskey::vendor::yubico::read_config_of(&mut other, common::deadline()).unwrap(),
         None
     );
 }

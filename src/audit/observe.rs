@@ -5,11 +5,12 @@
 
 use crate::ctap2::get_info::AuthenticatorInfo;
 use crate::ctap2::session::{ProvenIdentity, TokenPurpose, LOW_RETRIES};
-use crate::ctap2::Ctap2Error;
+use crate::ctap2::{Ctap2Error, Session};
 use crate::device::{DeviceError, Key, KeyFacts};
 use crate::identity::{identify, IdentityCheck, ProofFailure};
 use crate::inventory::model::{Inventory, KeyEntry, Observation, ObservedPasskey};
 use crate::secret::Pin;
+use crate::transport::Transport;
 
 use super::finding::Finding;
 use super::rules;
@@ -103,8 +104,23 @@ where
     E: From<Ctap2Error> + From<DeviceError>,
 {
     let facts = key.facts()?;
+    observe_session(&mut key.session, facts, inv, date, force)
+}
+
+/// `observe` on any session, with the key's facts read by the caller (independent
+/// authenticators in the conformance tests are reached this way, without a `Key`).
+pub fn observe_session<T: Transport, E>(
+    session: &mut Session<T>,
+    facts: KeyFacts,
+    inv: &Inventory,
+    date: &str,
+    force: bool,
+) -> Result<KeyCheck, E>
+where
+    E: From<Ctap2Error> + From<DeviceError>,
+{
     let device = facts.device.clone();
-    let check = identify(&mut key.session, &inv.keys)?;
+    let check = identify(session, &inv.keys)?;
     let IdentityCheck::Proven(proven) = check else {
         let finding = unproved(&check, inv, &facts);
         return Ok(KeyCheck {
@@ -118,13 +134,13 @@ where
             wants_pin: false,
         });
     };
-    key.session.unlock_pin(&proven)?;
+    session.unlock_pin(&proven)?;
     let Some(entry) = inv.key(&proven.label) else {
         return Err(
             Ctap2Error::Protocol("identified key vanished from the inventory".into()).into(),
         );
     };
-    let info = key.session.info()?.clone();
+    let info = session.info()?.clone();
     let pin_set = info.pin_set() == Some(true);
     let mut observation = Observation {
         date: date.into(),
@@ -144,7 +160,7 @@ where
     let mut wants_pin = false;
     if pin_set {
         // Retries as found, before the custodian's PIN restores them.
-        let retries = key.session.pin_retries()?;
+        let retries = session.pin_retries()?;
         observation.pin_retries = Some(retries.retries);
         if retries.power_cycle_required == Some(true) {
             note = Some(
@@ -186,8 +202,8 @@ where
 
 /// Reads the key's passkeys with the custodian's PIN. Only for a key that `observe` proved and
 /// marked `wants_pin`; a refusal to list is recorded as unreadable passkeys, not an error.
-pub fn read_passkeys(
-    key: &mut Key,
+pub fn read_passkeys<T: Transport>(
+    session: &mut Session<T>,
     inv: &Inventory,
     check: &mut KeyCheck,
     pin: &Pin,
@@ -198,10 +214,8 @@ pub fn read_passkeys(
     };
     observation.pin_meets_policy =
         Some(pin.char_count() as u64 >= u64::from(inv.policy.min_pin_length));
-    let token = key
-        .session
-        .pin_token(pin, TokenPurpose::ReadCredentials, None, force)?;
-    let rps = match key.session.relying_parties(&token) {
+    let token = session.pin_token(pin, TokenPurpose::ReadCredentials, None, force)?;
+    let rps = match session.relying_parties(&token) {
         Ok((_, rps)) => rps,
         Err(Ctap2Error::Status(status)) => {
             let why = format!("the key refused to list its passkeys ({status})");
@@ -214,7 +228,7 @@ pub fn read_passkeys(
     let mut passkeys = Vec::new();
     for rp in rps {
         if rp.id == inv.passkey_rp_id {
-            for c in key.session.enumerate_credentials(&token, &rp)? {
+            for c in session.enumerate_credentials(&token, &rp)? {
                 passkeys.push(ObservedPasskey {
                     user_name: c.user.name.clone().unwrap_or_default(),
                     user_id: hex::encode(&c.user.id),

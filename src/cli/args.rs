@@ -64,12 +64,20 @@ pub struct KeyArgs {
     pub link: LinkArgs,
 }
 
+/// The longest `--timeout`: an hour is more than any touch or key needs, and keeps every
+/// deadline far from `Instant` overflow.
+pub const MAX_TIMEOUT_SECONDS: u64 = 3600;
+
+fn timeout_seconds() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECONDS)
+}
+
 /// How to talk to a key already chosen.
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "Key options")]
 pub struct LinkArgs {
-    /// Seconds to wait for the key and for a touch [default: 30]
-    #[arg(long, value_name = "SECONDS")]
+    /// Seconds to wait for the key and for a touch, 1 to 3600 [default: 30]
+    #[arg(long, value_name = "SECONDS", value_parser = timeout_seconds())]
     pub timeout: Option<u64>,
     /// Print a CTAPHID trace on stderr (PIN material redacted)
     #[arg(long, short = 'v')]
@@ -128,7 +136,7 @@ pub struct LeadingArgs {
     pub json: bool,
     #[arg(long, short = 'v', hide = true)]
     pub verbose: bool,
-    #[arg(long, hide = true, value_name = "SECONDS")]
+    #[arg(long, hide = true, value_name = "SECONDS", value_parser = timeout_seconds())]
     pub timeout: Option<u64>,
     #[arg(long, hide = true)]
     pub pin_stdin: bool,
@@ -227,6 +235,9 @@ pub enum Command {
         /// Where to write the --report
         #[arg(long, short = 'o', requires = "report", value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Also reconcile this Entra export (from `glasskey entra script`): both sides in one check
+        #[arg(long, value_name = "FILE")]
+        entra: Option<PathBuf>,
         #[command(flatten)]
         json: JsonArg,
         #[command(flatten)]
@@ -304,9 +315,15 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff)
-    #[command(after_help = "Example:\n  glasskey man > glasskey.1 && man ./glasskey.1")]
-    Man,
+    /// Print the man page (roff), or write one page per command into a directory
+    #[command(
+        after_help = "Examples:\n  glasskey man > glasskey.1 && man ./glasskey.1\n  glasskey man --dir /usr/local/share/man/man1   # glasskey-audit.1, glasskey-pin-status.1, ..."
+    )]
+    Man {
+        /// Write glasskey.1 and a page for every command (glasskey-COMMAND.1) into this directory
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

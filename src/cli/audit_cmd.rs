@@ -13,12 +13,13 @@ use super::software_keys;
 use crate::audit::observe::{observe, read_passkeys};
 use crate::audit::{integrity, rules, Finding};
 use crate::device::{discover, DeviceError, DeviceSpec, Key};
+use crate::inventory::model::EntraExportRecord;
 use crate::inventory::{history, lock, roster, Store};
 use crate::report::audit::{write_text, AuditReport, KeyResult};
 use std::time::Duration;
 
 pub fn audit(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
-    audit_with_report(ctx, inventory, None, None, lock::DEFAULT_WAIT)
+    audit_with_report(ctx, inventory, None, None, lock::DEFAULT_WAIT, None)
 }
 
 /// The audit, optionally also rendered as HTML or Markdown through the report renderers.
@@ -28,10 +29,17 @@ pub fn audit_with_report(
     format: Option<ReportFormat>,
     output: Option<&Path>,
     lock_wait: Duration,
+    entra: Option<&Path>,
 ) -> Result<(), CliError> {
+    super::output_file::refuse_own_files(output, inventory, &[])?;
     let (mut store, mut inv) = Store::load_for_update(inventory, lock_wait)?;
     let now = ctx.now()?;
     let date = rfc3339(now);
+    // A bad export is refused before any key is touched, and nothing is written.
+    let export = entra.map(crate::entra::load).transpose()?;
+    if let Some(e) = &export {
+        crate::entra::reconcile(&inv, e, now)?;
+    }
     // The file as it was read is what the roster and dates are checked against.
     let integrity = integrity::evaluate(&inv, now);
     let specs: Vec<DeviceSpec> = match &ctx.global.device {
@@ -68,7 +76,7 @@ pub fn audit_with_report(
         if check.wants_pin {
             let retries = check.observation.as_ref().and_then(|o| o.pin_retries);
             let pin = ctx.pin_for(target, &run, retries)?;
-            read_passkeys(&mut key, &inv, &mut check, &pin, force)?;
+            read_passkeys(&mut key.session, &inv, &mut check, &pin, force)?;
         }
         checks.push((check, transport));
     }
@@ -130,6 +138,14 @@ pub fn audit_with_report(
     findings.extend(rules::evaluate(&inv, now));
     findings.extend(integrity);
     findings.extend(mds_findings(&inv, now.date())?);
+    // The account side, against the observations just recorded.
+    let entra = export
+        .as_ref()
+        .map(|e| crate::entra::reconcile(&inv, e, now))
+        .transpose()?;
+    if let Some(r) = &entra {
+        findings.extend(r.findings.iter().cloned());
+    }
     findings.sort_by(|a, b| (&a.key, a.rule, &a.message).cmp(&(&b.key, b.rule, &b.message)));
     findings.dedup();
 
@@ -155,6 +171,10 @@ pub fn audit_with_report(
             findings: findings.iter().map(|f| f.summary()).collect(),
             event: None,
             roster: Some(roster::record(&inv)),
+            entra: entra.as_ref().map(|r| EntraExportRecord {
+                sha256: r.export.sha256.clone(),
+                date: r.export.date.clone(),
+            }),
         },
     );
     let (check_seq, check_hash) = (entry.seq, entry.hash.clone());
@@ -170,6 +190,7 @@ pub fn audit_with_report(
         result: result.into(),
         check_seq,
         check_hash,
+        entra_export: entra.map(|r| r.export),
     };
     match format {
         None => ctx.emit(&report, |w| write_text(w, &report))?,

@@ -65,6 +65,7 @@ fn script(
     shell: ScriptShell,
     output: Option<&Path>,
 ) -> Result<(), CliError> {
+    super::output_file::refuse_own_files(output, inventory, &[])?;
     let (_, inv) = Store::load(inventory)?;
     let upns: Vec<&str> = inv.accounts.iter().map(|a| a.upn.as_str()).collect();
     let text = match shell {
@@ -81,6 +82,7 @@ fn export_virtual(
     keys: &[PathBuf],
     output: &Path,
 ) -> Result<(), CliError> {
+    super::output_file::refuse_own_files(Some(output), inventory, keys)?;
     let (_, inv) = Store::load(inventory)?;
     let now = ctx.now()?;
     let value = virtual_export(&inv, keys, now)?;
@@ -153,6 +155,5 @@ pub fn virtual_export(
 pub fn write_export(value: &serde_json::Value, output: &Path) -> Result<(), CliError> {
     let text =
         serde_json::to_string_pretty(value).map_err(|e| CliError::usage(e.to_string()))? + "\n";
-    std::fs::write(output, text)
-        .map_err(|e| CliError::usage(format!("cannot write {}: {e}", output.display())))
+    super::output_file::write_atomically(output, text.as_bytes())
 }

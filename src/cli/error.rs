@@ -65,6 +65,11 @@ impl From<Ctap2Error> for CliError {
             | Ctap2Error::PinNotSet
             | Ctap2Error::PinPolicy { .. }
             | Ctap2Error::PinLength => CliError::usage(e.to_string()),
+            // Only a key that failed to prove its identity leaves the session locked.
+            Ctap2Error::IdentityNotProven => CliError {
+                code: EXIT_FINDINGS,
+                message: e.to_string(),
+            },
             Ctap2Error::Hid(CtapHidError::Transport(t)) => CliError::device(transport_message(t)),
             Ctap2Error::Hid(CtapHidError::Cancelled) => {
                 CliError::device("cancelled; the key was told to stop waiting")

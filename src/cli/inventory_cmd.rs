@@ -202,8 +202,7 @@ pub fn validate(ctx: &mut Context, file: &Path, entra: Option<&Path>) -> Result<
         if let Some(e) = &report.entra_export {
             crate::report::entra::write_export_line(w, e)?;
         }
-        let findings = crate::report::entra::shown_findings(&report.findings);
-        crate::report::findings::write_findings(w, &findings)?;
+        crate::report::findings::write_findings(w, &report.findings)?;
         writeln!(w, "result: {}", report.result)
     })?;
     if report.result == "pass" {

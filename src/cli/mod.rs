@@ -16,6 +16,7 @@ pub mod keys;
 pub mod mds_args;
 pub mod mds_cmd;
 pub mod options;
+pub mod output_file;
 pub mod pin;
 pub mod pin_input;
 pub mod sheet_cmd;
@@ -131,6 +132,7 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             report,
             output,
             lock,
+            entra,
             ..
         } => audit_cmd::audit_with_report(
             &mut ctx,
@@ -138,6 +140,7 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             *report,
             output.as_deref(),
             lock.wait(),
+            entra.as_deref(),
         ),
         Command::Sheet {
             inventory,
@@ -163,9 +166,22 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             clap_complete::generate(*shell, &mut command, "glasskey", &mut script);
             ctx.out().write_all(&script).map_err(context::io_error)
         }
-        Command::Man => {
+        Command::Man { dir: None } => {
             let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
             page.render(ctx.out()).map_err(context::io_error)
+        }
+        Command::Man { dir: Some(dir) } => {
+            clap_mangen::generate_to(<Cli as clap::CommandFactory>::command(), dir).map_err(|e| {
+                error::CliError {
+                    code: error::EXIT_WRITE,
+                    message: format!(
+                        "cannot write the man pages into {}: {e}; create the directory or choose a writable one",
+                        dir.display()
+                    ),
+                }
+            })?;
+            writeln!(ctx.out(), "Wrote the man pages into {}", dir.display())
+                .map_err(context::io_error)
         }
     }
 }

@@ -13,8 +13,7 @@ use crate::report::{csv, html, markdown, sheet};
 /// Writes rendered output to a file, or to stdout.
 pub fn deliver(ctx: &mut Context, rendered: &str, output: Option<&Path>) -> Result<(), CliError> {
     match output {
-        Some(path) => std::fs::write(path, rendered)
-            .map_err(|e| CliError::usage(format!("cannot write {}: {e}", path.display()))),
+        Some(path) => super::output_file::write_atomically(path, rendered.as_bytes()),
         None => ctx.out().write_all(rendered.as_bytes()).map_err(io_error),
     }
 }
@@ -28,6 +27,7 @@ pub fn sheet(
     output: Option<&Path>,
     entra: Option<&Path>,
 ) -> Result<(), CliError> {
+    super::output_file::refuse_own_files(output, inventory, &[])?;
     let (store, inv) = Store::load(inventory)?;
     let now = ctx.now()?;
     let entra = entra

@@ -225,7 +225,10 @@ impl<T: Transport> CtapHid<T> {
         self.cancel = flag;
     }
 
-    /// Sends one request and returns the reply payload. Vendor commands (0x40-0x7F) pass through.
+    /// Sends one request and returns the reply payload. Vendor commands (0x40-0x7F) pass
+    /// through. Any command at all, reset included: public only behind the
+    /// `raw-access-unsafe-for-keys` feature, which the binary never enables (DESIGN §3.10).
+    #[cfg(feature = "raw-access-unsafe-for-keys")]
     pub fn transact(
         &mut self,
         command: u8,
@@ -234,15 +237,14 @@ impl<T: Transport> CtapHid<T> {
     ) -> Result<Vec<u8>, CtapHidError> {
         self.transact_inner(command, payload, deadline, false)
     }
-
-    /// Like `transact`, but the payloads are hidden from the trace (PIN material).
-    pub fn transact_redacted(
+    #[cfg(not(feature = "raw-access-unsafe-for-keys"))]
+    pub(crate) fn transact(
         &mut self,
         command: u8,
         payload: &[u8],
         deadline: Instant,
     ) -> Result<Vec<u8>, CtapHidError> {
-        self.transact_inner(command, payload, deadline, true)
+        self.transact_inner(command, payload, deadline, false)
     }
 
     /// Sends a request that carries PIN material: exactly once. CHANNEL_BUSY ends the call with

@@ -114,16 +114,19 @@ pub struct DirectoryObject {
     pub id: String,
 }
 
+/// Text from Graph, kept compact: an export holds hundreds of thousands of these.
+pub type Text = Box<str>;
+
 /// One authenticationMethod of any derived type: the fields glasskey reads, all optional
 /// because each type has its own. Fields glasskey does not read are skipped.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Method {
     #[serde(rename = "@odata.type", default)]
-    pub odata_type: Option<String>,
+    pub odata_type: Option<Text>,
     pub id: String,
     #[serde(default)]
-    pub display_name: Option<String>,
+    pub display_name: Option<Text>,
     #[serde(default)]
     pub created_date_time: Option<Timestamp>,
     /// The methods list spells the fido2 registration date this way.
@@ -132,19 +135,19 @@ pub struct Method {
     #[serde(default)]
     pub last_used_date_time: Option<Timestamp>,
     #[serde(default)]
-    pub aa_guid: Option<String>,
+    pub aa_guid: Option<Text>,
     #[serde(default)]
-    pub model: Option<String>,
+    pub model: Option<Text>,
     #[serde(default)]
-    pub attestation_certificates: Option<Vec<String>>,
+    pub attestation_certificates: Option<Vec<Text>>,
     #[serde(default)]
-    pub attestation_level: Option<String>,
+    pub attestation_level: Option<Text>,
     #[serde(default)]
-    pub passkey_type: Option<String>,
+    pub passkey_type: Option<Text>,
     #[serde(default)]
     pub is_usable: Option<bool>,
     #[serde(default)]
-    pub method_usability_reason: Option<String>,
+    pub method_usability_reason: Option<Text>,
     #[serde(default)]
     pub start_date_time: Option<Timestamp>,
     #[serde(default)]
@@ -152,13 +155,11 @@ pub struct Method {
     #[serde(default)]
     pub is_usable_once: Option<bool>,
     #[serde(default)]
-    pub phone_number: Option<String>,
+    pub phone_number: Option<Text>,
     #[serde(default)]
-    pub phone_type: Option<String>,
+    pub phone_type: Option<Text>,
     #[serde(default)]
-    pub email_address: Option<String>,
-    #[serde(default)]
-    pub device_tag: Option<String>,
+    pub email_address: Option<Text>,
 }
 
 impl Method {
@@ -255,7 +256,12 @@ pub fn load(path: &Path) -> Result<Export, EntraError> {
         message: e.to_string(),
     };
     let file = std::fs::File::open(path).map_err(io)?;
-    let mut bytes = Vec::new();
+    // Sized from the file, so that reading never holds two growing copies of a large export.
+    let expected = file
+        .metadata()
+        .map_or(0, |m| m.len())
+        .min(MAX_EXPORT_BYTES + 1);
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0).saturating_add(1));
     file.take(MAX_EXPORT_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(io)?;

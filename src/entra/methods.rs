@@ -96,12 +96,12 @@ pub fn describe(kind: MethodKind, m: &Method) -> String {
             .phone_type
             .iter()
             .chain(m.phone_number.iter())
-            .cloned()
-            .collect::<Vec<_>>()
+            .map(|s| &**s)
+            .collect::<Vec<&str>>()
             .join(" "),
-        MethodKind::Email => m.email_address.clone().unwrap_or_default(),
-        MethodKind::Unknown => m.odata_type.clone().unwrap_or_default(),
-        _ => m.display_name.clone().unwrap_or_default(),
+        MethodKind::Email => m.email_address.as_deref().unwrap_or_default().to_owned(),
+        MethodKind::Unknown => m.odata_type.as_deref().unwrap_or_default().to_owned(),
+        _ => m.display_name.as_deref().unwrap_or_default().to_owned(),
     };
     if detail.is_empty() {
         format!("{} (id {})", kind.label(), m.id)

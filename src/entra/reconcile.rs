@@ -8,7 +8,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::credential_id;
-use super::export::{AccountExport, Export, Method, MethodState, Timestamp};
+use super::export::{AccountExport, Export, Method, MethodState, Text, Timestamp};
 use super::methods::{describe, MethodKind};
 use super::policy;
 use super::rules::*;
@@ -50,13 +50,14 @@ pub struct KeyView {
 #[derive(Debug, Clone, Serialize)]
 pub struct MethodView {
     pub kind: MethodKind,
-    pub odata_type: Option<String>,
-    pub id: String,
-    pub display_name: Option<String>,
-    pub created: Option<String>,
-    pub last_used: Option<String>,
+    /// Graph's type name, kept for a type glasskey does not know.
+    pub odata_type: Option<Text>,
+    pub id: Text,
+    pub display_name: Option<Text>,
+    pub created: Option<Timestamp>,
+    pub last_used: Option<Timestamp>,
     /// The inventoried key holding this passkey.
-    pub key: Option<String>,
+    pub key: Option<Text>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -260,6 +261,13 @@ pub fn reconcile(
         }
     }
     let index = credential_index(inv);
+    let mut keys_by_account: HashMap<String, Vec<&KeyEntry>> = HashMap::new();
+    for key in &inv.keys {
+        keys_by_account
+            .entry(key.account.to_lowercase())
+            .or_default()
+            .push(key);
+    }
     let mut registered: HashMap<String, HashSet<Vec<u8>>> = HashMap::new();
     let mut matched_keys: HashMap<String, MatchedMethod> = HashMap::new();
     let mut accounts = Vec::new();
@@ -270,7 +278,7 @@ pub fn reconcile(
             .ok_or_else(|| EntraError::MissingAccount(upn.to_owned()))?;
         let a = &bundle.accounts[i];
         let passkeys = passkeys(i, a)?;
-        let mut views = Vec::new();
+        let mut views = Vec::with_capacity(passkeys.len() + a.methods.value.len());
         let mut drill: Option<SignInEvidence> = None;
         let mut latest: Option<Timestamp> = None;
         let mut consider = |date: Option<Timestamp>, source: String| {
@@ -318,7 +326,7 @@ pub fn reconcile(
                             .or_insert(MatchedMethod {
                                 account: upn.to_owned(),
                                 method_id: m.id.clone(),
-                                display_name: m.display_name.clone(),
+                                display_name: m.display_name.as_deref().map(str::to_owned),
                                 created: text(p.created),
                                 last_used: text(m.last_used_date_time),
                             });
@@ -363,12 +371,12 @@ pub fn reconcile(
             }
             views.push(MethodView {
                 kind: MethodKind::Fido2,
-                odata_type: m.odata_type.clone(),
-                id: m.id.clone(),
+                odata_type: None,
+                id: m.id.as_str().into(),
                 display_name: m.display_name.clone(),
-                created: text(p.created),
-                last_used: text(m.last_used_date_time),
-                key: label.map(str::to_owned),
+                created: p.created,
+                last_used: m.last_used_date_time,
+                key: label.map(Into::into),
             });
         }
         for m in &a.methods.value {
@@ -389,11 +397,11 @@ pub fn reconcile(
             }
             views.push(MethodView {
                 kind,
-                odata_type: m.odata_type.clone(),
-                id: m.id.clone(),
+                odata_type: m.odata_type.clone().filter(|_| kind == MethodKind::Unknown),
+                id: m.id.as_str().into(),
                 display_name: m.display_name.clone(),
-                created: text(m.created()),
-                last_used: text(m.last_used_date_time),
+                created: m.created(),
+                last_used: m.last_used_date_time,
                 key: None,
             });
         }
@@ -469,10 +477,11 @@ pub fn reconcile(
         for missing in &applied.missing_profiles {
             findings.push(finding(&FIDO2_POLICY_EXCLUDES, None, upn, format!("the FIDO2 policy names passkey profile {missing}, which the export does not define")));
         }
-        for key in inv
-            .keys
-            .iter()
-            .filter(|k| k.account.eq_ignore_ascii_case(upn))
+        let own_keys = keys_by_account.get(&upn.to_lowercase());
+        for key in own_keys
+            .into_iter()
+            .flatten()
+            .filter(|_| !applied.profiles.is_empty())
         {
             for p in &applied.profiles {
                 if let Some(r) = p
@@ -545,11 +554,15 @@ pub fn reconcile(
             entra: matched_keys.get(&key.label).cloned(),
         });
     }
+    let mut registered_keys: HashMap<String, usize> = HashMap::new();
+    for k in keys.iter().filter(|k| k.entra.is_some()) {
+        *registered_keys.entry(k.account.to_lowercase()).or_default() += 1;
+    }
     for account in &inv.accounts {
-        let matched = keys
-            .iter()
-            .filter(|k| k.account.eq_ignore_ascii_case(&account.upn) && k.entra.is_some())
-            .count();
+        let matched = registered_keys
+            .get(&account.upn.to_lowercase())
+            .copied()
+            .unwrap_or(0);
         if (matched as u64) < u64::from(inv.policy.min_keys_per_account) {
             findings.push(finding(
                 &TOO_FEW_REGISTERED,
@@ -562,10 +575,12 @@ pub fn reconcile(
             ));
         }
     }
+    let inventory_upns: HashSet<String> =
+        inv.accounts.iter().map(|a| a.upn.to_lowercase()).collect();
     let other_accounts = bundle
         .accounts
         .iter()
-        .filter(|a| inv.account(&a.upn).is_none())
+        .filter(|a| !inventory_upns.contains(&a.upn.to_lowercase()))
         .map(|a| a.upn.clone())
         .collect();
     findings.sort_by(|a, b| {

@@ -35,6 +35,7 @@ pub struct Draft {
     pub findings: Vec<String>,
     pub event: Option<Event>,
     pub roster: Option<RosterRecord>,
+    pub entra: Option<super::model::EntraExportRecord>,
 }
 
 /// Builds the entry that follows `chain`.
@@ -50,6 +51,7 @@ pub fn append(chain: &[CheckEntry], draft: Draft) -> CheckEntry {
         findings: draft.findings,
         event: draft.event,
         roster: draft.roster,
+        entra: draft.entra,
         prev_hash,
         hash: String::new(),
     };

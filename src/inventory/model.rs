@@ -307,8 +307,19 @@ pub struct CheckEntry {
     /// glasskey recorded it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roster: Option<RosterRecord>,
+    /// The Entra export a check reconciled (`audit --entra`). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entra: Option<EntraExportRecord>,
     pub prev_hash: String,
     pub hash: String,
+}
+
+/// Which Entra export a check covered: the file's SHA-256 and the export's own date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntraExportRecord {
+    pub sha256: String,
+    pub date: String,
 }
 
 /// A change to the roster made through glasskey, with the admin's reason.

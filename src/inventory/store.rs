@@ -236,6 +236,24 @@ fn remove_stale_temps(dir: &Path, name: &str) {
     }
 }
 
+/// FILE.bak beside `target` (the inventory with symlinks resolved).
+pub fn backup_path_of(target: &Path) -> PathBuf {
+    target.with_file_name(format!("{}.bak", file_name(target)))
+}
+
+/// The files that make up the inventory at `path`: the file itself (symlinks resolved, when it
+/// exists), its backup and its writers' lock. Nothing else may ever be written over them.
+pub fn own_files(path: &Path) -> Vec<PathBuf> {
+    let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut files = vec![path.to_path_buf()];
+    if target != path {
+        files.push(target.clone());
+    }
+    files.push(backup_path_of(&target));
+    files.push(lock::lock_path(&target));
+    files
+}
+
 impl Store {
     pub fn path(&self) -> &Path {
         &self.path
@@ -334,8 +352,7 @@ impl Store {
 
     /// FILE.bak beside the (symlink-resolved) inventory.
     pub fn backup_path(&self) -> PathBuf {
-        self.target
-            .with_file_name(format!("{}.bak", file_name(&self.target)))
+        backup_path_of(&self.target)
     }
 
     /// Replaces the file with `inventory`, keeping the previous version as FILE.bak.

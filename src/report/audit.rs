@@ -51,6 +51,9 @@ pub struct AuditReport {
     pub result: String,
     pub check_seq: u64,
     pub check_hash: String,
+    /// The Entra export reconciled in the same run (`audit --entra`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entra_export: Option<crate::entra::reconcile::ExportInfo>,
 }
 
 pub fn write_text(w: &mut dyn Write, r: &AuditReport) -> std::io::Result<()> {
@@ -119,6 +122,9 @@ pub fn write_text(w: &mut dyn Write, r: &AuditReport) -> std::io::Result<()> {
         if let Some(n) = &k.note {
             writeln!(w, "    note       {}", n.shown())?;
         }
+    }
+    if let Some(e) = &r.entra_export {
+        super::entra::write_export_line(w, e)?;
     }
     if r.findings.is_empty() {
         writeln!(w, "No findings.")?;

@@ -3,18 +3,16 @@
 
 use std::io::Write;
 
-use crate::audit::Finding;
 use crate::entra::reconcile::ExportInfo;
 use crate::entra::Reconciliation;
 
-/// Text from an export, safe for a terminal: control, bidi and invisible characters shown as
-/// escapes instead of acting on the screen (one rule for all outside text: `untrusted`).
+/// Text from an export, safe for a terminal (DESIGN §3.8).
 pub fn shown(s: &str) -> String {
     crate::untrusted::visible(s).into_owned()
 }
 
-fn opt(s: &Option<String>) -> String {
-    s.as_deref().map_or_else(|| "–".into(), shown)
+fn opt(s: Option<&str>) -> String {
+    s.map_or_else(|| "–".into(), shown)
 }
 
 /// One line naming the export: tenant, date, age and digest.
@@ -73,16 +71,16 @@ pub fn write_text(w: &mut dyn Write, r: &Reconciliation) -> std::io::Result<()> 
             };
             let kind = match m.kind {
                 crate::entra::methods::MethodKind::Unknown => {
-                    format!("unknown type {}", opt(&m.odata_type))
+                    format!("unknown type {}", opt(m.odata_type.as_deref()))
                 }
                 k => k.label().to_owned(),
             };
             writeln!(
                 w,
                 "    {kind:<27} {} registered {} last used {}{on}",
-                opt(&m.display_name),
-                opt(&m.created),
-                opt(&m.last_used)
+                opt(m.display_name.as_deref()),
+                opt(m.created.map(|t| t.to_string()).as_deref()),
+                opt(m.last_used.map(|t| t.to_string()).as_deref())
             )?;
         }
     }
@@ -90,8 +88,8 @@ pub fn write_text(w: &mut dyn Write, r: &Reconciliation) -> std::io::Result<()> 
         let entra = match (&k.entra, k.observed) {
             (Some(m), _) => format!(
                 "registered as {} on {}",
-                opt(&m.display_name),
-                opt(&m.created)
+                opt(m.display_name.as_deref()),
+                opt(m.created.as_deref())
             ),
             (None, true) => "NOT registered in Entra".into(),
             (None, false) => "passkeys never read: audit the key first".into(),
@@ -110,7 +108,7 @@ pub fn write_text(w: &mut dyn Write, r: &Reconciliation) -> std::io::Result<()> 
         writeln!(w, "No findings.")?;
     } else {
         writeln!(w, "Findings:")?;
-        super::findings::write_findings(w, &shown_findings(&r.findings))?;
+        super::findings::write_findings(w, &r.findings)?;
     }
     writeln!(
         w,
@@ -121,17 +119,4 @@ pub fn write_text(w: &mut dyn Write, r: &Reconciliation) -> std::io::Result<()> 
             "findings"
         }
     )
-}
-
-/// Findings whose text came partly from an export, made safe for a terminal.
-pub fn shown_findings(findings: &[Finding]) -> Vec<Finding> {
-    findings
-        .iter()
-        .map(|f| Finding {
-            key: f.key.as_deref().map(shown),
-            account: f.account.as_deref().map(shown),
-            message: shown(&f.message),
-            ..f.clone()
-        })
-        .collect()
 }

@@ -98,6 +98,14 @@ pub fn parse_page(page: &[u8], into: &mut YubiKeyConfig) -> Result<bool, TlvErro
     Ok(more)
 }
 
+/// `read_config` on a session's channel (the channel itself is not public: DESIGN §3.10).
+pub fn read_config_of<T: Transport>(
+    session: &mut crate::ctap2::Session<T>,
+    deadline: Instant,
+) -> Result<Option<YubiKeyConfig>, CtapHidError> {
+    read_config(session.hid(), deadline)
+}
+
 /// Reads every page. A key that answers with a CTAPHID ERROR simply is not a YubiKey (or
 /// has the feature disabled): that is `Ok(None)`.
 pub fn read_config<T: Transport>(

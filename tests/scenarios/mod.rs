@@ -235,9 +235,8 @@ pub fn passkeys_across_relying_parties_are_all_listed<T: Transport>(s: &mut Sess
 }
 
 pub fn ping_echoes<T: Transport>(s: &mut Session<T>) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let data: Vec<u8> = (0..200u8).collect();
-    s.hid().ping(&data, deadline).unwrap();
+    s.ping(&data).unwrap();
 }
 
 /// Expands to one #[test] per scenario, each calling `$run(|session| scenario(session))`.

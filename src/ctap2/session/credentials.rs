@@ -51,7 +51,7 @@ impl<T: Transport> Session<T> {
 
     pub fn creds_metadata(&mut self, token: &PinToken) -> Result<CredsMetadata, Ctap2Error> {
         let reply = self.cred_mgmt(token, cm::GET_CREDS_METADATA, None)?;
-        Ok(CredsMetadata {
+        let metadata = CredsMetadata {
             existing: reply.existing_resident_credentials.ok_or_else(|| {
                 Ctap2Error::Protocol("metadata lacks existingResidentCredentialsCount".into())
             })?,
@@ -60,7 +60,11 @@ impl<T: Transport> Session<T> {
                     "metadata lacks maxPossibleRemainingResidentCredentialsCount".into(),
                 )
             })?,
-        })
+        };
+        // Counts no key can hold are a hostile or broken reply, not data to show.
+        check_total(metadata.existing, "discoverable credentials")?;
+        check_total(metadata.remaining, "free credential slots")?;
+        Ok(metadata)
     }
 
     /// The metadata, and every RP with discoverable credentials. An empty store is never

@@ -119,12 +119,68 @@ impl<T: Transport> Session<T> {
         self.timeout = timeout;
     }
 
+    // Raw access to the channel and to arbitrary commands would let a caller skip the PIN
+    // rules or send reset and deletion (DESIGN §3.10): crate-private, public only behind the
+    // `raw-access-unsafe-for-keys` feature, which the binary never enables.
+
+    #[cfg(feature = "raw-access-unsafe-for-keys")]
     pub fn hid(&mut self) -> &mut CtapHid<T> {
         &mut self.hid
     }
+    #[cfg(not(feature = "raw-access-unsafe-for-keys"))]
+    pub(crate) fn hid(&mut self) -> &mut CtapHid<T> {
+        &mut self.hid
+    }
 
+    #[cfg(feature = "raw-access-unsafe-for-keys")]
     pub fn into_hid(self) -> CtapHid<T> {
         self.hid
+    }
+
+    #[cfg(feature = "raw-access-unsafe-for-keys")]
+    pub fn call<C: Command>(&mut self, command: &C) -> Result<C::Response, Ctap2Error> {
+        self.send(command)
+    }
+    #[cfg(not(feature = "raw-access-unsafe-for-keys"))]
+    pub(crate) fn call<C: Command>(&mut self, command: &C) -> Result<C::Response, Ctap2Error> {
+        self.send(command)
+    }
+
+    /// What the key said in its CTAPHID INIT reply (capabilities, device version).
+    pub fn init_info(&self) -> &crate::ctaphid::InitInfo {
+        self.hid.info()
+    }
+
+    /// The transport this session was built on (a caller-owned seam; it carries reports, not
+    /// commands).
+    pub fn transport(&self) -> &T {
+        self.hid.transport()
+    }
+
+    pub fn transport_mut(&mut self) -> &mut T {
+        self.hid.transport_mut()
+    }
+
+    /// The largest request this key accepts, from its getInfo.
+    pub fn max_message_size(&self) -> usize {
+        self.hid.max_message_size()
+    }
+
+    /// The flag that cancels the current wait (Ctrl-C) and stops any request not yet sent.
+    pub fn cancel_flag(&self) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+        self.hid.cancel_flag()
+    }
+
+    /// CTAPHID PING: echoes `data`.
+    pub fn ping(&mut self, data: &[u8]) -> Result<(), Ctap2Error> {
+        let deadline = self.deadline();
+        Ok(self.hid.ping(data, deadline)?)
+    }
+
+    /// CTAPHID WINK: the key blinks.
+    pub fn wink(&mut self) -> Result<(), Ctap2Error> {
+        let deadline = self.deadline();
+        Ok(self.hid.wink(deadline)?)
     }
 
     fn deadline(&self) -> Instant {
@@ -132,7 +188,7 @@ impl<T: Transport> Session<T> {
     }
 
     /// Sends one command and decodes its reply.
-    pub fn call<C: Command>(&mut self, command: &C) -> Result<C::Response, Ctap2Error> {
+    fn send<C: Command>(&mut self, command: &C) -> Result<C::Response, Ctap2Error> {
         let mut payload = vec![command.code()];
         if let Some(params) = command.params() {
             payload.extend(encode(&params));

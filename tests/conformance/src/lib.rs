@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use ctaphid_dispatch::app::{Command, Error as AppError};
 use ctaphid_dispatch::{Channel, Dispatch, Requester, DEFAULT_MESSAGE_SIZE};
 use fido_authenticator::{Authenticator, Config, Conforming};
+use glasskey::ctap2::cbor::{self, Value};
 use glasskey::transport::{Report, Transport, TransportError};
 use heapless_bytes::Bytes;
 use trussed::backend::BackendId;
@@ -32,11 +33,35 @@ const KEEPALIVE_EVERY: Duration = Duration::from_millis(50);
 pub enum Presence {
     Touch,
     NoTouch,
+    /// The user touches the key this long after it starts waiting (Trussed gives up after
+    /// `UP_TIMEOUT_FOR_DELAYED_TOUCH`), so the host sees keepalives and may cancel.
+    TouchAfter(Duration),
+}
+
+/// Trussed's wait for a touch, when the touch comes late (or never).
+pub const UP_TIMEOUT_FOR_DELAYED_TOUCH: Duration = Duration::from_secs(3);
+
+/// How the harness presents Trussed's getInfo to glasskey. Trussed implements PIN protocols
+/// 1 and 2 and getPinToken (0x05); these views make glasskey choose them, so that they run
+/// end to end against Trussed's code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InfoView {
+    /// getInfo as Trussed sends it.
+    AsIs,
+    /// pinUvAuthProtocols reordered to [1, 2]: protocol 1 is the key's preference.
+    PrefersProtocol1,
+    /// A CTAP 2.0 key: versions U2F_V2 and FIDO_2_0, PIN protocol 1 only, no CTAP 2.1
+    /// options (so PIN tokens come from getPinToken, 0x05, and getPINRetries carries the
+    /// protocol).
+    Ctap20,
 }
 
 struct TestUi {
     presence: Presence,
     started: Instant,
+    waiting_since: Option<Instant>,
+    /// Shared with the transport: keepalives say UPNEEDED while this is set.
+    waiting_for_touch: Arc<AtomicBool>,
 }
 
 impl UserInterface for TestUi {
@@ -44,9 +69,20 @@ impl UserInterface for TestUi {
         match self.presence {
             Presence::Touch => Level::Normal,
             Presence::NoTouch => Level::None,
+            Presence::TouchAfter(delay) => {
+                if self.waiting_since.is_some_and(|t| t.elapsed() >= delay) {
+                    Level::Normal
+                } else {
+                    Level::None
+                }
+            }
         }
     }
-    fn set_status(&mut self, _status: Status) {}
+    fn set_status(&mut self, status: Status) {
+        let waiting = matches!(status, Status::WaitingForUserPresence);
+        self.waiting_since = waiting.then(Instant::now);
+        self.waiting_for_touch.store(waiting, Ordering::SeqCst);
+    }
     fn refresh(&mut self) {}
     fn uptime(&mut self) -> Duration {
         self.started.elapsed()
@@ -74,13 +110,27 @@ pub struct TrussedTransport<'a> {
     waiting: Option<(u32, u8)>,
     next_cid: u32,
     last_keepalive: Instant,
+    waiting_for_touch: Arc<AtomicBool>,
+    view: InfoView,
+    /// The request in progress is getInfo (its reply is shown through `view`).
+    get_info_pending: bool,
     /// Reports seen in each direction, for checks that count them.
     pub reports_in: u64,
     pub reports_out: u64,
+    /// CTAPHID CANCEL reports received.
+    pub cancels: u64,
+    /// CTAP2 command bytes received in CBOR requests, in order.
+    pub ctap_commands: Vec<u8>,
+    /// clientPIN subcommands received, in order.
+    pub client_pin_subcommands: Vec<u8>,
 }
 
 impl<'a> TrussedTransport<'a> {
-    fn new(requester: Requester<'a, DEFAULT_MESSAGE_SIZE>) -> Self {
+    fn new(
+        requester: Requester<'a, DEFAULT_MESSAGE_SIZE>,
+        waiting_for_touch: Arc<AtomicBool>,
+        view: InfoView,
+    ) -> Self {
         Self {
             requester,
             outbox: VecDeque::new(),
@@ -88,9 +138,74 @@ impl<'a> TrussedTransport<'a> {
             waiting: None,
             next_cid: 1,
             last_keepalive: Instant::now(),
+            waiting_for_touch,
+            view,
+            get_info_pending: false,
             reports_in: 0,
             reports_out: 0,
+            cancels: 0,
+            ctap_commands: Vec::new(),
+            client_pin_subcommands: Vec::new(),
         }
+    }
+
+    /// Records what a CBOR request asks for (command byte; clientPIN subcommand).
+    fn note_request(&mut self, cmd: u8, data: &[u8]) {
+        if cmd != 0x10 {
+            return;
+        }
+        let Some((&ctap, params)) = data.split_first() else {
+            return;
+        };
+        self.ctap_commands.push(ctap);
+        self.get_info_pending = ctap == 0x04;
+        if ctap == 0x06 {
+            if let Ok(Value::Map(entries)) = cbor::decode(params) {
+                let sub = entries
+                    .iter()
+                    .find(|(k, _)| cbor::as_i64(k) == Some(2))
+                    .and_then(|(_, v)| cbor::as_i64(v))
+                    .and_then(|v| u8::try_from(v).ok());
+                if let Some(sub) = sub {
+                    self.client_pin_subcommands.push(sub);
+                }
+            }
+        }
+    }
+
+    /// Trussed's getInfo reply as `view` presents it.
+    fn present_info(&self, message: Vec<u8>) -> Vec<u8> {
+        if self.view == InfoView::AsIs || message.first() != Some(&0) {
+            return message;
+        }
+        let Ok(Value::Map(mut entries)) = cbor::decode(&message[1..]) else {
+            return message;
+        };
+        let protocols = |list: &[i64]| Value::Array(list.iter().map(|p| cbor::int(*p)).collect());
+        for (key, value) in entries.iter_mut() {
+            match (cbor::as_i64(key), self.view) {
+                (Some(6), InfoView::PrefersProtocol1) => *value = protocols(&[1, 2]),
+                (Some(6), InfoView::Ctap20) => *value = protocols(&[1]),
+                (Some(1), InfoView::Ctap20) => {
+                    *value = Value::Array(vec![cbor::text("U2F_V2"), cbor::text("FIDO_2_0")])
+                }
+                (Some(4), InfoView::Ctap20) => {
+                    if let Value::Map(options) = value {
+                        // CTAP 2.0 defines only these options.
+                        options.retain(|(k, _)| {
+                            matches!(k.as_text(), Some("rk" | "up" | "uv" | "plat" | "clientPin"))
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        if self.view == InfoView::Ctap20 {
+            entries.retain(|(k, _)| cbor::as_i64(k).is_some_and(|k| k <= 6));
+        }
+        let mut out = vec![0];
+        out.extend(cbor::encode(&Value::Map(entries)));
+        out
     }
 
     fn queue(&mut self, cid: u32, cmd: u8, payload: &[u8]) {
@@ -120,6 +235,7 @@ impl<'a> TrussedTransport<'a> {
     }
 
     fn dispatch(&mut self, cid: u32, cmd: u8, data: Vec<u8>) {
+        self.note_request(cmd, &data);
         match cmd {
             0x01 => self.queue(cid, 0x01, &data),
             0x08 => self.queue(cid, 0x08, &[]),
@@ -146,7 +262,14 @@ impl<'a> TrussedTransport<'a> {
         if let Some(response) = self.requester.take_response() {
             self.waiting = None;
             match response.0 {
-                Ok(message) => self.queue(cid, cmd, &message),
+                Ok(message) => {
+                    let message = if std::mem::take(&mut self.get_info_pending) {
+                        self.present_info(message.to_vec())
+                    } else {
+                        message.to_vec()
+                    };
+                    self.queue(cid, cmd, &message)
+                }
                 Err(AppError::InvalidCommand) => self.error(cid, 0x01),
                 Err(AppError::InvalidLength) => self.error(cid, 0x03),
                 Err(AppError::NoResponse) => {}
@@ -157,7 +280,12 @@ impl<'a> TrussedTransport<'a> {
             keepalive[..4].copy_from_slice(&cid.to_be_bytes());
             keepalive[4] = 0x3B | 0x80;
             keepalive[6] = 1;
-            keepalive[7] = 1; // processing
+            // UPNEEDED while Trussed waits for a touch, PROCESSING otherwise.
+            keepalive[7] = if self.waiting_for_touch.load(Ordering::SeqCst) {
+                2
+            } else {
+                1
+            };
             self.outbox.push_back(keepalive);
         }
     }
@@ -185,6 +313,7 @@ impl Transport for TrussedTransport<'_> {
                 return Ok(());
             }
             if cmd == 0x11 {
+                self.cancels += 1;
                 if self.waiting.is_some_and(|(c, _)| c == cid) {
                     let _ = self.requester.cancel();
                     self.waiting = None;
@@ -260,10 +389,23 @@ where
     F: FnOnce(&mut TrussedTransport<'_>) -> T + Send,
     T: Send,
 {
+    with_trussed_key_as(presence, InfoView::AsIs, f)
+}
+
+/// Like `with_trussed_key`, with Trussed's getInfo presented through `view`.
+pub fn with_trussed_key_as<F, T>(presence: Presence, view: InfoView, f: F) -> T
+where
+    F: FnOnce(&mut TrussedTransport<'_>) -> T + Send,
+    T: Send,
+{
+    let waiting_for_touch = Arc::new(AtomicBool::new(false));
+    let ui_flag = Arc::clone(&waiting_for_touch);
     virt::with_platform(StoreConfig::ram(), |mut platform| {
         platform.user_interface().set_inner(Box::new(TestUi {
             presence,
             started: Instant::now(),
+            waiting_since: None,
+            waiting_for_touch: ui_flag,
         }));
         platform.run_client_with_backends(
             "fido",
@@ -284,7 +426,10 @@ where
                     firmware_version: None,
                     credential_id_version: None,
                     long_touch_for_reset: false,
-                    fido2_up_timeout: Some(100),
+                    fido2_up_timeout: Some(match presence {
+                        Presence::TouchAfter(_) => UP_TIMEOUT_FOR_DELAYED_TOUCH.as_millis() as u32,
+                        _ => 100,
+                    }),
                 };
                 let mut authenticator = Authenticator::new(client, Conforming {}, config);
                 let channel = Channel::new();
@@ -303,7 +448,8 @@ where
                         }
                     });
                     let runner = s.spawn(move || {
-                        let mut transport = TrussedTransport::new(requester);
+                        let mut transport =
+                            TrussedTransport::new(requester, waiting_for_touch, view);
                         f(&mut transport)
                     });
                     let result = runner.join();
