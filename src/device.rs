@@ -63,6 +63,9 @@ pub enum DeviceError {
     Several(Vec<DeviceSpec>),
     #[error("no key with serial {0} is plugged in")]
     SerialNotFound(String),
+    /// Serials can be copied: a serial two keys report selects neither.
+    #[error("{count} keys report serial {0}", count = .1.len())]
+    SerialAmbiguous(String, Vec<DeviceSpec>),
     #[error(transparent)]
     Transport(#[from] TransportError),
     #[error("{0}")]
@@ -196,7 +199,10 @@ impl Key {
         })
     }
 
+    /// Opens the one key reporting `wanted`; every key is asked, so a look-alike with a copied
+    /// serial makes the choice ambiguous instead of winning by enumeration order.
     fn open_by_serial(wanted: &str, options: &OpenOptions) -> Result<Self, DeviceError> {
+        let mut matches = Vec::new();
         for (spec, _) in discover()? {
             let Ok(mut key) = Self::open(&spec, options) else {
                 continue;
@@ -213,10 +219,17 @@ impl Key {
                     .as_deref()
                     .is_some_and(|u| u.eq_ignore_ascii_case(wanted))
             {
-                return Ok(key);
+                matches.push(key);
             }
         }
-        Err(DeviceError::SerialNotFound(wanted.into()))
+        match matches.len() {
+            0 => Err(DeviceError::SerialNotFound(wanted.into())),
+            1 => Ok(matches.remove(0)),
+            _ => Err(DeviceError::SerialAmbiguous(
+                wanted.into(),
+                matches.into_iter().map(|k| k.spec).collect(),
+            )),
+        }
     }
 
     /// The vendor reader for this key (vendor::READERS), by its USB vendor ID or, without

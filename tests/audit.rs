@@ -2,23 +2,16 @@
 //! that breaks exactly that rule, and the finding and only that finding is reported.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::bin::{
+    dev, edit_json, glasskey, init_inventory, ok, only, p, pin_line, register, rules, run, BG1,
+    BG2, PIN, T0,
+};
 use serde_json::Value;
-
-const PIN: &str = "Kq7!mZ2p";
-const BG1: &str = "bg-01@contoso.onmicrosoft.com";
-const BG2: &str = "bg-02@contoso.onmicrosoft.com";
-const T0: &str = "2026-11-25T10:00:00Z";
-
-fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
-        .timeout(std::time::Duration::from_secs(60));
-    c
-}
 
 struct Setup {
     dir: tempfile::TempDir,
@@ -27,69 +20,18 @@ struct Setup {
     k2: PathBuf,
 }
 
-fn run(args: &[&str], stdin: Option<&str>) -> std::process::Output {
-    let mut c = glasskey();
-    c.args(args);
-    if let Some(s) = stdin {
-        c.write_stdin(s.to_owned());
-    }
-    c.output().unwrap()
-}
-
-fn ok(args: &[&str], stdin: Option<&str>) {
-    let out = run(args, stdin);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
 fn new_key(dir: &Path, name: &str, profile: &str, serial: u32) -> PathBuf {
-    let k = dir.join(name);
-    ok(
-        &[
-            "virtual",
-            "create",
-            p(&k),
-            "--profile",
-            profile,
-            "--serial",
-            &serial.to_string(),
-            "--pin-stdin",
-        ],
-        Some(&format!("{PIN}\n")),
-    );
-    k
-}
-
-fn register(key: &Path, rp: &str, upn: &str) {
-    ok(
-        &[
-            "virtual",
-            "register",
-            p(key),
-            "--rp",
-            rp,
-            "--user",
-            upn,
-            "--pin-stdin",
-        ],
-        Some(&format!("{PIN}\n")),
-    );
+    common::bin::virtual_key(dir, name)
+        .profile(profile)
+        .serial(serial)
+        .create()
 }
 
 fn enroll(s: &Setup, key: &Path, label: &str, account: &str, location: &str) {
-    let dev = format!("virtual:{}", key.display());
     ok(
         &[
             "--device",
-            &dev,
+            &dev(key),
             "--now",
             T0,
             "enroll",
@@ -105,7 +47,7 @@ fn enroll(s: &Setup, key: &Path, label: &str, account: &str, location: &str) {
             location,
             "--pin-stdin",
         ],
-        Some(&format!("{PIN}\n")),
+        Some(&pin_line()),
     );
 }
 
@@ -113,14 +55,9 @@ fn enroll(s: &Setup, key: &Path, label: &str, account: &str, location: &str) {
 fn setup_with(k1_profile: &str) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("bg.toml");
-    ok(
+    init_inventory(
+        &inv,
         &[
-            "inventory",
-            "init",
-            "--allow-software-keys",
-            p(&inv),
-            "--tenant",
-            "contoso.onmicrosoft.com",
             "--account",
             &format!("{BG1}=Break Glass 01"),
             "--account",
@@ -128,7 +65,6 @@ fn setup_with(k1_profile: &str) -> Setup {
             "--min-keys",
             "1",
         ],
-        None,
     );
     let k1 = new_key(dir.path(), "k1.json", k1_profile, 31_337_001);
     let k2 = new_key(dir.path(), "k2.json", "yubikey-5.7", 31_337_002);
@@ -152,7 +88,7 @@ fn setup() -> Setup {
 fn audit(s: &Setup, keys: &[&Path], now: &str) -> (Value, i32) {
     let mut last = (Value::Null, 0);
     for k in keys {
-        let dev = format!("virtual:{}", k.display());
+        let dev = dev(k);
         let out = run(
             &[
                 "--device",
@@ -165,7 +101,7 @@ fn audit(s: &Setup, keys: &[&Path], now: &str) -> (Value, i32) {
                 p(&s.inv),
                 "--pin-stdin",
             ],
-            Some(&format!("{PIN}\n")),
+            Some(&pin_line()),
         );
         let text = String::from_utf8_lossy(&out.stdout);
         let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| {
@@ -177,30 +113,6 @@ fn audit(s: &Setup, keys: &[&Path], now: &str) -> (Value, i32) {
         last = (v, out.status.code().unwrap());
     }
     last
-}
-
-fn rules(v: &Value) -> BTreeSet<String> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn only(v: &Value, rule: &str) {
-    assert_eq!(
-        rules(v),
-        BTreeSet::from([rule.to_owned()]),
-        "{}",
-        serde_json::to_string_pretty(&v["findings"]).unwrap()
-    );
-}
-
-fn edit_json(path: &Path, f: impl FnOnce(&mut Value)) {
-    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    f(&mut v);
-    std::fs::write(path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
 }
 
 fn edit_inventory(s: &Setup, f: impl FnOnce(&mut toml::Value)) {
@@ -498,7 +410,7 @@ fn identify_names_the_key_without_pin_or_touch() {
     let out = run(
         &[
             "--device",
-            &format!("virtual:{}", s.k2.display()),
+            &dev(&s.k2),
             "--json",
             "identify",
             "--inventory",
@@ -514,7 +426,7 @@ fn identify_names_the_key_without_pin_or_touch() {
     let out = run(
         &[
             "--device",
-            &format!("virtual:{}", stranger.display()),
+            &dev(&stranger),
             "identify",
             "--inventory",
             p(&s.inv),
@@ -531,7 +443,7 @@ fn enroll_refuses_a_key_already_enrolled_even_under_another_label() {
     let out = run(
         &[
             "--device",
-            &format!("virtual:{}", s.k1.display()),
+            &dev(&s.k1),
             "enroll",
             "--inventory",
             p(&s.inv),
@@ -545,7 +457,7 @@ fn enroll_refuses_a_key_already_enrolled_even_under_another_label() {
             "L",
             "--pin-stdin",
         ],
-        Some(&format!("{PIN}\n")),
+        Some(&pin_line()),
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already in the inventory as BG01-A"));

@@ -1,39 +1,20 @@
 //! The glasskey binary against virtual keys: human and JSON output, exit codes, PIN safety.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use common::bin::{dev, glasskey, state, PIN};
 use serde_json::Value;
 
-/// Contains characters that never occur in hex, so a leak cannot hide in a digest.
-const PIN: &str = "Kq7!mZ2p";
-
-fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
-        .timeout(std::time::Duration::from_secs(60));
-    c
-}
-
-fn dev(path: &Path) -> String {
-    format!("virtual:{}", path.display())
-}
-
 fn make_key(dir: &Path, name: &str, profile: &str, serial: u32, pin: Option<&str>) -> PathBuf {
-    let path = dir.join(name);
-    let mut c = glasskey();
-    c.args(["virtual", "create"]).arg(&path).args([
-        "--profile",
-        profile,
-        "--serial",
-        &serial.to_string(),
-    ]);
-    if let Some(p) = pin {
-        c.arg("--pin-stdin").write_stdin(format!("{p}\n"));
-    }
-    c.assert().success();
-    path
+    common::bin::virtual_key(dir, name)
+        .profile(profile)
+        .serial(serial)
+        .pin(pin)
+        .create()
 }
 
 fn register(path: &Path, upn: &str) {
@@ -60,10 +41,6 @@ fn json(cmd: &mut Command) -> (Value, i32) {
     let v = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
     (v, code)
-}
-
-fn state(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 #[test]

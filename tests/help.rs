@@ -216,3 +216,40 @@ fn completions_offer_key_options_only_to_commands_that_use_a_key() {
     assert!(creds.iter().any(|l| l.contains("-l device")));
     assert!(creds.iter().any(|l| l.contains("-l pin-stdin")));
 }
+
+#[test]
+fn man_pages_per_command_carry_each_commands_own_options_and_example() {
+    let dir = tempfile::tempdir().unwrap();
+    glasskey()
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let page = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    for path in leaf_commands() {
+        let text = page(&format!("glasskey-{}.1", path.join("-")));
+        assert!(text.contains("Example"), "{path:?}: no example");
+    }
+    let sheet = page("glasskey-sheet.1");
+    assert!(sheet.contains(r"\-\-inventory"));
+    assert!(!sheet.contains(r"\-\-device") && !sheet.contains(r"\-\-pin\-stdin"));
+    let creds = page("glasskey-creds.1");
+    assert!(creds.contains(r"\-\-device") && creds.contains(r"\-\-pin\-stdin"));
+}
+
+#[test]
+fn man_pages_into_a_missing_directory_fail_with_exit_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = glasskey()
+        .args(["man", "--dir"])
+        .arg(dir.path().join("missing"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("glasskey: cannot write the man pages into "),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

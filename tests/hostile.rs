@@ -3,48 +3,29 @@
 //! no panic, and the inventory byte-for-byte unchanged.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+use common::bin::{glasskey, init_inventory, register, set_faults, virtual_key, PIN};
 use serde_json::{json, Value};
 
-const PIN: &str = "Kq7!mZ2p";
 const TIMEOUT_S: u64 = 2;
 
-fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
-        .timeout(Duration::from_secs(30));
-    c
-}
-
+/// A virtual key with the PIN set, `credentials` passkeys for login.microsoft.com, then
+/// `faults` switched on.
 fn key_with(dir: &Path, name: &str, faults: Value, credentials: usize) -> PathBuf {
-    let key = dir.join(name);
-    glasskey()
-        .args(["virtual", "create"])
-        .arg(&key)
-        .arg("--pin-stdin")
-        .write_stdin(format!("{PIN}\n"))
-        .assert()
-        .success();
+    let key = virtual_key(dir, name).create();
     for i in 0..credentials {
-        glasskey()
-            .args(["virtual", "register"])
-            .arg(&key)
-            .args([
-                "--user",
-                &format!("u{i}@contoso.onmicrosoft.com"),
-                "--pin-stdin",
-            ])
-            .write_stdin(format!("{PIN}\n"))
-            .assert()
-            .success();
+        register(
+            &key,
+            "login.microsoft.com",
+            &format!("u{i}@contoso.onmicrosoft.com"),
+        );
     }
-    let mut state: Value = serde_json::from_str(&std::fs::read_to_string(&key).unwrap()).unwrap();
-    state["faults"] = faults;
-    std::fs::write(&key, state.to_string()).unwrap();
+    set_faults(&key, faults);
     key
 }
 
@@ -184,12 +165,7 @@ fn cbor_faults() {
 fn endless_keepalive_ends_at_the_deadline_and_the_inventory_is_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("bg.toml");
-    glasskey()
-        .args(["inventory", "init", "--allow-software-keys"])
-        .arg(&inv)
-        .args(["--tenant", "t", "--account", "a@t.onmicrosoft.com"])
-        .assert()
-        .success();
+    init_inventory(&inv, &["--account", "a@t.onmicrosoft.com"]);
     let before = std::fs::read(&inv).unwrap();
     let key = key_with(
         dir.path(),
@@ -306,12 +282,7 @@ fn a_broken_reply_during_audit_leaves_the_inventory_unchanged() {
 fn ctrl_c_while_waiting_for_a_touch_cancels_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("bg.toml");
-    glasskey()
-        .args(["inventory", "init", "--allow-software-keys"])
-        .arg(&inv)
-        .args(["--tenant", "t", "--account", "a@t.onmicrosoft.com"])
-        .assert()
-        .success();
+    init_inventory(&inv, &["--account", "a@t.onmicrosoft.com"]);
     let before = std::fs::read(&inv).unwrap();
     let key = key_with(
         dir.path(),

@@ -2,32 +2,17 @@
 //! hand-edited history, malformed files, and failed audits.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::Path;
 
-use assert_cmd::Command;
+use common::bin::{dev, glasskey, init_inventory, pin_line, set_faults, virtual_key, BG1};
 use glasskey::inventory::store::ABORT_AT_ENV;
 use glasskey::inventory::{Inventory, InventoryError, Store};
 
-fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
-        .env_remove(ABORT_AT_ENV);
-    c
-}
-
 fn init(dir: &Path) -> std::path::PathBuf {
     let inv = dir.join("bg.toml");
-    glasskey()
-        .args(["inventory", "init", "--allow-software-keys"])
-        .arg(&inv)
-        .args([
-            "--tenant",
-            "contoso.onmicrosoft.com",
-            "--account",
-            "bg-01@contoso.onmicrosoft.com",
-        ])
-        .assert()
-        .success();
+    init_inventory(&inv, &["--account", BG1]);
     inv
 }
 
@@ -222,21 +207,9 @@ fn a_hand_edited_history_entry_is_caught() {
 fn a_failed_audit_leaves_the_inventory_byte_for_byte_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let inv = init(dir.path());
-    let key = dir.path().join("k.json");
+    let key = virtual_key(dir.path(), "k.json").create();
     glasskey()
-        .args(["virtual", "create"])
-        .arg(&key)
-        .args(["--pin-stdin"])
-        .write_stdin("Kq7!mZ2p\n")
-        .assert()
-        .success();
-    glasskey()
-        .args([
-            "--device",
-            &format!("virtual:{}", key.display()),
-            "enroll",
-            "--inventory",
-        ])
+        .args(["--device", &dev(&key), "enroll", "--inventory"])
         .arg(&inv)
         .args([
             "--label",
@@ -251,20 +224,12 @@ fn a_failed_audit_leaves_the_inventory_byte_for_byte_unchanged() {
         .assert()
         .success();
     let before = std::fs::read(&inv).unwrap();
-    let mut state: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&key).unwrap()).unwrap();
-    state["faults"] = serde_json::json!({ "vanish_after": 3 });
-    std::fs::write(&key, state.to_string()).unwrap();
+    set_faults(&key, serde_json::json!({ "vanish_after": 3 }));
     let out = glasskey()
-        .args([
-            "--device",
-            &format!("virtual:{}", key.display()),
-            "audit",
-            "--inventory",
-        ])
+        .args(["--device", &dev(&key), "audit", "--inventory"])
         .arg(&inv)
         .arg("--pin-stdin")
-        .write_stdin("Kq7!mZ2p\n")
+        .write_stdin(pin_line())
         .output()
         .unwrap();
     assert_eq!(

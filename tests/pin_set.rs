@@ -2,35 +2,17 @@
 //! retry safety rules for the current PIN.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
-fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS");
-    c
-}
+use common::bin::{dev, glasskey, state};
 
 fn key(dir: &Path, profile: &str, pin: Option<&str>) -> PathBuf {
-    let k = dir.join("k.json");
-    let mut c = glasskey();
-    c.args(["virtual", "create"])
-        .arg(&k)
-        .args(["--profile", profile]);
-    if let Some(p) = pin {
-        c.arg("--pin-stdin").write_stdin(format!("{p}\n"));
-    }
-    c.assert().success();
-    k
-}
-
-fn dev(k: &Path) -> String {
-    format!("virtual:{}", k.display())
-}
-
-fn state(k: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(k).unwrap()).unwrap()
+    common::bin::virtual_key(dir, "k.json")
+        .profile(profile)
+        .pin(pin)
+        .create()
 }
 
 fn run(k: &Path, args: &[&str], stdin: &str) -> (i32, String) {

@@ -44,50 +44,56 @@ fn printed_sheet_has_one_page_per_key_plus_summary() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let html = dir.path().join("sheets.html");
-    let pdf = dir.path().join("sheets.pdf");
     let root = env!("CARGO_MANIFEST_DIR");
-    let out = Command::new(env!("CARGO_BIN_EXE_glasskey"))
-        .current_dir(root)
-        .args([
-            "--now",
-            "2026-12-01T08:00:00Z",
-            "sheet",
-            "--inventory",
-            FIXTURE,
-            "-o",
-        ])
-        .arg(&html)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let status = Command::new("timeout")
-        .arg("120")
-        .arg(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-pdf-header-footer",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.path().join("profile").display()
-        ))
-        .arg(format!("--print-to-pdf={}", pdf.display()))
-        .arg(format!("file://{}", html.display()))
-        .output()
-        .unwrap();
-    assert!(
-        pdf.exists(),
-        "no PDF from {browser}: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+    let print = |paper: &str| -> std::path::PathBuf {
+        let html = dir.path().join(format!("sheets-{paper}.html"));
+        let pdf = dir.path().join(format!("sheets-{paper}.pdf"));
+        let out = Command::new(env!("CARGO_BIN_EXE_glasskey"))
+            .current_dir(root)
+            .args([
+                "--now",
+                "2026-12-01T08:00:00Z",
+                "sheet",
+                "--inventory",
+                FIXTURE,
+                "--paper",
+                paper,
+                "-o",
+            ])
+            .arg(&html)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let status = Command::new("timeout")
+            .arg("120")
+            .arg(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-pdf-header-footer",
+            ])
+            .arg(format!(
+                "--user-data-dir={}",
+                dir.path().join("profile").display()
+            ))
+            .arg(format!("--print-to-pdf={}", pdf.display()))
+            .arg(format!("file://{}", html.display()))
+            .output()
+            .unwrap();
+        assert!(
+            pdf.exists(),
+            "no PDF from {browser}: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        pdf
+    };
+    let pdf = print("a4");
 
     let info =
         String::from_utf8(Command::new("pdfinfo").arg(&pdf).output().unwrap().stdout).unwrap();
@@ -105,6 +111,66 @@ fn printed_sheet_has_one_page_per_key_plus_summary() {
         inv.keys.len() + 1,
         "one page per key plus the summary"
     );
+
+    for paper in ["a4", "letter"] {
+        let pdf = if paper == "a4" {
+            pdf.clone()
+        } else {
+            print(paper)
+        };
+        // The summary page prints landscape, so a UPN and a model name each fit one line of their
+        // column; the key pages stay portrait.
+        let sizes = String::from_utf8(
+            Command::new("pdfinfo")
+                .args(["-f", "1", "-l", "2"])
+                .arg(&pdf)
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap();
+        let page_size = |n: usize| -> (f64, f64) {
+            let line = sizes
+                .lines()
+                .find(|l| l.starts_with(&format!("Page {n:>4} size:")))
+                .unwrap_or_else(|| panic!("no size for page {n} in {sizes}"));
+            let dims: Vec<f64> = line
+                .split_whitespace()
+                .filter_map(|w| w.parse().ok())
+                .collect();
+            (dims[1], dims[2])
+        };
+        let (w, h) = page_size(1);
+        assert!(
+            w > h,
+            "{paper}: summary page is {w} x {h} pt: not landscape"
+        );
+        let (w, h) = page_size(2);
+        assert!(w < h, "{paper}: key page is {w} x {h} pt: not portrait");
+        let summary = String::from_utf8(
+            Command::new("pdftotext")
+                .args(["-layout", "-f", "1", "-l", "1"])
+                .arg(&pdf)
+                .arg("-")
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap();
+        for k in &inv.keys {
+            assert!(
+                summary.lines().any(|l| l.contains(&k.account)),
+                "{paper}: UPN {} is broken across lines of the summary page:\n{summary}",
+                k.account
+            );
+            if let Some(model) = &k.model {
+                assert!(
+                    summary.lines().any(|l| l.contains(model.as_str())),
+                    "{paper}: model {model} is broken across lines of the summary page:\n{summary}"
+                );
+            }
+        }
+    }
 
     let text = String::from_utf8(
         Command::new("pdftotext")

@@ -3,18 +3,21 @@
 //! Refresh snapshots after an intended change with UPDATE_SNAPSHOTS=1 cargo test --test sheets.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::Path;
 
 use assert_cmd::Command;
+use common::bin::{dev, init_inventory, pin_line, virtual_key, BG1};
 
 const NOW: &str = "2026-12-01T08:00:00Z";
 const FIXTURE: &str = "tests/fixtures/sheets.toml";
 const LABELS: [&str; 3] = ["BG01-A", "BG02 \"B\", <i>", "BG02-C"];
 
+/// The binary, run from the crate root so the fixture's relative path resolves.
 fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("GLASSKEY_VIRTUAL_KEYS");
+    let mut c = common::bin::glasskey();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c
 }
 
@@ -245,28 +248,9 @@ fn output_file_is_written() {
 fn audit_report_renders_as_html_and_markdown() {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("bg.toml");
-    glasskey()
-        .args(["inventory", "init", "--allow-software-keys"])
-        .arg(&inv)
-        .args([
-            "--tenant",
-            "t.onmicrosoft.com",
-            "--account",
-            "bg-01@t.onmicrosoft.com",
-            "--min-keys",
-            "1",
-        ])
-        .assert()
-        .success();
-    let key = dir.path().join("k.json");
-    glasskey()
-        .args(["virtual", "create"])
-        .arg(&key)
-        .args(["--pin-stdin"])
-        .write_stdin("Kq7!mZ2p\n")
-        .assert()
-        .success();
-    let dev = format!("virtual:{}", key.display());
+    init_inventory(&inv, &["--account", BG1, "--min-keys", "1"]);
+    let key = virtual_key(dir.path(), "k.json").create();
+    let dev = dev(&key);
     glasskey()
         .args(["--device", &dev, "enroll", "--inventory"])
         .arg(&inv)
@@ -274,7 +258,7 @@ fn audit_report_renders_as_html_and_markdown() {
             "--label",
             "<b>K1</b>",
             "--account",
-            "bg-01@t.onmicrosoft.com",
+            BG1,
             "--custodian",
             "C",
             "--location",
@@ -288,7 +272,7 @@ fn audit_report_renders_as_html_and_markdown() {
         .arg(&inv)
         .args(["--pin-stdin", "--report", "html", "-o"])
         .arg(&html_path)
-        .write_stdin("Kq7!mZ2p\n")
+        .write_stdin(pin_line())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "no passkey registered: GK008");
@@ -302,7 +286,7 @@ fn audit_report_renders_as_html_and_markdown() {
         .args(["--device", &dev, "audit", "--inventory"])
         .arg(&inv)
         .args(["--pin-stdin", "--report", "md"])
-        .write_stdin("Kq7!mZ2p\n")
+        .write_stdin(pin_line())
         .output()
         .unwrap();
     let md = String::from_utf8(out.stdout).unwrap();

@@ -2,75 +2,37 @@
 //! passes, and each defect gives its own finding.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::bin::{dev, glasskey, init_inventory, only, pin_line, rules, PIN};
 use serde_json::Value;
-
-const PIN: &str = "Kq7!mZ2p";
-
-fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS");
-    c
-}
 
 fn test_root() -> String {
     format!("{}/data/test-ca/test-root.pem", env!("CARGO_MANIFEST_DIR"))
 }
 
 fn key(dir: &Path, name: &str, profile: &str, attestation: &str, pin: bool) -> PathBuf {
-    let k = dir.join(name);
-    let mut c = glasskey();
-    c.args(["virtual", "create"]).arg(&k).args([
-        "--profile",
-        profile,
-        "--attestation",
-        attestation,
-    ]);
-    if pin {
-        c.arg("--pin-stdin").write_stdin(format!("{PIN}\n"));
-    }
-    c.assert().success();
-    k
+    common::bin::virtual_key(dir, name)
+        .profile(profile)
+        .attestation(attestation)
+        .pin(pin.then_some(common::bin::PIN))
+        .create()
 }
 
 fn vet(k: &Path, extra: &[&str], trust_test_root: bool) -> (Value, i32) {
     let mut c = glasskey();
-    c.args([
-        "--json",
-        "--device",
-        &format!("virtual:{}", k.display()),
-        "vet",
-        "--pin-stdin",
-    ])
-    .args(extra);
+    c.args(["--json", "--device", &dev(k), "vet", "--pin-stdin"])
+        .args(extra);
     if trust_test_root {
         c.args(["--trust-root", &test_root()]);
     }
-    let out = c.write_stdin(format!("{PIN}\n")).output().unwrap();
+    let out = c.write_stdin(pin_line()).output().unwrap();
     let v: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     (v, out.status.code().unwrap())
-}
-
-fn rules(v: &Value) -> BTreeSet<String> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn only(v: &Value, rule: &str) {
-    assert_eq!(
-        rules(v),
-        BTreeSet::from([rule.to_owned()]),
-        "{}",
-        serde_json::to_string_pretty(&v["findings"]).unwrap()
-    );
 }
 
 #[test]
@@ -201,12 +163,7 @@ fn a_key_without_a_pin_is_vetted_before_its_pin_is_set() {
 fn against_an_inventory_allow_list_and_enrollment() {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("bg.toml");
-    glasskey()
-        .args(["inventory", "init", "--allow-software-keys"])
-        .arg(&inv)
-        .args(["--tenant", "t", "--account", "a@t.onmicrosoft.com"])
-        .assert()
-        .success();
+    init_inventory(&inv, &["--account", "a@t.onmicrosoft.com"]);
     let k = key(dir.path(), "k.json", "yubikey-5.7", "test-ca", true);
     let (v, code) = vet(&k, &["--inventory", inv.to_str().unwrap()], true);
     assert_eq!(code, 0, "{v}");

@@ -315,9 +315,15 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff)
-    #[command(after_help = "Example:\n  glasskey man > glasskey.1 && man ./glasskey.1")]
-    Man,
+    /// Print the man page (roff), or write one page per command into a directory
+    #[command(
+        after_help = "Examples:\n  glasskey man > glasskey.1 && man ./glasskey.1\n  glasskey man --dir /usr/local/share/man/man1   # glasskey-audit.1, glasskey-pin-status.1, ..."
+    )]
+    Man {
+        /// Write glasskey.1 and a page for every command (glasskey-COMMAND.1) into this directory
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

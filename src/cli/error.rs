@@ -90,6 +90,10 @@ impl From<DeviceError> for CliError {
                 let list: Vec<String> = keys.iter().map(|k| k.to_arg()).collect();
                 CliError::usage(format!("{} keys are plugged in ({}); choose one with --device KEY, or run in a terminal to pick one by touch", keys.len(), list.join(", ")))
             }
+            DeviceError::SerialAmbiguous(s, keys) => {
+                let list: Vec<String> = keys.iter().map(|k| k.to_arg()).collect();
+                CliError::usage(format!("{} keys report serial {s} ({}); a serial can be copied, so name one by its path with --device and check it with `glasskey identify`", keys.len(), list.join(", ")))
+            }
             DeviceError::SerialNotFound(s) => CliError::device(format!("no key with serial {s} is plugged in: check `glasskey list`")),
             DeviceError::Transport(TransportError::PermissionDenied { path, hint }) => CliError::device(format!("no permission to open {path}: {hint}")),
             DeviceError::Transport(t) => CliError::device(transport_message(&t)),

@@ -166,9 +166,22 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             clap_complete::generate(*shell, &mut command, "glasskey", &mut script);
             ctx.out().write_all(&script).map_err(context::io_error)
         }
-        Command::Man => {
+        Command::Man { dir: None } => {
             let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
             page.render(ctx.out()).map_err(context::io_error)
+        }
+        Command::Man { dir: Some(dir) } => {
+            clap_mangen::generate_to(<Cli as clap::CommandFactory>::command(), dir).map_err(|e| {
+                error::CliError {
+                    code: error::EXIT_WRITE,
+                    message: format!(
+                        "cannot write the man pages into {}: {e}; create the directory or choose a writable one",
+                        dir.display()
+                    ),
+                }
+            })?;
+            writeln!(ctx.out(), "Wrote the man pages into {}", dir.display())
+                .map_err(context::io_error)
         }
     }
 }

@@ -161,7 +161,7 @@ fn declared(command: &Command) -> Declared<'_> {
         },
         Command::Demo => D::named("demo"),
         Command::Completions { .. } => D::named("completions"),
-        Command::Man => D::named("man"),
+        Command::Man { .. } => D::named("man"),
     }
 }
 

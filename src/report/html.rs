@@ -32,7 +32,9 @@ const STYLE: &str = "
   th, td { border: 0.6pt solid #333; padding: 1.2mm 1.6mm; text-align: left; vertical-align: top; overflow-wrap: anywhere; word-break: break-word; }
   th { background: #eee; }
   table.facts th { width: 32%; }
-  table.summary { font-size: 8pt; }
+  section.summary { page: summary; }
+  table.summary { font-size: 7.5pt; }
+  table.summary th, table.summary td { padding: 1mm 1.2mm; }
   .fp { font-family: 'DejaVu Sans Mono', 'Courier New', monospace; font-size: 15pt; letter-spacing: 0.5pt; }
   table.checklist td { height: 9mm; }
   .meta { font-size: 8pt; color: #333; overflow-wrap: anywhere; }
@@ -45,8 +47,9 @@ const STYLE: &str = "
 fn head(out: &mut String, title: &str, paper: Paper) {
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"generator\" content=\"glasskey\">\n<title>{}</title>\n<style>\n  @page {{ size: {}; margin: 14mm; }}{STYLE}</style>\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"generator\" content=\"glasskey\">\n<title>{}</title>\n<style>\n  @page {{ size: {}; margin: 14mm; }}\n  @page summary {{ size: {} landscape; margin: 10mm; }}{STYLE}</style>\n</head>\n<body>\n",
         esc(title),
+        paper.css(),
         paper.css()
     );
 }
@@ -164,7 +167,8 @@ pub fn sheets(r: &SheetReport, paper: Paper) -> String {
             esc(h)
         );
     }
-    out.push_str("<table class=\"summary\">\n<tr><th>Label</th><th>Account</th><th>Model</th><th>Serials</th><th>Identity</th><th>Custodian</th><th>Location</th><th>Last check</th></tr>\n");
+    // Landscape, with the widest columns for what must stay on one line: a UPN, a model name.
+    out.push_str("<table class=\"summary\">\n<colgroup><col style=\"width:8%\"><col style=\"width:20%\"><col style=\"width:26%\"><col style=\"width:10%\"><col style=\"width:10%\"><col style=\"width:10%\"><col style=\"width:8%\"><col style=\"width:8%\"></colgroup>\n<tr><th>Label</th><th>Account</th><th>Model</th><th>Serials</th><th>Identity</th><th>Custodian</th><th>Location</th><th>Last check</th></tr>\n");
     for k in &r.keys {
         let last = match (&k.last_check, &k.last_result) {
             (Some(d), Some(res)) => format!("{} {}", esc(d.get(..10).unwrap_or(d)), esc(res)),

@@ -1,5 +1,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod bin;
+
 use std::time::{Duration, Instant};
 
 use glasskey::ctap2::Session;

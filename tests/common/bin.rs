@@ -1,0 +1,197 @@
+//! Driving the glasskey binary in tests: the command itself, virtual keys (with a PIN,
+//! passkeys, attestation mode, faults), an inventory, and reading findings out of JSON.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// Contains characters that never occur in hex, so a leak cannot hide in a digest.
+pub const PIN: &str = "Kq7!mZ2p";
+pub const BG1: &str = "bg-01@contoso.onmicrosoft.com";
+pub const BG2: &str = "bg-02@contoso.onmicrosoft.com";
+pub const TENANT: &str = "contoso.onmicrosoft.com";
+/// The instant most tests enroll and audit at (`--now`).
+pub const T0: &str = "2026-11-25T10:00:00Z";
+
+/// Hooks that make the binary misbehave on purpose; never inherited from the test's
+/// environment.
+const TEST_HOOKS: [&str; 3] = [
+    "GLASSKEY_VIRTUAL_KEYS",
+    "GLASSKEY_TEST_ABORT_AT",
+    "GLASSKEY_TEST_FAIL_AT",
+];
+
+/// The binary, with no test hook set and a generous kill timeout (a hung run fails the test
+/// instead of hanging the suite).
+pub fn glasskey() -> Command {
+    let mut c = Command::cargo_bin("glasskey").unwrap();
+    for hook in TEST_HOOKS {
+        c.env_remove(hook);
+    }
+    c.timeout(std::time::Duration::from_secs(120));
+    c
+}
+
+/// One line on stdin holding the PIN.
+pub fn pin_line() -> String {
+    format!("{PIN}\n")
+}
+
+pub fn run(args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    let mut c = glasskey();
+    c.args(args);
+    if let Some(s) = stdin {
+        c.write_stdin(s.to_owned());
+    }
+    c.output().unwrap()
+}
+
+/// Runs and asserts success; returns stdout.
+pub fn ok(args: &[&str], stdin: Option<&str>) -> String {
+    let out = run(args, stdin);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+pub fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// The `--device` argument for a virtual key file.
+pub fn dev(path: &Path) -> String {
+    format!("virtual:{}", path.display())
+}
+
+/// A virtual key to create with `glasskey virtual create`; by default the default profile,
+/// a random serial, self attestation and the PIN set to [`PIN`].
+pub struct NewKey {
+    path: PathBuf,
+    profile: Option<String>,
+    serial: Option<u32>,
+    attestation: Option<String>,
+    pin: Option<String>,
+}
+
+pub fn virtual_key(dir: &Path, name: &str) -> NewKey {
+    NewKey {
+        path: dir.join(name),
+        profile: None,
+        serial: None,
+        attestation: None,
+        pin: Some(PIN.to_owned()),
+    }
+}
+
+impl NewKey {
+    pub fn profile(mut self, profile: &str) -> Self {
+        self.profile = Some(profile.into());
+        self
+    }
+    pub fn serial(mut self, serial: u32) -> Self {
+        self.serial = Some(serial);
+        self
+    }
+    pub fn attestation(mut self, mode: &str) -> Self {
+        self.attestation = Some(mode.into());
+        self
+    }
+    /// The PIN to set, or None for a key without one.
+    pub fn pin(mut self, pin: Option<&str>) -> Self {
+        self.pin = pin.map(str::to_owned);
+        self
+    }
+    /// Creates the key file and returns its path.
+    pub fn create(self) -> PathBuf {
+        let mut c = glasskey();
+        c.args(["virtual", "create"]).arg(&self.path);
+        if let Some(profile) = &self.profile {
+            c.args(["--profile", profile]);
+        }
+        if let Some(serial) = self.serial {
+            c.args(["--serial", &serial.to_string()]);
+        }
+        if let Some(mode) = &self.attestation {
+            c.args(["--attestation", mode]);
+        }
+        if let Some(pin) = &self.pin {
+            c.arg("--pin-stdin").write_stdin(format!("{pin}\n"));
+        }
+        c.assert().success();
+        self.path
+    }
+}
+
+/// Registers a passkey for `upn` at `rp` on a virtual key, as a browser would.
+pub fn register(key: &Path, rp: &str, upn: &str) {
+    ok(
+        &[
+            "virtual",
+            "register",
+            p(key),
+            "--rp",
+            rp,
+            "--user",
+            upn,
+            "--pin-stdin",
+        ],
+        Some(&pin_line()),
+    );
+}
+
+/// The JSON state of a virtual key (or any JSON file).
+pub fn state(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+pub fn edit_json(path: &Path, f: impl FnOnce(&mut Value)) {
+    let mut v = state(path);
+    f(&mut v);
+    std::fs::write(path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+}
+
+/// Sets a virtual key's fault knobs (src/virtual_key/faults.rs).
+pub fn set_faults(key: &Path, faults: Value) {
+    edit_json(key, |state| state["faults"] = faults);
+}
+
+/// `inventory init` of `file` for [`TENANT`], admitting software keys, with `extra` arguments
+/// (accounts, minimum keys).
+pub fn init_inventory(file: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "inventory",
+        "init",
+        "--allow-software-keys",
+        p(file),
+        "--tenant",
+        TENANT,
+    ];
+    args.extend_from_slice(extra);
+    ok(&args, None);
+}
+
+/// The rule IDs of a JSON report's findings.
+pub fn rules(v: &Value) -> BTreeSet<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Asserts the report has exactly one kind of finding: `rule`.
+pub fn only(v: &Value, rule: &str) {
+    assert_eq!(
+        rules(v),
+        BTreeSet::from([rule.to_owned()]),
+        "{}",
+        serde_json::to_string_pretty(&v["findings"]).unwrap()
+    );
+}
