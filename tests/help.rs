@@ -18,7 +18,7 @@ const KEY_OPTIONS: [&str; 5] = [
 ];
 
 /// Commands that read or write only files: none of `KEY_OPTIONS` belongs in their help.
-const NO_KEY: [&str; 13] = [
+const NO_KEY: [&str; 15] = [
     "sheet",
     "inventory init",
     "inventory add-account",
@@ -27,6 +27,8 @@ const NO_KEY: [&str; 13] = [
     "inventory history",
     "inventory verify",
     "inventory digest",
+    "inventory retire",
+    "inventory reassign",
     "virtual serve",
     "virtual replug",
     "virtual profiles",

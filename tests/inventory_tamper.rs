@@ -10,11 +10,7 @@ use inventory_support::*;
 const LATER: &str = "2026-12-01T10:00:00Z";
 
 fn audited(accounts: usize, per_account: usize) -> Fleet {
-    let fleet = fleet(accounts, per_account);
-    for i in 0..fleet.keys.len() {
-        let (v, code) = fleet.audit(i, T0);
-        assert!(code <= 1, "{v}");
-    }
+    let fleet = audited_fleet(accounts, per_account);
     let (v, code) = check("validate", &fleet.inv, T0);
     assert_eq!(code, 0, "baseline passes: {v}");
     fleet

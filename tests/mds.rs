@@ -374,3 +374,101 @@ fn a_stale_blob_and_an_unlisted_model_are_reported() {
     assert_eq!(env.import(&env.blob("b.jwt", &fresh(300, vec![]))).0, 0);
     assert_eq!(rules(&vet(&env, &k)), vec!["GK086".to_owned()]);
 }
+
+#[test]
+fn enroll_and_audit_consult_the_mds() {
+    let env = Env::new();
+    let inv = env.dir.path().join("bg.toml");
+    env.glasskey()
+        .args(["inventory", "init", "--allow-software-keys"])
+        .arg(&inv)
+        .args(["--tenant", "t", "--account", "a@t.onmicrosoft.com"])
+        .assert()
+        .success();
+    let (k, aaguid) = virtual_key(&env, "test-ca");
+    let enroll = |k: &Path, label: &str| {
+        env.glasskey()
+            .args([
+                "--device",
+                &format!("virtual:{}", k.display()),
+                "enroll",
+                "--inventory",
+            ])
+            .arg(&inv)
+            .args(["--label", label, "--account", "a@t.onmicrosoft.com"])
+            .args(["--custodian", "C", "--location", "L"])
+            .output()
+            .unwrap()
+    };
+    let update = entry(
+        &aaguid,
+        "Glasskey Test Model",
+        "UPDATE_AVAILABLE",
+        "2026-09-01",
+    );
+    assert_eq!(
+        env.import(&env.blob("a.jwt", &fresh(300, vec![update]))).0,
+        0
+    );
+    let out = enroll(&k, "K1");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("UPDATE_AVAILABLE since 2026-09-01") && err.contains("(GK083)"),
+        "{err}"
+    );
+    assert!(std::fs::read_to_string(&inv)
+        .unwrap()
+        .contains("model = \"Glasskey Test Model\""));
+
+    // The model is revoked later: audit reports it for the enrolled key, enroll refuses another.
+    let revoked = entry(&aaguid, "Glasskey Test Model", "REVOKED", "2026-11-02");
+    assert_eq!(
+        env.import(&env.blob("b.jwt", &fresh(301, vec![revoked]))).0,
+        0
+    );
+    let out = env
+        .glasskey()
+        .args([
+            "--device",
+            &format!("virtual:{}", k.display()),
+            "audit",
+            "--json",
+            "--pin-stdin",
+            "--inventory",
+        ])
+        .arg(&inv)
+        .write_stdin(format!("{PIN}\n"))
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let gk082: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "GK082")
+        .collect();
+    assert_eq!(gk082.len(), 1, "{v}");
+    assert_eq!(gk082[0]["key"], "K1");
+    assert!(gk082[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("REVOKED since 2026-11-02: https://example.invalid/REVOKED"));
+    assert_eq!(out.status.code(), Some(1));
+
+    let k2 = env.dir.path().join("k2.json");
+    env.glasskey()
+        .args(["virtual", "create"])
+        .arg(&k2)
+        .args(["--profile", "yubikey-5.7", "--attestation", "test-ca"])
+        .assert()
+        .success();
+    let out = enroll(&k2, "K2");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not enrolled: the FIDO MDS reports Glasskey Test Model: REVOKED"),
+        "{err}"
+    );
+}

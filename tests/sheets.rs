@@ -188,7 +188,7 @@ fn csv_is_rfc_4180_and_round_trips() {
     assert!(csv.contains("\r\n"), "CRLF line ends");
     let rows = parse_csv(&csv);
     assert_eq!(rows.len(), 1 + LABELS.len());
-    assert!(rows.iter().all(|r| r.len() == 18), "{rows:?}");
+    assert!(rows.iter().all(|r| r.len() == 19), "{rows:?}");
     assert_eq!(rows[0][0], "label");
     let labels: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(labels, LABELS);

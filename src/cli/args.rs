@@ -464,6 +464,49 @@ pub enum InventoryCommand {
         #[command(flatten)]
         output: JsonArg,
     },
+    /// Take a key out of service with the reason on record: its entry stays (marked retired, no
+    /// longer counted or expected), and a chained history entry records why
+    #[command(
+        after_help = "Examples:\n  glasskey inventory retire bg.toml --key BG01-B --reason lost --note 'Lost in transit to the DR site; ticket 4711'\n  glasskey inventory retire bg.toml --key BG02-A --reason replaced --note 'Firmware advisory; replaced by BG02-C' --json"
+    )]
+    Retire {
+        /// The inventory file
+        file: PathBuf,
+        /// The label of the key to retire
+        #[arg(long, value_name = "LABEL")]
+        key: String,
+        /// Why the key leaves service
+        #[arg(long, value_enum)]
+        reason: crate::inventory::model::RetireReason,
+        /// What happened, for the record (ticket, who, where)
+        #[arg(long, value_name = "TEXT")]
+        note: String,
+        #[command(flatten)]
+        output: JsonArg,
+        #[command(flatten)]
+        lock: LockArg,
+    },
+    /// Move a key to another break-glass account, with a chained history entry saying why
+    #[command(
+        after_help = "Example:\n  glasskey inventory reassign bg.toml --key BG01-B --account bg-02@contoso.onmicrosoft.com --note 'bg-02 lost its second key; ticket 4712'\n\nRegister the key's passkey for the new account in Entra ID, then audit the key."
+    )]
+    Reassign {
+        /// The inventory file
+        file: PathBuf,
+        /// The label of the key to move
+        #[arg(long, value_name = "LABEL")]
+        key: String,
+        /// The break-glass account (UPN) the key serves from now on
+        #[arg(long, value_name = "UPN")]
+        account: String,
+        /// Why, for the record (ticket, who)
+        #[arg(long, value_name = "TEXT")]
+        note: String,
+        #[command(flatten)]
+        output: JsonArg,
+        #[command(flatten)]
+        lock: LockArg,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -137,6 +137,7 @@ pub fn audit_with_report(
     }
     findings.extend(rules::evaluate(&inv, now));
     findings.extend(integrity);
+    findings.extend(mds_findings(&inv, now.date())?);
     // The account side, against the observations just recorded.
     let entra = export
         .as_ref()
@@ -206,4 +207,32 @@ pub fn audit_with_report(
     } else {
         Err(CliError::findings())
     }
+}
+
+/// The FIDO MDS's word on every inventoried key's model (GK082-GK086), one lookup per AAGUID.
+/// Without an imported BLOB there are none, and stderr says the MDS was not consulted.
+fn mds_findings(
+    inv: &crate::inventory::Inventory,
+    today: time::Date,
+) -> Result<Vec<crate::audit::Finding>, CliError> {
+    let mut views = std::collections::BTreeMap::new();
+    let mut out = Vec::new();
+    for key in inv.keys.iter().filter(|k| k.retired.is_none()) {
+        if !views.contains_key(&key.aaguid) {
+            let (view, _) = super::mds_cmd::lookup(&key.aaguid, today)?;
+            views.insert(key.aaguid.clone(), view);
+        }
+        if let Some(view) = views.get(&key.aaguid) {
+            out.extend(crate::mds::findings::findings(
+                view,
+                &key.aaguid,
+                Some(&key.label),
+                Some(&key.account),
+            ));
+        }
+    }
+    if views.values().any(|v| !v.consulted) {
+        eprintln!("glasskey: note: no FIDO MDS BLOB imported, so the keys' model statuses were not consulted (`glasskey mds import`)");
+    }
+    Ok(out)
 }

@@ -49,8 +49,33 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
     let mut key = ctx.open_key()?;
     software_keys::admit(&inv, &a.inventory, &key.spec)?;
     let transport = software_keys::transport_of(&key.spec).unwrap_or_default();
-    let facts = key.facts()?;
+    let mut facts = key.facts()?;
     software_keys::admit_aaguid(&inv, &a.inventory, &facts.aaguid)?;
+    // The FIDO MDS's word on the model: a revoked or compromised model is not enrolled; its
+    // name is recorded when the MDS has one.
+    let (mds, mds_entry) = super::mds_cmd::lookup(&facts.aaguid, ctx.now()?.date())?;
+    if let Some(d) = mds_entry.as_ref().and_then(|e| e.description()) {
+        facts.model = Some(d.to_owned());
+    }
+    let mds_findings = crate::mds::findings::findings(&mds, &facts.aaguid, None, None);
+    if let Some(f) = mds_findings
+        .iter()
+        .find(|f| f.rule == crate::audit::rules::MDS_COMPROMISED.id)
+    {
+        return Err(CliError::usage(format!(
+            "not enrolled: {} ({}); choose an unaffected model",
+            crate::report::entra::shown(&f.message),
+            f.rule
+        )));
+    }
+    for f in &mds_findings {
+        eprintln!(
+            "glasskey: warning: {} ({})",
+            crate::report::entra::shown(&f.message),
+            f.rule
+        );
+    }
+
     if !inv.policy.allows_aaguid(&facts.aaguid) {
         return Err(CliError::usage(format!(
             "this key's model (AAGUID {}) is not on the inventory's allow-list",
@@ -124,6 +149,9 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
     };
     inv.keys.push(entry);
     store.save(&inv)?;
+    if !mds.consulted {
+        eprintln!("glasskey: note: no FIDO MDS BLOB imported, so the model's status was not consulted (`glasskey mds import`)");
+    }
     ctx.emit(&out, |w| {
         writeln!(w, "Enrolled {} for {} ({}).", out.label.shown(), out.account.shown(), shown_or(out.model.as_deref(), &out.aaguid))?;
         writeln!(w, "Identity fingerprint: {}", short_fingerprint(&out.identity_fingerprint))?;

@@ -8,6 +8,7 @@ use time::format_description::well_known::Rfc3339;
 use super::context::Context;
 use super::error::CliError;
 use crate::audit::{integrity, rules, Finding};
+use crate::inventory::model::Event;
 use crate::inventory::store::{self, Store};
 use crate::inventory::{history, roster};
 use crate::inventory::{Account, Inventory, Policy};
@@ -144,7 +145,8 @@ pub fn show(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
             for k in inv.keys.iter().filter(|k| k.account.eq_ignore_ascii_case(&a.upn)) {
                 let last = k.last_observation.as_ref().map_or("never checked".to_owned(), |o| format!("last checked {}", o.date.shown()));
                 let software = if k.is_software() { format!(" · {}", crate::report::audit::software_flag(k.transport)) } else { String::new() };
-                writeln!(w, "  key {:<14} {} · {} · {} · {last}{software}", k.label.shown(), shown_or(k.model.as_deref(), &k.aaguid), k.custodian.shown(), k.location.shown())?;
+                let retired = k.retired.as_ref().map(|r| format!(" · RETIRED ({}, {}): {}", r.reason.name(), r.date.shown(), r.note.shown())).unwrap_or_default();
+                writeln!(w, "  key {:<14} {} · {} · {} · {last}{software}{retired}", k.label.shown(), shown_or(k.model.as_deref(), &k.aaguid), k.custodian.shown(), k.location.shown())?;
                 writeln!(w, "      identity {}", crate::util::short_fingerprint(&k.identity.fingerprint))?;
             }
         }
@@ -225,6 +227,19 @@ pub fn show_history(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
                 c.result.shown(),
                 c.keys.join(", ").shown()
             )?;
+            match &c.event {
+                Some(Event::Retire { reason, note, .. }) => {
+                    writeln!(w, "        retired ({}): {}", reason.name(), note.shown())?
+                }
+                Some(Event::Reassign { from, to, note, .. }) => writeln!(
+                    w,
+                    "        {} -> {}: {}",
+                    from.shown(),
+                    to.shown(),
+                    note.shown()
+                )?,
+                None => {}
+            }
             for f in &c.findings {
                 writeln!(w, "        {}", f.shown())?;
             }

@@ -51,7 +51,7 @@ fn import(
     let imported = crate::mds::import(&blob, &anchors, &store()?, now)?;
     if imported.stale {
         eprintln!(
-            "warning: BLOB no. {} was due for replacement on {}: vet, enroll and audit will report it as stale (GK085) until a current BLOB is imported",
+            "glasskey: warning: BLOB no. {} was due for replacement on {}: vet, enroll and audit will report it as stale (GK085) until a current BLOB is imported",
             imported.no, imported.next_update
         );
     }

@@ -19,6 +19,7 @@ pub mod options;
 pub mod output_file;
 pub mod pin;
 pub mod pin_input;
+pub mod roster_cmd;
 pub mod sheet_cmd;
 pub mod software_keys;
 pub mod vet;
@@ -125,6 +126,22 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
         Command::Inventory(InventoryCommand::Digest { file, .. }) => {
             inventory_cmd::digest(&mut ctx, file)
         }
+        Command::Inventory(InventoryCommand::Retire {
+            file,
+            key,
+            reason,
+            note,
+            lock,
+            ..
+        }) => roster_cmd::retire(&mut ctx, file, key, *reason, note, lock.wait()),
+        Command::Inventory(InventoryCommand::Reassign {
+            file,
+            key,
+            account,
+            note,
+            lock,
+            ..
+        }) => roster_cmd::reassign(&mut ctx, file, key, account, note, lock.wait()),
         Command::Enroll { details, .. } => enroll::enroll(&mut ctx, details),
         Command::Identify { inventory, .. } => enroll::identify(&mut ctx, inventory),
         Command::Audit {

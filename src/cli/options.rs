@@ -132,6 +132,10 @@ fn declared(command: &Command) -> Declared<'_> {
             InventoryCommand::History { output, .. } => D::named("inventory history").json(output),
             InventoryCommand::Verify { output, .. } => D::named("inventory verify").json(output),
             InventoryCommand::Digest { output, .. } => D::named("inventory digest").json(output),
+            InventoryCommand::Retire { output, .. } => D::named("inventory retire").json(output),
+            InventoryCommand::Reassign { output, .. } => {
+                D::named("inventory reassign").json(output)
+            }
         },
         Command::Virtual(c) => match c {
             VirtualCommand::Create {

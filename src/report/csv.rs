@@ -21,6 +21,7 @@ const HEADER: &[&str] = &[
     "enrolled",
     "last_check",
     "last_result",
+    "retired",
     "inventory_sha256",
     "generated",
 ];
@@ -61,6 +62,7 @@ pub fn sheets(r: &SheetReport) -> String {
             field(&k.enrolled),
             field(k.last_check.as_deref().unwrap_or("")),
             field(k.last_result.as_deref().unwrap_or("")),
+            field(&k.retired_flag().unwrap_or_default()),
             field(&r.inventory_sha256),
             field(&r.generated),
         ];

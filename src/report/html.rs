@@ -103,7 +103,7 @@ fn key_page(out: &mut String, r: &SheetReport, k: &KeySheet) {
     let _ = write!(
         out,
         "<section class=\"page key\">\n<h1>Break-glass key {}</h1>\n",
-        software_cell(k.software_flag(), text(&k.label))
+        software_cell(k.flags(), text(&k.label))
     );
     out.push_str(&meta(r));
     out.push_str("<table class=\"facts\">\n");
@@ -123,6 +123,15 @@ fn key_page(out: &mut String, r: &SheetReport, k: &KeySheet) {
         ("Passkey", format!("exactly one, for the account above, at {}", text(&r.passkey_rp_id))),
     ] {
         let _ = writeln!(out, "<tr><th>{name}</th><td>{value}</td></tr>");
+    }
+    if let Some(r) = &k.retired {
+        let _ = writeln!(
+            out,
+            "<tr><th>Retired</th><td><strong class=\"software\">{} on {}</strong>: {}</td></tr>",
+            esc(r.reason.name()),
+            esc(&r.date),
+            text(&r.note)
+        );
     }
     if let Some(e) = &k.entra {
         let _ = writeln!(
@@ -177,7 +186,7 @@ pub fn sheets(r: &SheetReport, paper: Paper) -> String {
         let _ = writeln!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{last}</td></tr>",
-            software_cell(k.software_flag(), text(&k.label)),
+            software_cell(k.flags(), text(&k.label)),
             text(&k.account),
             opt(k.model.as_deref()),
             text(&k.serials()),

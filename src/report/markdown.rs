@@ -30,7 +30,7 @@ pub fn sheets(r: &SheetReport) -> String {
     out.push_str("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     out.push_str(if entra { " --- |\n" } else { "\n" });
     for k in &r.keys {
-        let label = match k.software_flag() {
+        let label = match k.flags() {
             Some(flag) => format!("{} **{flag}**", cell(&k.label)),
             None => cell(&k.label),
         };

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::inventory::model::{Inventory, KeyTransport};
+use crate::inventory::model::{Inventory, KeyTransport, Retirement};
 use crate::util::short_fingerprint;
 
 #[derive(Debug, Clone, Serialize)]
@@ -39,6 +39,9 @@ pub struct KeySheet {
     pub last_check: Option<String>,
     /// "pass" or "findings" for this key in its latest recorded check.
     pub last_result: Option<String>,
+    /// Set when the key was retired (`inventory retire`): every sheet format says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retired: Option<Retirement>,
     /// The key's passkey as Entra lists it, when the sheets were made with an export.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entra: Option<EntraCell>,
@@ -124,7 +127,8 @@ fn last_check_of(inv: &Inventory, label: &str) -> (Option<String>, Option<String
     inv.checks
         .iter()
         .rev()
-        .find(|c| c.keys.iter().any(|k| k == label))
+        // Retire and reassign entries name the key but are no checks of it.
+        .find(|c| c.event.is_none() && c.keys.iter().any(|k| k == label))
         .map_or((None, None), |c| {
             // Finding lines read "GKnnn LABEL: message"; labels may contain spaces.
             let mine = c.findings.iter().any(|f| {
@@ -170,6 +174,7 @@ pub fn build(
                 enrolled: k.enrolled.clone(),
                 last_check,
                 last_result,
+                retired: k.retired.clone(),
                 entra: None,
             }
         })
@@ -198,6 +203,26 @@ impl KeySheet {
     pub fn software_flag(&self) -> Option<String> {
         self.software_key
             .then(|| super::audit::software_flag(self.transport))
+    }
+
+    /// "RETIRED (lost, 2026-11-25)" for a retired key.
+    pub fn retired_flag(&self) -> Option<String> {
+        self.retired.as_ref().map(|r| {
+            format!(
+                "RETIRED ({}, {})",
+                r.reason.name(),
+                r.date.get(..10).unwrap_or(&r.date)
+            )
+        })
+    }
+
+    /// Everything a sheet must show beside the label: retired, software key.
+    pub fn flags(&self) -> Option<String> {
+        let flags: Vec<String> = [self.retired_flag(), self.software_flag()]
+            .into_iter()
+            .flatten()
+            .collect();
+        (!flags.is_empty()).then(|| flags.join(" · "))
     }
 
     /// The transport as a sheet cell: "hid", or "virtual (SOFTWARE KEY)".

@@ -250,3 +250,13 @@ pub fn rules(v: &Value) -> std::collections::BTreeSet<String> {
         })
         .unwrap_or_default()
 }
+
+/// A fleet whose every key has been audited once at T0.
+pub fn audited_fleet(accounts: usize, per_account: usize) -> Fleet {
+    let fleet = fleet(accounts, per_account);
+    for i in 0..fleet.keys.len() {
+        let (v, code) = fleet.audit(i, T0);
+        assert!(code <= 1, "{v}");
+    }
+    fleet
+}

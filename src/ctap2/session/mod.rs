@@ -171,6 +171,14 @@ impl<T: Transport> Session<T> {
         self.hid.cancel_flag()
     }
 
+    /// Called once per change of keepalive status, e.g. to print "Touch your key".
+    pub fn set_keepalive_hook(
+        &mut self,
+        hook: Option<Box<dyn FnMut(crate::ctaphid::KeepaliveStatus) + Send>>,
+    ) {
+        self.hid.set_keepalive_hook(hook);
+    }
+
     /// CTAPHID PING: echoes `data`.
     pub fn ping(&mut self, data: &[u8]) -> Result<(), Ctap2Error> {
         let deadline = self.deadline();

@@ -146,7 +146,7 @@ fn keepalive_says_touch_while_trussed_waits_for_one() {
         InfoView::AsIs,
         |t| {
             let mut s = session(t);
-            s.hid().set_keepalive_hook(Some(Box::new(move |status| {
+            s.set_keepalive_hook(Some(Box::new(move |status| {
                 if let Ok(mut v) = sink.lock() {
                     v.push(status);
                 }
@@ -169,14 +169,14 @@ fn cancel_while_trussed_waits_for_a_touch() {
         |t| {
             let (result, recovered) = {
                 let mut s = session(t);
-                let flag = s.hid().cancel_flag();
+                let flag = s.cancel_flag();
                 let canceller = std::thread::spawn(move || {
                     std::thread::sleep(Duration::from_millis(300));
                     flag.store(true, Ordering::SeqCst);
                 });
                 let result = identity::create(&mut s, None);
                 let _ = canceller.join();
-                s.hid().cancel_flag().store(false, Ordering::SeqCst);
+                s.cancel_flag().store(false, Ordering::SeqCst);
                 // The key answers again once Trussed has stopped waiting.
                 s.invalidate_info();
                 let recovered = s.info().is_ok();
