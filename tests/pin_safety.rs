@@ -261,3 +261,51 @@ fn a_pin_typed_decomposed_is_the_same_pin_and_a_mistyped_one_is_refused_before_s
     );
     assert_eq!(key.with_authenticator(|a| a.state().pin_retries), 8);
 }
+
+#[test]
+fn a_line_naming_no_key_of_the_run_is_refused_and_spends_no_retry() {
+    // Without an inventory the key has no label: "P1=..." names nothing, and read as a PIN it
+    // would have spent a retry (hostile test F-N4).
+    let dir = tempfile::tempdir().unwrap();
+    let inv = enrolled_inventory(dir.path(), &[("BG01-A", BG1, PIN1)]);
+    let key = dir.path().join("BG01-A.json");
+    let device = format!("virtual:{}", p(&key));
+    for line in [format!("P1={PIN1}\n"), format!("nokey\t{PIN1}\n")] {
+        let out = glasskey()
+            .args(["pin", "verify", "--device", &device, "--pin-stdin"])
+            .write_stdin(line)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("no key of this run"), "{err}");
+        assert_eq!(retries_of(&key), 8, "{err}");
+    }
+    // The key's serial names it, and a leading '=' gives an unnamed PIN.
+    for line in [format!("31337001={PIN1}\n"), format!("={PIN1}\n")] {
+        let out = glasskey()
+            .args(["pin", "verify", "--device", &device, "--pin-stdin"])
+            .write_stdin(line)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // With the inventory, the label names it.
+    let out = audit_plugged(
+        &inv,
+        std::slice::from_ref(&key),
+        &format!("BG01-A={PIN1}\n"),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["keys_checked"][0]["passkeys"],
+        serde_json::json!([BG1]),
+        "{v}"
+    );
+    assert_eq!(retries_of(&key), 8);
+}

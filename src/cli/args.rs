@@ -33,8 +33,8 @@ const PIN_STDIN_HELP: &str = "\
 Read PINs from stdin instead of prompting, one PIN per line (at a terminal: without echo).
 When several keys need a PIN in one run (an audit of several plugged keys), each line names
 its key: LABEL=PIN or LABEL<TAB>PIN, where LABEL is the key's inventory label or its serial
-number. A line is read as named only when the text before the first = or tab is such a name;
-otherwise the whole line is the PIN. An unnamed line is accepted only when exactly one key
+number. A line with = or a tab must name such a key, or it is refused before anything is
+sent; a PIN that itself holds = or a tab is given as =PIN (or after its key's name). An unnamed line is accepted only when exactly one key
 needs a PIN; a PIN is never offered to another key. `pin change` reads the current PIN, then
 the new one. A PIN with leading or trailing blanks, a NUL or a byte-order mark is refused
 before anything is sent; PINs are NFC-normalised as CTAP requires.";

@@ -3,8 +3,9 @@
 //! With `--pin-stdin` each line holds one PIN. When several keys need a PIN in one run, each
 //! line names its key: `NAME=PIN` or `NAME<TAB>PIN`, where NAME is the key's inventory label or
 //! its serial number (as `glasskey list` shows it). A line is read as named only when the text
-//! before the first `=` or tab is the label or serial of a key in this run; otherwise the whole
-//! line is the PIN. An unnamed line is accepted only when exactly one key needs a PIN. A PIN is
+//! before the first `=` or tab is the label or serial of a key in this run; a line whose name
+//! part names no key is refused (nothing is sent), and a line that starts with `=` is an unnamed
+//! PIN that may itself hold `=`. A line without a separator is an unnamed PIN. An unnamed line is accepted only when exactly one key needs a PIN. A PIN is
 //! never offered to a key other than the one its line names.
 
 use zeroize::Zeroizing;
@@ -44,13 +45,6 @@ impl PinTarget {
         Ok(Self::from_facts(&key.facts()?, label))
     }
 
-    fn names(&self) -> impl Iterator<Item = &str> {
-        self.label
-            .as_deref()
-            .into_iter()
-            .chain(self.serials.iter().map(String::as_str))
-    }
-
     fn is_named(&self, name: &str) -> bool {
         self.label.as_deref() == Some(name)
             || self.serials.iter().any(|s| s.eq_ignore_ascii_case(name))
@@ -74,22 +68,17 @@ impl PinTarget {
 /// The keys of one run that PIN lines may name, and how many of them need a PIN.
 #[derive(Debug, Clone, Default)]
 pub struct PinRun {
-    names: Vec<String>,
+    targets: Vec<PinTarget>,
     keys: usize,
     pub keys_needing_pin: usize,
 }
 
 impl PinRun {
     pub fn new<'a>(keys: impl IntoIterator<Item = &'a PinTarget>, keys_needing_pin: usize) -> Self {
-        let mut names = Vec::new();
-        let mut count = 0;
-        for k in keys {
-            count += 1;
-            names.extend(k.names().map(str::to_owned));
-        }
+        let targets: Vec<PinTarget> = keys.into_iter().cloned().collect();
         Self {
-            names,
-            keys: count,
+            keys: targets.len(),
+            targets,
             keys_needing_pin,
         }
     }
@@ -99,20 +88,30 @@ impl PinRun {
         Self::new([target], 1)
     }
 
-    /// Splits `NAME=PIN` / `NAME<TAB>PIN` when NAME names a key of this run.
-    fn split(&self, line: Zeroizing<String>) -> (Option<String>, Zeroizing<String>) {
-        if let Some(at) = line.find(['\t', '=']) {
-            let name = &line[..at];
-            if self
-                .names
-                .iter()
-                .any(|n| n == name || n.eq_ignore_ascii_case(name))
-            {
-                let pin = Zeroizing::new(line[at + 1..].to_owned());
-                return (Some(name.to_owned()), pin);
-            }
+    /// Splits `NAME=PIN` / `NAME<TAB>PIN`. A line with a separator must name a key of this
+    /// run (or start with the separator, for an unnamed PIN that itself holds `=` or a tab):
+    /// read as a PIN, `P1=111111` for a key labelled otherwise would spend a retry.
+    fn split(
+        &self,
+        number: usize,
+        line: Zeroizing<String>,
+    ) -> Result<(Option<String>, Zeroizing<String>), CliError> {
+        let Some(at) = line.find(['\t', '=']) else {
+            return Ok((None, line));
+        };
+        let rest = Zeroizing::new(line[at + 1..].to_owned());
+        let name = line[..at].trim();
+        if name.is_empty() {
+            return Ok((None, rest));
         }
-        (None, line)
+        // The same test `take` uses, so a line read as named is one some key will take.
+        if self.targets.iter().any(|t| t.is_named(name)) {
+            return Ok((Some(name.to_owned()), rest));
+        }
+        Err(CliError::usage(format!(
+            "line {number} on stdin names {}, which is no key of this run (name a key by its inventory label or serial; for a PIN that holds '=' or a tab, start the line with '='); no PIN was sent",
+            crate::untrusted::visible(name)
+        )))
     }
 }
 
@@ -152,7 +151,7 @@ impl PinLines {
         };
         self.read += 1;
         let number = self.read;
-        let (name, text) = run.split(line);
+        let (name, text) = run.split(number, line)?;
         let pin =
             Pin::new(text).map_err(|e| CliError::usage(format!("line {number} on stdin: {e}")))?;
         Ok(Some(PinLine { number, name, pin }))
@@ -270,12 +269,43 @@ mod tests {
     }
 
     #[test]
-    fn an_equals_sign_that_names_no_key_is_part_of_the_pin() {
+    fn a_separator_that_names_no_key_is_refused_not_sent_as_the_pin() {
+        let a = target("BG01-A", "1");
+        let run = PinRun::single(&a);
+        for text in [
+            "ab=cd1234\n",
+            "P1=111111\n",
+            "P1\t111111\n",
+            "bg01-a=13579246\n",
+        ] {
+            let err = lines(text).take(&a, &run).unwrap_err();
+            assert!(
+                err.message.contains("no key of this run"),
+                "{}",
+                err.message
+            );
+        }
+    }
+
+    #[test]
+    fn a_leading_separator_gives_an_unnamed_pin_that_holds_one() {
         let a = target("BG01-A", "1");
         let run = PinRun::single(&a);
         assert_eq!(
-            lines("ab=cd1234\n").take(&a, &run).unwrap().expose(),
+            lines("=ab=cd1234\n").take(&a, &run).unwrap().expose(),
             "ab=cd1234"
+        );
+    }
+
+    #[test]
+    fn blanks_around_a_name_still_name_the_key_and_a_blank_pin_is_refused() {
+        let a = target("BG01-A", "1");
+        let run = PinRun::single(&a);
+        let err = lines("BG01-A = 13579246\n").take(&a, &run).unwrap_err();
+        assert!(err.message.contains("line 1"), "{}", err.message);
+        assert_eq!(
+            lines("BG01-A =13579246\n").take(&a, &run).unwrap().expose(),
+            "13579246"
         );
     }
 }
