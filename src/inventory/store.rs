@@ -144,9 +144,46 @@ pub fn render(inventory: &Inventory) -> Result<String, InventoryError> {
     Ok(format!("# glasskey break-glass key inventory. Human-editable; see docs/inventory-format.md.\n# `history` holds one hash-chained check per line: edit it and `glasskey inventory verify` will notice.\n\n{body}"))
 }
 
+/// An inventory larger than this is not one glasskey wrote (100,000 checks of 5,000 keys are
+/// well under it); reading stops there instead of filling memory.
+pub const MAX_INVENTORY_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The bytes of a regular file of at most [`MAX_INVENTORY_BYTES`]. A FIFO, a device such as
+/// /dev/zero or a directory is refused at once: opened without blocking, checked, never read.
+fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Opening a FIFO for reading would otherwise wait for a writer.
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file; name the inventory file itself",
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_INVENTORY_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INVENTORY_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "larger than {} MiB, so not an inventory glasskey wrote",
+                MAX_INVENTORY_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
 /// SHA-256 of a file's bytes, hex: printed on sheets so paper and file can be matched.
 pub fn file_digest(path: &Path) -> Result<String, InventoryError> {
-    let bytes = fs::read(path).map_err(|source| InventoryError::Read {
+    let bytes = read_regular(path).map_err(|source| InventoryError::Read {
         path: path.into(),
         source,
     })?;
@@ -297,7 +334,7 @@ impl Store {
             }
             None => None,
         };
-        let bytes = fs::read(&target).map_err(read_err)?;
+        let bytes = read_regular(&target).map_err(read_err)?;
         let digest = sha256(&bytes);
         let text = read_text(path, bytes)?;
         let inventory = parse(path, &text)?;
@@ -385,7 +422,7 @@ impl Store {
                 Some(held)
             }
         };
-        let current = fs::read(&self.target).map_err(read_err)?;
+        let current = read_regular(&self.target).map_err(read_err)?;
         if sha256(&current) != self.digest {
             return Err(InventoryError::ChangedOnDisk(self.path.clone()));
         }
@@ -403,7 +440,7 @@ impl Store {
         .and_then(|()| hook("backup-written"))
         .map_err(err)?;
         // Last look: the lock keeps glasskey writers out, not an editor.
-        let again = fs::read(&self.target).map_err(read_err)?;
+        let again = read_regular(&self.target).map_err(read_err)?;
         if sha256(&again) != self.digest {
             return Err(InventoryError::ChangedOnDisk(self.path.clone()));
         }

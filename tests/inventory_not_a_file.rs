@@ -1,0 +1,40 @@
+//! The inventory path must name a regular file: a FIFO or a device is refused at once instead
+//! of blocking or being read without end (hostile test F13).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::bin::glasskey;
+
+fn refused_at_once(path: &str) {
+    for args in [
+        vec!["inventory", "validate", path],
+        vec!["inventory", "verify", path],
+    ] {
+        let out = glasskey()
+            .timeout(std::time::Duration::from_secs(20))
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("not a regular file"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_device_is_not_read_without_end() {
+    refused_at_once("/dev/zero");
+}
+
+#[test]
+fn a_fifo_does_not_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("inv.toml");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    refused_at_once(fifo.to_str().unwrap());
+}
