@@ -59,6 +59,8 @@ rules! {
     ROSTER_CHANGED = "GK064", "roster-changed", High, "A key's identity, serials, assignment or observation (or the tenant) changed since the last check without a recorded reason. Restore it from FILE.bak, or use `glasskey inventory reassign`/`retire`, then audit the key.";
     ROSTER_EMPTY = "GK065", "roster-empty", High, "The inventory has no break-glass accounts or no keys in service: it cannot protect anything. Restore the file from FILE.bak or add the accounts and keys.";
     RETIRED_KEY_PRESENTED = "GK066", "retired-key-presented", High, "A retired key was presented at a check: it must not be in use. Find out why it is back; its record is not updated.";
+    SOFTWARE_KEY_NOT_ADMITTED = "GK075", "software-key-not-admitted", Critical, "A software (virtual or UDP) key stands in an inventory whose policy does not admit software keys: it cannot guard a real account. Retire it (`glasskey inventory retire`) and enroll a hardware key.";
+    SHARED_SERIAL = "GK076", "shared-serial", High, "Two keys in service report the same serial number: serials can be copied, so one may be a look-alike enrolled in the genuine key's name. Run `glasskey identify` with each key and retire the one you cannot account for.";
     ATTESTATION_CHAIN_INVALID = "GK080", "attestation-chain-invalid", Critical, "The attestation chain reaches a trusted root but breaks an X.509 rule (a non-CA signing, keyUsage, path length, an expired certificate): the key's genuineness is not proven. Do not use it; ask the vendor.";
     ATTESTATION_LEAF_INVALID = "GK081", "attestation-certificate-invalid", Critical, "The attestation certificate breaks the WebAuthn requirements (version 3, OU=Authenticator Attestation, not a CA, AAGUID extension not critical): do not use this key; return it to the supplier.";
     MDS_COMPROMISED = "GK082", "mds-status-compromised", Critical, "The FIDO Metadata Service reports this model revoked or compromised (see the report's date and URL): do not use it for a break-glass account; replace the key with an unaffected model.";
@@ -261,6 +263,17 @@ pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
                 format!("AAGUID {} is not allowed", key.aaguid),
             ));
         }
+        if key.is_software() && !inv.policy.allow_software_keys {
+            out.push(Finding::new(
+                &SOFTWARE_KEY_NOT_ADMITTED,
+                Some(&key.label),
+                Some(&key.account),
+                format!(
+                    "a software key (transport {:?}, AAGUID {}) but the policy does not set allow_software_keys",
+                    key.transport, key.aaguid
+                ),
+            ));
+        }
         match &key.last_observation {
             Some(obs) => {
                 out.extend(observation_findings(inv, key, obs));
@@ -313,6 +326,27 @@ pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
         }
     }
     out.extend(super::lookalike::inventory_findings(inv));
+    // Two keys claiming one serial: the identity proof tells them apart, the serial does not.
+    // Entries of one identity are one key (GK015 below), not two claiming a serial.
+    let mut by_serial: BTreeMap<u32, BTreeMap<&str, &str>> = BTreeMap::new();
+    for key in &in_service {
+        if let Some(serial) = key.vendor_serial {
+            by_serial
+                .entry(serial)
+                .or_default()
+                .entry(key.identity.public_key.as_str())
+                .or_insert(&key.label);
+        }
+    }
+    for (serial, keys) in by_serial.iter().filter(|(_, k)| k.len() > 1) {
+        let labels: Vec<&str> = keys.values().copied().collect();
+        out.push(Finding::new(
+            &SHARED_SERIAL,
+            Some(labels[1]),
+            None,
+            format!("entries {} report serial {serial}", labels.join(", ")),
+        ));
+    }
     // One identity public key means one physical key, whatever the labels say.
     let mut by_identity: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for key in &in_service {
