@@ -38,3 +38,25 @@ fn a_fifo_does_not_block() {
     assert!(status.success());
     refused_at_once(fifo.to_str().unwrap());
 }
+
+#[test]
+fn an_entra_export_that_is_a_fifo_does_not_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("bg.toml");
+    common::bin::init_inventory(&inv, &["--account", common::bin::BG1]);
+    let fifo = dir.path().join("export.json");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let out = glasskey()
+        .timeout(std::time::Duration::from_secs(20))
+        .args(["entra", "check", "--inventory", common::bin::p(&inv)])
+        .args(["--export", fifo.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
+}

@@ -255,7 +255,8 @@ pub fn load(path: &Path) -> Result<Export, EntraError> {
         path: path.display().to_string(),
         message: e.to_string(),
     };
-    let file = std::fs::File::open(path).map_err(io)?;
+    // A FIFO or a device is refused at once rather than read without end.
+    let file = crate::inventory::store::open_regular(path).map_err(io)?;
     // Sized from the file, so that reading never holds two growing copies of a large export.
     let expected = file
         .metadata()

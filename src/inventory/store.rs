@@ -148,10 +148,10 @@ pub fn render(inventory: &Inventory) -> Result<String, InventoryError> {
 /// well under it); reading stops there instead of filling memory.
 pub const MAX_INVENTORY_BYTES: u64 = 256 * 1024 * 1024;
 
-/// The bytes of a regular file of at most [`MAX_INVENTORY_BYTES`]. A FIFO, a device such as
-/// /dev/zero or a directory is refused at once: opened without blocking, checked, never read.
-fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
+/// Opens `path` for reading only if it is a regular file. A FIFO, a device such as /dev/zero
+/// or a directory is refused at once: opened without blocking, checked, never read. For every
+/// file glasskey reads from the admin (the inventory, an Entra export).
+pub fn open_regular(path: &Path) -> std::io::Result<fs::File> {
     let mut options = fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -164,9 +164,16 @@ fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
     if !file.metadata()?.is_file() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
-            "not a regular file; name the inventory file itself",
+            "not a regular file; name the file itself",
         ));
     }
+    Ok(file)
+}
+
+/// The bytes of a regular file of at most [`MAX_INVENTORY_BYTES`].
+fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = open_regular(path)?;
     let mut bytes = Vec::new();
     file.take(MAX_INVENTORY_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_INVENTORY_BYTES {
