@@ -148,44 +148,11 @@ pub fn render(inventory: &Inventory) -> Result<String, InventoryError> {
 /// well under it); reading stops there instead of filling memory.
 pub const MAX_INVENTORY_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Opens `path` for reading only if it is a regular file. A FIFO, a device such as /dev/zero
-/// or a directory is refused at once: opened without blocking, checked, never read. For every
-/// file glasskey reads from the admin (the inventory, an Entra export).
-pub fn open_regular(path: &Path) -> std::io::Result<fs::File> {
-    let mut options = fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // Opening a FIFO for reading would otherwise wait for a writer.
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file; name the file itself",
-        ));
-    }
-    Ok(file)
-}
+pub use crate::util::regular_file::{open_regular, read_regular_at_most};
 
 /// The bytes of a regular file of at most [`MAX_INVENTORY_BYTES`].
 fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let file = open_regular(path)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_INVENTORY_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_INVENTORY_BYTES {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!(
-                "larger than {} MiB, so not an inventory glasskey wrote",
-                MAX_INVENTORY_BYTES / (1024 * 1024)
-            ),
-        ));
-    }
-    Ok(bytes)
+    read_regular_at_most(path, MAX_INVENTORY_BYTES, "an inventory glasskey wrote")
 }
 
 /// SHA-256 of a file's bytes, hex: printed on sheets so paper and file can be matched.

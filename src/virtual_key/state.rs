@@ -127,11 +127,23 @@ pub enum StateError {
     UnknownProfile(String, String),
 }
 
+/// A virtual key holds at most a few hundred credentials: a few hundred KiB of JSON.
+const MAX_STATE_BYTES: u64 = 16 * 1024 * 1024;
+
 impl KeyState {
     pub fn load(path: &Path) -> Result<Self, StateError> {
-        let text = fs::read_to_string(path).map_err(|source| StateError::Read {
+        let bytes = crate::util::regular_file::read_regular_at_most(
+            path,
+            MAX_STATE_BYTES,
+            "a glasskey virtual key",
+        )
+        .map_err(|source| StateError::Read {
             path: path.into(),
             source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| StateError::Parse {
+            path: path.into(),
+            message: "not UTF-8 text".into(),
         })?;
         let state: KeyState = serde_json::from_str(&text).map_err(|e| StateError::Parse {
             path: path.into(),
