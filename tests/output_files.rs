@@ -3,14 +3,14 @@
 //! planted at the output path is replaced rather than followed (HOSTILE-1 F16).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
 fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS");
-    c
+    common::bin::glasskey()
 }
 
 fn init(dir: &Path) -> PathBuf {
