@@ -102,3 +102,38 @@ fn each_test_has_its_own_data_directory() {
     assert_ne!(mine, other);
     assert_eq!(mine, common::bin::data_dir(), "stable within a test");
 }
+
+/// The binary is located in one place, tests/common/bin.rs, so no test can spawn it without
+/// its own data directory: no other test file names it directly.
+#[test]
+fn only_tests_common_spawns_the_binary() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut offenders = Vec::new();
+    let mut dirs = vec![root.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                // The conformance package is its own crate and never spawns glasskey.
+                if !path.ends_with("conformance") {
+                    dirs.push(path);
+                }
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") || path.ends_with("common/bin.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Written split so that this file does not name them either.
+            for needle in [concat!("cargo", "_bin("), concat!("CARGO_BIN", "_EXE")] {
+                if text.contains(needle) {
+                    offenders.push(format!("{}: {needle}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "spawn glasskey through tests/common/bin.rs: {offenders:?}"
+    );
+}

@@ -25,9 +25,10 @@ fn have_script() -> bool {
 }
 
 fn bin() -> String {
-    assert_cmd::cargo::cargo_bin("glasskey")
-        .display()
-        .to_string()
+    common::bin::std_command()
+        .get_program()
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Runs `command` with a pseudo-terminal as its stdin/stdout; `typed` arrives after a pause.
