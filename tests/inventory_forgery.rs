@@ -223,3 +223,27 @@ fn policy_values_outside_their_range_are_refused_with_the_field_named() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("usb_vendor_id"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_proven_key_reporting_another_serial_than_recorded_is_a_finding() {
+    let fleet = audited_fleet(1, 1);
+    edit_toml(&fleet.inv, |t| {
+        key_table(t, "BG01-A").insert("vendor_serial".into(), toml::Value::Integer(31_337_999));
+    });
+    // Even once the edit is acknowledged, the key itself contradicts the record.
+    let out = acknowledge(&fleet, "serial corrected (wrongly)", false);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (v, code) = fleet.audit(0, LATER);
+    assert_eq!(code, 1, "{v}");
+    let mismatch: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "GK067")
+        .collect();
+    assert_eq!(mismatch.len(), 1, "{v}");
+    let m = mismatch[0]["message"].as_str().unwrap();
+    assert!(m.contains("31337010") && m.contains("31337999"), "{m}");
+    let (v, _) = check("validate", &fleet.inv, LATER);
+    assert!(rules(&v).contains("GK067"), "validate keeps it: {v}");
+}

@@ -332,6 +332,11 @@ pub struct Observation {
     pub pin_meets_policy: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firmware: Option<String>,
+    /// The serials the key reported at the check (GK067 compares them with the record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_serial: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usb_serial: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_count: Option<u32>,
     /// Passkeys for the inventory's RP ID. None when they could not be read (no PIN).
