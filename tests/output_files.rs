@@ -284,8 +284,7 @@ fn help_and_reports_that_cannot_be_written_exit_4() {
         vec![os("--version")],
         vec![os("inventory"), os("show"), inv.as_os_str()],
     ] {
-        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("glasskey"))
-            .env_remove("GLASSKEY_VIRTUAL_KEYS")
+        let out = common::bin::std_command()
             .args(&args)
             .stdout(full.try_clone().unwrap())
             .stderr(std::process::Stdio::piped())
