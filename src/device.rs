@@ -128,6 +128,8 @@ pub struct KeyFacts {
     pub vendor_serial: Option<u32>,
     pub aaguid: String,
     pub model: Option<String>,
+    /// Where `model` came from; None when no name is known.
+    pub model_source: Option<crate::models::ModelSource>,
     pub firmware: Option<String>,
     pub form_factor: Option<String>,
     pub ctap_versions: Vec<String>,
@@ -136,6 +138,14 @@ pub struct KeyFacts {
     /// A software key (DESIGN §3.9): reached as `virtual:` or `udp:`, or reporting one of the
     /// AAGUIDs of glasskey's virtual profiles.
     pub software_key: bool,
+}
+
+impl KeyFacts {
+    /// Names the model by the imported MDS entry's description, when there is one.
+    pub fn name_from_mds(&mut self, mds_description: Option<&str>) {
+        (self.model, self.model_source) =
+            crate::models::name_and_source(&self.aaguid, mds_description);
+    }
 }
 
 pub struct Key {
@@ -272,6 +282,7 @@ impl Key {
         let aaguid = info.aaguid_string();
         let software_key = matches!(self.spec, DeviceSpec::Virtual(_) | DeviceSpec::Udp(_))
             || crate::models::is_glasskey_virtual(&aaguid);
+        let (model, model_source) = crate::models::name_and_source(&aaguid, None);
         Ok(KeyFacts {
             device: self.spec.to_arg(),
             vendor_id: usb.as_ref().map(|u| format!("{:04x}", u.vendor_id)),
@@ -280,7 +291,8 @@ impl Key {
             product: usb.as_ref().and_then(|u| u.product.clone()),
             usb_serial: usb.as_ref().and_then(|u| u.serial.clone()),
             vendor_serial: vendor.as_ref().and_then(|v| v.serial),
-            model: crate::models::model_name(&aaguid).map(str::to_owned),
+            model,
+            model_source,
             aaguid,
             firmware,
             form_factor: vendor.as_ref().and_then(|v| v.form_factor.clone()),

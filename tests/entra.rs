@@ -3,6 +3,8 @@
 //! the clean export passes, and each test breaks exactly one thing in a copy of it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -18,10 +20,7 @@ const T1: &str = "2026-11-26T10:00:00Z";
 const FIDO2: &str = "#microsoft.graph.fido2AuthenticationMethod";
 
 fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
-        .timeout(std::time::Duration::from_secs(60));
-    c
+    common::bin::glasskey()
 }
 
 fn run(args: &[&str], stdin: Option<&str>) -> std::process::Output {

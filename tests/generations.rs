@@ -4,6 +4,8 @@
 //! asks for a touch, a key that cannot wink) and checks what glasskey makes of it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -15,10 +17,7 @@ const BG1: &str = "bg-01@contoso.onmicrosoft.com";
 const T0: &str = "2026-11-25T10:00:00Z";
 
 fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
-        .timeout(std::time::Duration::from_secs(60));
-    c
+    common::bin::glasskey()
 }
 
 fn run(args: &[&str], stdin: Option<&str>) -> Output {

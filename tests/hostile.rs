@@ -66,7 +66,7 @@ impl Drop for Server {
 }
 
 fn serve(key: &Path) -> Server {
-    let mut child = Process::new(assert_cmd::cargo::cargo_bin("glasskey"))
+    let mut child = common::bin::std_command()
         .args(["virtual", "serve"])
         .arg(key)
         .args(["--udp", "127.0.0.1:0"])
@@ -291,7 +291,7 @@ fn ctrl_c_while_waiting_for_a_touch_cancels_cleanly() {
         0,
     );
     let started = Instant::now();
-    let child = Process::new(assert_cmd::cargo::cargo_bin("glasskey"))
+    let child = common::bin::std_command()
         .args([
             "--device",
             &format!("virtual:{}", key.display()),

@@ -3,6 +3,7 @@
 //! reported, and its observation is never stored under the genuine key.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 mod scripted;
 
 use std::path::{Path, PathBuf};

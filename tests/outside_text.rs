@@ -3,6 +3,8 @@
 //! and invisible characters made visible; look-alike sites and accounts are findings.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::PathBuf;
 
 use serde_json::Value;

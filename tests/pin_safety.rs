@@ -3,6 +3,7 @@
 //! assertions are on what the key received.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 mod scripted;
 
 use std::io::Write;
@@ -103,8 +104,7 @@ fn a_silent_key_gets_the_pin_request_once() {
 #[test]
 fn ctrl_c_at_the_pin_prompt_sends_nothing_more() {
     let key = ScriptedKey::serve(key_with_pin(), Box::new(|_, _| Action::Forward));
-    let mut child = Process::new(assert_cmd::cargo::cargo_bin("glasskey"))
-        .env_remove("GLASSKEY_VIRTUAL_KEYS")
+    let mut child = common::bin::std_command()
         .args(["--device", &key.device, "pin", "verify", "--pin-stdin"])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,6 +1,8 @@
 //! The paths that need a terminal, run under a real pseudo-terminal (util-linux `script`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -23,14 +25,16 @@ fn have_script() -> bool {
 }
 
 fn bin() -> String {
-    assert_cmd::cargo::cargo_bin("glasskey")
-        .display()
-        .to_string()
+    common::bin::std_command()
+        .get_program()
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Runs `command` with a pseudo-terminal as its stdin/stdout; `typed` arrives after a pause.
 fn in_pty(command: &str, envs: &[(&str, String)], typed: Option<&str>) -> (String, i32) {
     let mut c = Command::new("timeout");
+    common::bin::isolate(&mut c);
     c.args(["30", "script", "-qec", command, "/dev/null"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -53,7 +57,7 @@ fn in_pty(command: &str, envs: &[(&str, String)], typed: Option<&str>) -> (Strin
 
 fn create(dir: &std::path::Path, name: &str, serial: u32, pin: bool) -> String {
     let path = dir.join(name);
-    let mut c = Command::new(bin());
+    let mut c = common::bin::std_command();
     c.args(["virtual", "create"])
         .arg(&path)
         .args(["--serial", &serial.to_string()]);
@@ -125,6 +129,7 @@ fn inventory_init_asks_when_flags_are_missing() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bg.toml");
     let mut c = Command::new("timeout");
+    common::bin::isolate(&mut c);
     c.args([
         "30",
         "script",

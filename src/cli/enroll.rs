@@ -23,6 +23,10 @@ struct Enrolled {
     device: String,
     aaguid: String,
     model: Option<String>,
+    /// Where `model` came from: the MDS entry, else glasskey's fallback table.
+    model_source: Option<crate::models::ModelSource>,
+    /// Which FIDO MDS BLOB was consulted, or that none was.
+    mds: crate::mds::provenance::Provenance,
     vendor_serial: Option<u32>,
     identity_fingerprint: String,
     transport: crate::inventory::KeyTransport,
@@ -54,9 +58,7 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
     // The FIDO MDS's word on the model: a revoked or compromised model is not enrolled; its
     // name is recorded when the MDS has one.
     let (mds, mds_entry) = super::mds_cmd::lookup(&facts.aaguid, ctx.now()?.date())?;
-    if let Some(d) = mds_entry.as_ref().and_then(|e| e.description()) {
-        facts.model = Some(d.to_owned());
-    }
+    facts.name_from_mds(mds_entry.as_ref().and_then(|e| e.description()));
     let mds_findings = crate::mds::findings::findings(&mds, &facts.aaguid, None, None);
     if let Some(f) = mds_findings
         .iter()
@@ -142,6 +144,8 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
         device: facts.device.clone(),
         aaguid: entry.aaguid.clone(),
         model: entry.model.clone(),
+        model_source: facts.model_source,
+        mds: mds.blob.clone(),
         vendor_serial: entry.vendor_serial,
         identity_fingerprint: entry.identity.fingerprint.clone(),
         transport: entry.transport,
@@ -149,11 +153,13 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
     };
     inv.keys.push(entry);
     store.save(&inv)?;
-    if !mds.consulted {
-        eprintln!("glasskey: note: no FIDO MDS BLOB imported, so the model's status was not consulted (`glasskey mds import`)");
-    }
     ctx.emit(&out, |w| {
-        writeln!(w, "Enrolled {} for {} ({}).", out.label.shown(), out.account.shown(), shown_or(out.model.as_deref(), &out.aaguid))?;
+        let model = match out.model_source {
+            Some(source) => format!("{}, {}", shown_or(out.model.as_deref(), &out.aaguid), source.words()),
+            None => shown_or(out.model.as_deref(), &out.aaguid).to_string(),
+        };
+        writeln!(w, "Enrolled {} for {} ({model}).", out.label.shown(), out.account.shown())?;
+        writeln!(w, "MDS: {}", out.mds.line())?;
         writeln!(w, "Identity fingerprint: {}", short_fingerprint(&out.identity_fingerprint))?;
         if out.software_key {
             writeln!(w, "This is a SOFTWARE KEY ({}), admitted by the inventory's policy: never a break-glass key.", out.transport)?;

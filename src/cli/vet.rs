@@ -73,10 +73,8 @@ pub fn vet(
     if let Some(entry) = &mds_entry {
         // The MDS's roots for this model vouch for this AAGUID only: this vet's key.
         anchors.extend(super::mds_cmd::entry_roots(entry));
-        if let Some(d) = entry.description() {
-            facts.model = Some(d.to_owned());
-        }
     }
+    facts.name_from_mds(mds_entry.as_ref().and_then(|e| e.description()));
     let info = key.session.info()?.clone();
     let pin_set = info.pin_set();
     let label = Some(facts.device.as_str());

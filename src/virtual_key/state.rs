@@ -105,6 +105,10 @@ pub enum AttestationMode {
     TestCaEddsa,
     /// Packed RS256 (RSA-2048), certificate from data/test-ca/algorithms.
     TestCaRs256,
+    /// Packed ES512 (P-521), certificate signed ecdsa-with-SHA512 by data/test-ca/algorithms/p521-root.pem.
+    TestCaEs512,
+    /// Packed PS256 (RSA-2048), certificate signed RSASSA-PSS by data/test-ca/algorithms/pss-root.pem.
+    TestCaPs256,
 }
 
 #[derive(Debug, thiserror::Error)]
