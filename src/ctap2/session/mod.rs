@@ -102,6 +102,8 @@ pub struct Session<T: Transport> {
     /// Distinguishes sessions, so that a proof made on one cannot unlock another.
     id: u64,
     pin_unlock: PinUnlock,
+    /// Held around every PIN-bearing exchange when set (key_lock.rs); device::Key::open sets it.
+    key_lock: Option<crate::key_lock::KeyLock>,
 }
 
 impl<T: Transport> Session<T> {
@@ -112,11 +114,17 @@ impl<T: Transport> Session<T> {
             timeout: DEFAULT_TIMEOUT,
             id: gate::next_session_id(),
             pin_unlock: PinUnlock::Locked,
+            key_lock: None,
         }
     }
 
     pub fn set_timeout(&mut self, timeout: Duration) {
         self.timeout = timeout;
+    }
+
+    /// Orders this session's PIN-bearing exchanges with other processes' on the same key.
+    pub fn set_key_lock(&mut self, lock: crate::key_lock::KeyLock) {
+        self.key_lock = Some(lock);
     }
 
     // Raw access to the channel and to arbitrary commands would let a caller skip the PIN
