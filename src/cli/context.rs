@@ -6,11 +6,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use zeroize::Zeroizing;
-
 use super::error::CliError;
 use super::options::RunOptions;
 use super::pin_input::{PinLines, PinRun, PinTarget};
+use super::secret_input::read_hidden;
 use crate::ctaphid::{KeepaliveStatus, TraceDirection};
 use crate::device::{discover, DeviceError, DeviceSpec, Key, OpenOptions};
 use crate::secret::Pin;
@@ -153,16 +152,10 @@ impl Context {
                         "a new PIN is needed: run in a terminal, or pipe it with --pin-stdin",
                     ));
                 }
-                let typed = Zeroizing::new(
-                    dialoguer::Password::new()
-                        .with_prompt(format!("New PIN for {}", target.describe()))
-                        .with_confirmation(
-                            "Repeat the new PIN",
-                            "the two entries differ; nothing was changed",
-                        )
-                        .interact()
-                        .map_err(|e| CliError::usage(format!("could not read the PIN: {e}")))?,
-                );
+                let typed = super::secret_input::read_hidden_confirmed(
+                    &format!("New PIN for {}", target.describe()),
+                    &self.cancel,
+                )?;
                 Pin::new(typed).map_err(|e| CliError::usage(e.to_string()))
             }
         }
@@ -233,13 +226,13 @@ impl Context {
             PinSource::Given(p) => Ok(p),
             // At a terminal, --pin-stdin still reads without echo, one line per key.
             PinSource::Stdin if std::io::stdin().is_terminal() => {
-                let typed = read_hidden(&format!("PIN line for {who} (not echoed)"))?;
+                let typed = read_hidden(&format!("PIN line for {who} (not echoed)"), &self.cancel)?;
                 PinLines::new(Box::new(std::io::Cursor::new(typed))).take(target, run)
             }
             PinSource::Stdin => self
                 .stdin
                 .get_or_insert_with(|| {
-                    PinLines::new(Box::new(std::io::BufReader::new(std::io::stdin())))
+                    PinLines::new(Box::new(super::secret_input::SecretStdin::new()))
                 })
                 .take(target, run),
             PinSource::Prompt => {
@@ -249,20 +242,11 @@ impl Context {
                 if let Some(r) = retries_left {
                     eprintln!("PIN attempts left before the key locks: {r} of 8.");
                 }
-                let typed = read_hidden(&format!("PIN for {who}"))?;
+                let typed = read_hidden(&format!("PIN for {who}"), &self.cancel)?;
                 Pin::new(typed).map_err(|e| CliError::usage(e.to_string()))
             }
         }
     }
-}
-
-/// Reads a line at the terminal without echo, into zeroizing memory.
-fn read_hidden(prompt: &str) -> Result<Zeroizing<String>, CliError> {
-    dialoguer::Password::new()
-        .with_prompt(prompt)
-        .interact()
-        .map(Zeroizing::new)
-        .map_err(|e| CliError::usage(format!("could not read the PIN: {e}")))
 }
 
 pub fn io_error(e: std::io::Error) -> CliError {

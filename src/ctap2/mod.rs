@@ -14,6 +14,7 @@ pub mod pin_protocol;
 pub mod selection;
 pub mod session;
 pub mod status;
+mod wiped_hash;
 
 pub use error::Ctap2Error;
 pub use session::Session;
