@@ -10,6 +10,7 @@ use super::error::CliError;
 use super::options::RunOptions;
 use super::pin_input::{PinLines, PinRun, PinTarget};
 use super::secret_input::read_hidden;
+use crate::ctap2::session::{PinToken, TokenPurpose};
 use crate::ctaphid::{KeepaliveStatus, TraceDirection};
 use crate::device::{discover, DeviceError, DeviceSpec, Key, OpenOptions};
 use crate::secret::Pin;
@@ -201,15 +202,32 @@ impl Context {
         self.pin_for(&target, &PinRun::single(&target), retries_left)
     }
 
-    /// The PIN for `key`, the one key of this command (`label` when the inventory names it).
+    /// The PIN for `key`, the one key of this command (`label` when the inventory names it),
+    /// with the key it is for: errors of the PIN steps name it (`PinTarget::name_in`).
     pub fn key_pin(
         &mut self,
         key: &mut Key,
         label: Option<&str>,
-        retries_left: Option<u8>,
-    ) -> Result<Pin, CliError> {
+    ) -> Result<(Pin, PinTarget), CliError> {
+        let retries = key.session.pin_retries()?;
         let target = PinTarget::of(key, label)?;
-        self.pin_for(&target, &PinRun::single(&target), retries_left)
+        let pin = self.pin_for(&target, &PinRun::single(&target), Some(retries.retries))?;
+        Ok((pin, target))
+    }
+
+    /// A PIN token for `key` under every PIN rule, the PIN asked for as `key_pin` does; an error
+    /// names the key.
+    pub fn key_pin_token(
+        &mut self,
+        key: &mut Key,
+        label: Option<&str>,
+        purpose: TokenPurpose,
+        rp_id: Option<&str>,
+    ) -> Result<PinToken, CliError> {
+        let (pin, target) = self.key_pin(key, label)?;
+        key.session
+            .pin_token(&pin, purpose, rp_id, self.global.force)
+            .map_err(|e| target.name_in(e))
     }
 
     /// The PIN for `target`, one of the keys of `run`: from the stdin line that names it (an

@@ -81,11 +81,7 @@ pub fn read_credentials(
             ))
         }
     }
-    let retries = key.session.pin_retries()?;
-    let pin = ctx.key_pin(key, None, Some(retries.retries))?;
-    let token = key
-        .session
-        .pin_token(&pin, purpose, None, ctx.global.force)?;
+    let token = ctx.key_pin_token(key, None, purpose, None)?;
     let (metadata, rps) = key.session.relying_parties(&token)?;
     // A key with hundreds of passkeys takes a while; show progress, but only to a person.
     let progress = if std::io::stderr().is_terminal() {

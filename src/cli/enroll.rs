@@ -106,13 +106,11 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
     }
     let needs_pin = info.pin_set() == Some(true) && info.option("makeCredUvNotRqd") != Some(true);
     let token = if needs_pin {
-        let retries = key.session.pin_retries()?;
-        let pin = ctx.key_pin(&mut key, Some(&a.label), Some(retries.retries))?;
-        Some(key.session.pin_token(
-            &pin,
+        Some(ctx.key_pin_token(
+            &mut key,
+            Some(&a.label),
             TokenPurpose::MakeCredential,
             Some(IDENTITY_RP_ID),
-            ctx.global.force,
         )?)
     } else {
         None

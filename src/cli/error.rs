@@ -38,6 +38,15 @@ impl CliError {
             message: message.into(),
         }
     }
+    /// Names the key the message is about ("BG01-A (serial 31337001): wrong PIN …"), already
+    /// escaped by `PinTarget::describe`.
+    pub fn about(mut self, who: &str) -> Self {
+        if !self.message.is_empty() {
+            self.message = format!("{who}: {}", self.message);
+        }
+        self
+    }
+
     /// Findings already reported on stdout: exit 1 without another message.
     pub fn findings() -> Self {
         Self {
