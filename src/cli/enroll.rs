@@ -87,7 +87,11 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
     if let Some(label) = super::identity_gate::with_inventory(
         &mut key,
         &inv,
-        super::identity_gate::SerialTwin::Warn,
+        if a.allow_duplicate_serial {
+            super::identity_gate::SerialTwin::Warn
+        } else {
+            super::identity_gate::SerialTwin::RefuseUnlessAllowed
+        },
     )? {
         return Err(CliError::usage(format!(
             "this key is already in the inventory as {label}"
