@@ -30,6 +30,14 @@ struct Enrolled {
 }
 
 pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
+    for (field, value) in [
+        ("--label", Some(&a.label)),
+        ("--custodian", Some(&a.custodian)),
+        ("--location", Some(&a.location)),
+        ("--casing-serial", a.casing_serial.as_ref()),
+    ] {
+        super::inventory_cmd::typed_text(field, value.map_or("", String::as_str))?;
+    }
     let (mut store, mut inv) = Store::load_for_update(&a.inventory, a.lock.wait())?;
     if inv.key(&a.label).is_some() {
         return Err(CliError::usage(format!(
