@@ -110,6 +110,9 @@ impl From<DeviceError> for CliError {
             DeviceError::SerialNotFound(s) => CliError::device(format!("no key with serial {s} is plugged in: check `glasskey list`")),
             DeviceError::Transport(TransportError::PermissionDenied { path, hint }) => CliError::device(format!("no permission to open {path}: {hint}")),
             DeviceError::Transport(t) => CliError::device(transport_message(&t)),
+            DeviceError::VirtualKey(
+                v @ crate::virtual_key::state::StateError::InUse { .. },
+            ) => CliError::device(v.to_string()),
             DeviceError::VirtualKey(v) => CliError::usage(v.to_string()),
             DeviceError::Hid(CtapHidError::Transport(t)) => CliError::device(transport_message(&t)),
             DeviceError::Hid(h) => CliError::device(format!("{h}; unplug and replug the key, then rerun")),

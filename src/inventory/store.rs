@@ -244,13 +244,14 @@ fn refuse_broken_chain(path: &Path, inventory: &Inventory) -> Result<(), Invento
     })
 }
 
-/// Writes `bytes` to a fresh temporary file beside `dest` with `like`'s mode and owner, syncs
-/// it and renames it to `dest`. The temporary file is deleted if any step fails.
+/// Writes `bytes` to a fresh temporary file beside `dest` with `like`'s mode and owner (a new
+/// file: 0600), syncs it and renames it to `dest`. The temporary file is deleted if any step
+/// fails.
 fn replace(
     dir: &Path,
     dest: &Path,
     bytes: &[u8],
-    like: &fs::Metadata,
+    like: Option<&fs::Metadata>,
     step: &str,
 ) -> std::io::Result<()> {
     let mut tmp = tempfile::Builder::new()
@@ -258,7 +259,9 @@ fn replace(
         .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
-    match_mode_and_owner(tmp.as_file(), like)?;
+    if let Some(like) = like {
+        match_mode_and_owner(tmp.as_file(), like)?;
+    }
     tmp.as_file().sync_all()?;
     hook(step)?;
     tmp.persist(dest).map_err(|e| e.error)?;
@@ -278,6 +281,22 @@ fn remove_stale_temps(dir: &Path, name: &str) {
             let _ = fs::remove_file(entry.path());
         }
     }
+}
+
+/// Replaces the file at `path` (at its target, when it is a symlink) with `bytes` as the
+/// inventory is written, without a backup: a fresh temporary file beside it (random name,
+/// O_EXCL, never a followed link) with the file's mode and owner, synced, renamed into place,
+/// the directory synced. A crash leaves the old or the new file. With `holding_lock` (the
+/// caller holds the file's writers' lock) temporary files a crashed writer left are removed.
+pub fn replace_file(path: &Path, bytes: &[u8], holding_lock: bool) -> std::io::Result<()> {
+    let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let like = fs::metadata(&target).ok();
+    let dir = parent_dir(&target);
+    if holding_lock {
+        remove_stale_temps(&dir, &file_name(&target));
+    }
+    replace(&dir, &target, bytes, like.as_ref(), "temp-written")?;
+    fs::File::open(&dir).and_then(|d| d.sync_all())
 }
 
 /// FILE.bak beside `target` (the inventory with symlinks resolved).
@@ -441,7 +460,7 @@ impl Store {
             &dir,
             &self.backup_path(),
             &current,
-            &like,
+            Some(&like),
             "backup-temp-written",
         )
         .and_then(|()| hook("backup-written"))
@@ -451,7 +470,14 @@ impl Store {
         if sha256(&again) != self.digest {
             return Err(InventoryError::ChangedOnDisk(self.path.clone()));
         }
-        replace(&dir, &self.target, text.as_bytes(), &like, "temp-written").map_err(err)?;
+        replace(
+            &dir,
+            &self.target,
+            text.as_bytes(),
+            Some(&like),
+            "temp-written",
+        )
+        .map_err(err)?;
         self.digest = sha256(text.as_bytes());
         let synced = fs::File::open(&dir).and_then(|d| d.sync_all());
         synced

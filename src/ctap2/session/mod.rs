@@ -95,6 +95,20 @@ pub struct CredsMetadata {
     pub remaining: u64,
 }
 
+impl CredsMetadata {
+    /// Why a listing of `listed` entries (RPs or passkeys) cannot be the key's whole store: it
+    /// counts discoverable credentials but listed none. Such a key hides its passkeys or its
+    /// credential management is broken; either way nothing confirms what it holds.
+    pub fn unlisted(&self, listed: usize) -> Option<String> {
+        (self.existing > 0 && listed == 0).then(|| {
+            format!(
+                "the key counts {} passkeys but listed none (hidden passkeys or broken credential management)",
+                self.existing
+            )
+        })
+    }
+}
+
 pub struct Session<T: Transport> {
     hid: CtapHid<T>,
     info: Option<AuthenticatorInfo>,
