@@ -255,3 +255,24 @@ fn refusals_at_the_pin_prompt_restore_echo() {
     assert!(!text.contains("77777"), "the line was echoed: {text}");
     assert_eq!(retries_of(&k), 7);
 }
+
+/// `pin set` at a terminal asks twice without echo (glasskey's own prompt): matching entries
+/// set the PIN, differing ones change nothing.
+#[test]
+fn a_new_pin_is_asked_twice_without_echo() {
+    if !have_script() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let k = create(dir.path(), "new.json", 9, false);
+    let set = format!("{} --device virtual:{k} pin set --yes", bin());
+    let text = in_pty_then_echo_flag(&set, b"Zt4#wR8v\nZt4#wR8x\n");
+    assert!(text.contains("differ"), "{text}");
+    assert!(text.contains("EXIT=2"), "{text}");
+    assert!(!text.contains("Zt4#"), "echoed: {text}");
+    let text = in_pty_then_echo_flag(&set, b"Zt4#wR8v\nZt4#wR8v\n");
+    assert!(text.contains("EXIT=0"), "{text}");
+    assert!(text.contains("PIN set"), "{text}");
+    assert!(!text.contains("Zt4#"), "echoed: {text}");
+    assert!(text.contains("ECHO=echo"), "{text}");
+}

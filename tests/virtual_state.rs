@@ -85,3 +85,22 @@ fn parallel_users_of_one_virtual_key_file_lose_no_update() {
         );
     }
 }
+
+/// A virtual key file another glasskey has open (here `virtual serve`) is not opened a second
+/// time: after the bounded wait, exit 3 naming the holder, and the file is unchanged.
+#[test]
+fn a_virtual_key_held_by_another_glasskey_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = virtual_key(dir.path(), "held.json").create();
+    let before = std::fs::read(&key).unwrap();
+    let _server = common::bin::serve(&key);
+    let out = wrong_pin(&dev(&key));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("another glasskey process is using virtual key")
+            && err.contains("virtual serve"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&key).unwrap(), before);
+}
