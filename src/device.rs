@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::ctap2::key_lock::KeyLock;
 use crate::ctap2::{Ctap2Error, Session};
 use crate::ctaphid::{CtapHid, CtapHidError, KeepaliveStatus, TraceDirection};
-use crate::key_lock::KeyLock;
 use crate::transport::hid::{self, HidDeviceInfo, HidTransport};
 use crate::transport::udp::UdpTransport;
 use crate::transport::{Report, Transport, TransportError};

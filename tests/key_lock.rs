@@ -87,7 +87,7 @@ fn a_key_held_by_another_glasskey_gets_no_pin_and_a_clear_exit_3() {
     // The test process plays the other glasskey: same endpoint, same runtime directory.
     std::env::set_var("XDG_RUNTIME_DIR", runtime.path());
     let endpoint = server.device.clone();
-    let held = glasskey::key_lock::KeyLock::for_endpoint(endpoint)
+    let held = glasskey::ctap2::key_lock::KeyLock::for_endpoint(endpoint)
         .hold(std::time::Duration::ZERO, None)
         .unwrap();
     let out = glasskey()

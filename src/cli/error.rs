@@ -79,10 +79,12 @@ impl From<Ctap2Error> for CliError {
                 code: EXIT_FINDINGS,
                 message: e.to_string(),
             },
-            Ctap2Error::KeyLock(crate::key_lock::KeyLockError::Unusable { .. }) => CliError {
-                code: EXIT_WRITE,
-                message: e.to_string(),
-            },
+            Ctap2Error::KeyLock(crate::ctap2::key_lock::KeyLockError::Unusable { .. }) => {
+                CliError {
+                    code: EXIT_WRITE,
+                    message: e.to_string(),
+                }
+            }
             Ctap2Error::Hid(CtapHidError::Transport(t)) => CliError::device(transport_message(t)),
             Ctap2Error::Hid(CtapHidError::Cancelled) => {
                 CliError::device("cancelled; the key was told to stop waiting")

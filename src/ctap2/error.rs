@@ -42,7 +42,7 @@ pub enum Ctap2Error {
     #[error("the key did not answer the PIN request ({0}); glasskey never resends a PIN: check the retries left with `glasskey pin status`, close other programs using the key, and rerun")]
     PinRequestUnanswered(String),
     #[error(transparent)]
-    KeyLock(#[from] crate::key_lock::KeyLockError),
+    KeyLock(#[from] crate::ctap2::key_lock::KeyLockError),
 }
 
 impl Ctap2Error {

@@ -9,6 +9,7 @@ pub mod credential_management;
 pub mod error;
 pub mod get_assertion;
 pub mod get_info;
+pub mod key_lock;
 pub mod make_credential;
 pub mod pin_protocol;
 pub mod selection;

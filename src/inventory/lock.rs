@@ -8,7 +8,7 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::file_lock::NotLocked;
+use crate::files::lock::NotLocked;
 
 /// How long a writer waits for another one to finish before giving up.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(30);
@@ -36,17 +36,13 @@ pub struct WriteLock {
 
 /// `.NAME.lock` in the directory of `target` (the inventory with symlinks resolved).
 pub fn lock_path(target: &Path) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    target.with_file_name(format!(".{name}.lock"))
+    crate::files::lock::beside(target)
 }
 
 fn open(lock: &Path, like: Option<&std::fs::Metadata>) -> std::io::Result<File> {
     let mode = like.map_or(0o600, |m| m.mode() & 0o666);
     // O_NOFOLLOW: a planted link must not make us create or open some other file.
-    let file = crate::file_lock::open(lock, mode).or_else(|e| match e.kind() {
+    let file = crate::files::lock::open(lock, mode).or_else(|e| match e.kind() {
         // Someone else's lock file we may only read: flock works on any open descriptor.
         std::io::ErrorKind::PermissionDenied => OpenOptions::new()
             .read(true)
@@ -55,7 +51,7 @@ fn open(lock: &Path, like: Option<&std::fs::Metadata>) -> std::io::Result<File> 
         _ => Err(e),
     })?;
     if let Some(m) = like {
-        super::owner::match_owner(&file, m)?;
+        crate::files::owner::match_owner(&file, m)?;
     }
     Ok(file)
 }
@@ -72,7 +68,7 @@ pub fn acquire(
         lock: lock.clone(),
         source,
     })?;
-    match crate::file_lock::lock_within(&file, wait, None) {
+    match crate::files::lock::lock_within(&file, wait, None) {
         Ok(()) => Ok(WriteLock { _file: file }),
         Err(NotLocked::Busy(waited)) => Err(LockError::Busy {
             inventory: inventory.into(),

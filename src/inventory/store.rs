@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use super::lock::{self, LockError, WriteLock};
 use super::model::{Inventory, SCHEMA_VERSION};
-use super::owner::match_mode_and_owner;
+use crate::files::atomic::{file_name, parent_dir, remove_stale_temps, replace};
 
 /// Test hook: abort the process at the named step of a save (see [`SAVE_STEPS`]), to prove that
 /// a crash at any point leaves the old or the new file, never a mix. Unset in normal use.
@@ -39,7 +39,6 @@ pub const SAVE_STEPS: &[&str] = &[
     "temp-written",
     "renamed",
 ];
-const TEMP_SUFFIX: &str = ".gk-tmp";
 
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
@@ -210,19 +209,6 @@ fn hook(step: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-fn parent_dir(path: &Path) -> PathBuf {
-    path.parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf()
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
 fn read_text(path: &Path, bytes: Vec<u8>) -> Result<String, InventoryError> {
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
@@ -242,61 +228,6 @@ fn refuse_broken_chain(path: &Path, inventory: &Inventory) -> Result<(), Invento
         path: path.into(),
         source,
     })
-}
-
-/// Writes `bytes` to a fresh temporary file beside `dest` with `like`'s mode and owner (a new
-/// file: 0600), syncs it and renames it to `dest`. The temporary file is deleted if any step
-/// fails.
-fn replace(
-    dir: &Path,
-    dest: &Path,
-    bytes: &[u8],
-    like: Option<&fs::Metadata>,
-    step: &str,
-) -> std::io::Result<()> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.", file_name(dest)))
-        .suffix(TEMP_SUFFIX)
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    if let Some(like) = like {
-        match_mode_and_owner(tmp.as_file(), like)?;
-    }
-    tmp.as_file().sync_all()?;
-    hook(step)?;
-    tmp.persist(dest).map_err(|e| e.error)?;
-    Ok(())
-}
-
-/// Removes temporary files a crashed writer left behind. Only called with the lock held, so no
-/// live writer owns them.
-fn remove_stale_temps(dir: &Path, name: &str) {
-    let prefix = format!(".{name}.");
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let n = entry.file_name().to_string_lossy().into_owned();
-        if n.starts_with(&prefix) && n.ends_with(TEMP_SUFFIX) {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
-}
-
-/// Replaces the file at `path` (at its target, when it is a symlink) with `bytes` as the
-/// inventory is written, without a backup: a fresh temporary file beside it (random name,
-/// O_EXCL, never a followed link) with the file's mode and owner, synced, renamed into place,
-/// the directory synced. A crash leaves the old or the new file. With `holding_lock` (the
-/// caller holds the file's writers' lock) temporary files a crashed writer left are removed.
-pub fn replace_file(path: &Path, bytes: &[u8], holding_lock: bool) -> std::io::Result<()> {
-    let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let like = fs::metadata(&target).ok();
-    let dir = parent_dir(&target);
-    if holding_lock {
-        remove_stale_temps(&dir, &file_name(&target));
-    }
-    replace(&dir, &target, bytes, like.as_ref(), "temp-written")?;
-    fs::File::open(&dir).and_then(|d| d.sync_all())
 }
 
 /// FILE.bak beside `target` (the inventory with symlinks resolved).
@@ -456,13 +387,9 @@ impl Store {
         remove_stale_temps(&dir, &file_name(&self.target));
 
         // The previous version, kept as FILE.bak (itself replaced atomically).
-        replace(
-            &dir,
-            &self.backup_path(),
-            &current,
-            Some(&like),
-            "backup-temp-written",
-        )
+        replace(&dir, &self.backup_path(), &current, Some(&like), || {
+            hook("backup-temp-written")
+        })
         .and_then(|()| hook("backup-written"))
         .map_err(err)?;
         // Last look: the lock keeps glasskey writers out, not an editor.
@@ -470,13 +397,9 @@ impl Store {
         if sha256(&again) != self.digest {
             return Err(InventoryError::ChangedOnDisk(self.path.clone()));
         }
-        replace(
-            &dir,
-            &self.target,
-            text.as_bytes(),
-            Some(&like),
-            "temp-written",
-        )
+        replace(&dir, &self.target, text.as_bytes(), Some(&like), || {
+            hook("temp-written")
+        })
         .map_err(err)?;
         self.digest = sha256(text.as_bytes());
         let synced = fs::File::open(&dir).and_then(|d| d.sync_all());

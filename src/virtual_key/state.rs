@@ -160,7 +160,7 @@ impl KeyState {
         Ok(state)
     }
 
-    /// Written as the inventory is (`inventory::store::replace_file`): a fresh temporary file,
+    /// Written as the inventory is (`files::atomic::replace_file`): a fresh temporary file,
     /// the file's mode kept, a symlink written at its target; a crash leaves the old or the new
     /// file. `holding_lock`: the caller holds the key's lock (`lock`).
     pub fn save(&self, path: &Path, holding_lock: bool) -> Result<(), StateError> {
@@ -171,7 +171,7 @@ impl KeyState {
         let mut json =
             serde_json::to_vec_pretty(self).map_err(|e| err(std::io::Error::other(e)))?;
         json.push(b'\n');
-        crate::inventory::store::replace_file(path, &json, holding_lock).map_err(err)
+        crate::files::atomic::replace_file(path, &json, holding_lock).map_err(err)
     }
 }
 
@@ -191,21 +191,21 @@ pub fn lock(path: &Path) -> Result<KeyFileLock, StateError> {
         path: path.into(),
         source,
     })?;
-    let lock = crate::inventory::lock::lock_path(&target);
+    let lock = crate::files::lock::beside(&target);
     let open_err = |source| StateError::Read {
         path: lock.clone(),
         source,
     };
-    let file = crate::file_lock::open(&lock, 0o600).map_err(open_err)?;
-    match crate::file_lock::lock_within(&file, LOCK_WAIT, None) {
+    let file = crate::files::lock::open(&lock, 0o600).map_err(open_err)?;
+    match crate::files::lock::lock_within(&file, LOCK_WAIT, None) {
         Ok(()) => Ok(KeyFileLock { _file: file }),
-        Err(crate::file_lock::NotLocked::Busy(waited)) => Err(StateError::InUse {
+        Err(crate::files::lock::NotLocked::Busy(waited)) => Err(StateError::InUse {
             path: path.into(),
             lock: lock.clone(),
             waited,
         }),
-        Err(crate::file_lock::NotLocked::Failed(e)) => Err(open_err(e)),
-        Err(crate::file_lock::NotLocked::Cancelled) => {
+        Err(crate::files::lock::NotLocked::Failed(e)) => Err(open_err(e)),
+        Err(crate::files::lock::NotLocked::Cancelled) => {
             Err(open_err(std::io::ErrorKind::Interrupted.into()))
         }
     }

@@ -117,7 +117,7 @@ pub struct Session<T: Transport> {
     id: u64,
     pin_unlock: PinUnlock,
     /// Held around every PIN-bearing exchange when set (key_lock.rs); device::Key::open sets it.
-    key_lock: Option<crate::key_lock::KeyLock>,
+    key_lock: Option<crate::ctap2::key_lock::KeyLock>,
 }
 
 impl<T: Transport> Session<T> {
@@ -137,7 +137,7 @@ impl<T: Transport> Session<T> {
     }
 
     /// Orders this session's PIN-bearing exchanges with other processes' on the same key.
-    pub fn set_key_lock(&mut self, lock: crate::key_lock::KeyLock) {
+    pub fn set_key_lock(&mut self, lock: crate::ctap2::key_lock::KeyLock) {
         self.key_lock = Some(lock);
     }
 

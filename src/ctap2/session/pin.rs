@@ -120,7 +120,7 @@ impl<T: Transport> Session<T> {
 
     /// Waits for any other glasskey process using this key (key_lock.rs); the guard must live
     /// from the fresh retries read through the reply to the PIN-bearing request.
-    fn hold_key(&mut self) -> Result<Option<crate::key_lock::KeyLockGuard>, Ctap2Error> {
+    fn hold_key(&mut self) -> Result<Option<crate::ctap2::key_lock::KeyLockGuard>, Ctap2Error> {
         let Some(lock) = self.key_lock.clone() else {
             return Ok(None);
         };

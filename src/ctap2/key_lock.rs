@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::file_lock::{self, NotLocked};
+use crate::files::lock::{self as file_lock, NotLocked};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyLockError {

@@ -1,6 +1,6 @@
 //! Advisory whole-file locks (fs4/flock) with a bounded wait: the one waiting loop behind the
-//! inventory's writers' lock, the per-key PIN lock (key_lock.rs) and the virtual key's state
-//! lock. A lock is released when its file is closed, so a process that dies releases it too.
+//! inventory's writers' lock, the per-key PIN lock (ctap2/key_lock.rs) and the virtual key's
+//! state lock. A lock is released when its file is closed, so a process that dies releases it too.
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::OpenOptionsExt;
@@ -20,6 +20,17 @@ pub enum NotLocked {
     /// The cancel flag (Ctrl-C) was raised while waiting.
     Cancelled,
     Failed(std::io::Error),
+}
+
+/// `.NAME.lock` beside `target` (a file with symlinks resolved): a file that is replaced by
+/// rename cannot carry its own lock (a lock on the old inode would not stop a writer that
+/// opened the new one), so the lock lives beside it and is never deleted.
+pub fn beside(target: &Path) -> std::path::PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    target.with_file_name(format!(".{name}.lock"))
 }
 
 /// Opens (creating with `mode` if needed) a lock file read-write, never through a symlink.
