@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::ctap2::key_lock::KeyLock;
 use crate::ctap2::{Ctap2Error, Session};
 use crate::ctaphid::{CtapHid, CtapHidError, KeepaliveStatus, TraceDirection};
 use crate::transport::hid::{self, HidDeviceInfo, HidTransport};
@@ -155,15 +156,28 @@ pub struct Key {
     vendor: Option<Option<VendorConfig>>,
 }
 
-fn open_transport(
-    spec: &DeviceSpec,
-) -> Result<(Box<dyn Transport>, Option<HidDeviceInfo>), DeviceError> {
+type Opened = (Box<dyn Transport>, Option<HidDeviceInfo>, KeyLock);
+
+/// The lock of a key is keyed by how the OS reaches it, never by what the key reports (see
+/// key_lock.rs): a device node's device number (one node, whatever link named it), else the
+/// path as given.
+fn hid_lock(path: &str) -> KeyLock {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    match std::fs::metadata(path) {
+        Ok(m) if m.file_type().is_char_device() => {
+            KeyLock::for_endpoint(format!("hid-device:{}", m.rdev()))
+        }
+        _ => KeyLock::for_endpoint(format!("hid:{path}")),
+    }
+}
+
+fn open_transport(spec: &DeviceSpec) -> Result<Opened, DeviceError> {
     match spec {
         DeviceSpec::Hid(path) => {
             let info = hid::enumerate()
                 .ok()
                 .and_then(|l| l.into_iter().find(|d| &d.path == path));
-            Ok((Box::new(HidTransport::open(path)?), info))
+            Ok((Box::new(HidTransport::open(path)?), info, hid_lock(path)))
         }
         DeviceSpec::Virtual(path) => {
             let t = virtual_key::open_transport(path)?;
@@ -178,9 +192,15 @@ fn open_transport(
                 // YubiKeys expose no USB serial string; other keys often do.
                 serial: (!p.yubikey_config).then(|| format!("{serial:08X}")),
             };
-            Ok((Box::new(t), Some(info)))
+            let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+            let lock = KeyLock::for_endpoint(format!("virtual:{}", canonical.display()));
+            Ok((Box::new(t), Some(info), lock))
         }
-        DeviceSpec::Udp(addr) => Ok((Box::new(UdpTransport::connect(addr)?), None)),
+        DeviceSpec::Udp(addr) => {
+            let t = UdpTransport::connect(addr)?;
+            let lock = KeyLock::for_endpoint(format!("udp:{}", t.peer()));
+            Ok((Box::new(t), None, lock))
+        }
         DeviceSpec::Serial(s) => Err(DeviceError::SerialNotFound(s.clone())),
     }
 }
@@ -190,7 +210,7 @@ impl Key {
         if let DeviceSpec::Serial(wanted) = spec {
             return Self::open_by_serial(wanted, options);
         }
-        let (transport, usb) = open_transport(spec)?;
+        let (transport, usb, lock) = open_transport(spec)?;
         let trace = options.trace.as_ref().map(|make| make());
         let mut hid = CtapHid::open_with_trace(
             transport,
@@ -201,6 +221,7 @@ impl Key {
         hid.set_keepalive_hook(options.on_keepalive.as_ref().map(|make| make()));
         let mut session = Session::new(hid);
         session.set_timeout(options.timeout);
+        session.set_key_lock(lock);
         Ok(Self {
             spec: spec.clone(),
             usb,

@@ -271,7 +271,8 @@ fn nobody_enumerates_a_store_whose_metadata_count_is_zero() {
 #[test]
 fn empty_body_enumeration_is_no_passkeys_even_when_the_count_said_otherwise() {
     // The metadata claims passkeys (fault knob), so glasskey enumerates, and the key answers
-    // enumerateRPsBegin with a bare CTAP2_OK: that is "none", not a broken reply.
+    // enumerateRPsBegin with a bare CTAP2_OK: that reads as "none", not a broken reply; but a
+    // count of 2 with none listed is a warning (exit 1): nothing confirms what the key holds.
     let dir = tempfile::tempdir().unwrap();
     let key = new_key(dir.path(), "k.json", "empty-store-body", true);
     edit_state(&key, |v| {
@@ -288,9 +289,17 @@ fn empty_body_enumeration_is_no_passkeys_even_when_the_count_said_otherwise() {
         ],
         Some(&pin_line()),
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert_eq!(cred_mgmt_subcommands(&out.stderr), vec![1, 2]);
     assert_eq!(json_of(&out)["credentials"], serde_json::json!([]));
+    assert!(
+        json_of(&out)["warning"]
+            .as_str()
+            .unwrap()
+            .contains("counts 2 passkeys but listed none"),
+        "{}",
+        text(&out)
+    );
 }
 
 // ---- PIN protocol choice and side effects -----------------------------------------------

@@ -77,7 +77,8 @@ pub fn audit_with_report(
         if check.wants_pin {
             let retries = check.observation.as_ref().and_then(|o| o.pin_retries);
             let pin = ctx.pin_for(target, &run, retries)?;
-            read_passkeys(&mut key.session, &inv, &mut check, &pin, force)?;
+            read_passkeys(&mut key.session, &inv, &mut check, &pin, force)
+                .map_err(|e| target.name_in(e))?;
         }
         checks.push((check, transport));
     }

@@ -96,8 +96,7 @@ pub fn vet(
 
     // Ask for the PIN once, and only if the key has one.
     let pin = if pin_set == Some(true) {
-        let retries = key.session.pin_retries()?;
-        Some(ctx.key_pin(&mut key, None, Some(retries.retries))?)
+        Some(ctx.key_pin(&mut key, None)?)
     } else {
         None
     };
@@ -105,12 +104,16 @@ pub fn vet(
     // Attestation: a throwaway non-discoverable credential over a fresh random challenge.
     let needs_token = pin_set == Some(true) && info.option("makeCredUvNotRqd") != Some(true);
     let token = match (&pin, needs_token) {
-        (Some(p), true) => Some(key.session.pin_token(
-            p,
-            TokenPurpose::MakeCredential,
-            Some(IDENTITY_RP_ID),
-            ctx.global.force,
-        )?),
+        (Some((p, target)), true) => Some(
+            key.session
+                .pin_token(
+                    p,
+                    TokenPurpose::MakeCredential,
+                    Some(IDENTITY_RP_ID),
+                    ctx.global.force,
+                )
+                .map_err(|e| target.name_in(e))?,
+        ),
         _ => None,
     };
     let mut challenge = [0u8; 32];
@@ -133,11 +136,12 @@ pub fn vet(
 
     // Factory state: a new key holds no passkeys (listed only with a PIN and credMgmt).
     let mut passkeys = None;
-    if let Some(p) = &pin {
+    if let Some((p, target)) = &pin {
         if info.cred_mgmt().is_some() {
-            let token =
-                key.session
-                    .pin_token(p, TokenPurpose::ReadCredentials, None, ctx.global.force)?;
+            let token = key
+                .session
+                .pin_token(p, TokenPurpose::ReadCredentials, None, ctx.global.force)
+                .map_err(|e| target.name_in(e))?;
             let (metadata, rps) = key.session.relying_parties(&token)?;
             let count = metadata.existing;
             let sites = rps.into_iter().map(|rp| rp.id).collect();

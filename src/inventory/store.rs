@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use super::lock::{self, LockError, WriteLock};
 use super::model::{Inventory, SCHEMA_VERSION};
-use super::owner::match_mode_and_owner;
+use crate::files::atomic::{file_name, parent_dir, remove_stale_temps, replace};
 
 /// Test hook: abort the process at the named step of a save (see [`SAVE_STEPS`]), to prove that
 /// a crash at any point leaves the old or the new file, never a mix. Unset in normal use.
@@ -39,7 +39,6 @@ pub const SAVE_STEPS: &[&str] = &[
     "temp-written",
     "renamed",
 ];
-const TEMP_SUFFIX: &str = ".gk-tmp";
 
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
@@ -177,19 +176,6 @@ fn hook(step: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-fn parent_dir(path: &Path) -> PathBuf {
-    path.parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf()
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
 fn read_text(path: &Path, bytes: Vec<u8>) -> Result<String, InventoryError> {
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
@@ -209,42 +195,6 @@ fn refuse_broken_chain(path: &Path, inventory: &Inventory) -> Result<(), Invento
         path: path.into(),
         source,
     })
-}
-
-/// Writes `bytes` to a fresh temporary file beside `dest` with `like`'s mode and owner, syncs
-/// it and renames it to `dest`. The temporary file is deleted if any step fails.
-fn replace(
-    dir: &Path,
-    dest: &Path,
-    bytes: &[u8],
-    like: &fs::Metadata,
-    step: &str,
-) -> std::io::Result<()> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.", file_name(dest)))
-        .suffix(TEMP_SUFFIX)
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    match_mode_and_owner(tmp.as_file(), like)?;
-    tmp.as_file().sync_all()?;
-    hook(step)?;
-    tmp.persist(dest).map_err(|e| e.error)?;
-    Ok(())
-}
-
-/// Removes temporary files a crashed writer left behind. Only called with the lock held, so no
-/// live writer owns them.
-fn remove_stale_temps(dir: &Path, name: &str) {
-    let prefix = format!(".{name}.");
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let n = entry.file_name().to_string_lossy().into_owned();
-        if n.starts_with(&prefix) && n.ends_with(TEMP_SUFFIX) {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
 }
 
 /// FILE.bak beside `target` (the inventory with symlinks resolved).
@@ -404,13 +354,9 @@ impl Store {
         remove_stale_temps(&dir, &file_name(&self.target));
 
         // The previous version, kept as FILE.bak (itself replaced atomically).
-        replace(
-            &dir,
-            &self.backup_path(),
-            &current,
-            &like,
-            "backup-temp-written",
-        )
+        replace(&dir, &self.backup_path(), &current, Some(&like), || {
+            hook("backup-temp-written")
+        })
         .and_then(|()| hook("backup-written"))
         .map_err(err)?;
         // Last look: the lock keeps glasskey writers out, not an editor.
@@ -418,7 +364,10 @@ impl Store {
         if sha256(&again) != self.digest {
             return Err(InventoryError::ChangedOnDisk(self.path.clone()));
         }
-        replace(&dir, &self.target, text.as_bytes(), &like, "temp-written").map_err(err)?;
+        replace(&dir, &self.target, text.as_bytes(), Some(&like), || {
+            hook("temp-written")
+        })
+        .map_err(err)?;
         self.digest = sha256(text.as_bytes());
         let synced = fs::File::open(&dir).and_then(|d| d.sync_all());
         synced

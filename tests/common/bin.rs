@@ -224,3 +224,44 @@ pub fn only(v: &Value, rule: &str) {
         serde_json::to_string_pretty(&v["findings"]).unwrap()
     );
 }
+
+/// A `glasskey virtual serve` child on a free loopback port; killed when dropped.
+pub struct Server {
+    child: std::process::Child,
+    /// The `--device` argument that reaches it (`udp:127.0.0.1:PORT`).
+    pub device: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Serves the virtual key `key` over UDP and waits until it listens.
+pub fn serve(key: &Path) -> Server {
+    let mut child = std_command()
+        .args(["virtual", "serve"])
+        .arg(key)
+        .args(["--udp", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stderr.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let addr = line
+        .split("on udp:")
+        .nth(1)
+        .and_then(|r| r.split(';').next())
+        .unwrap()
+        .to_owned();
+    Server {
+        child,
+        device: format!("udp:{addr}"),
+    }
+}
