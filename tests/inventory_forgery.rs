@@ -247,3 +247,174 @@ fn a_proven_key_reporting_another_serial_than_recorded_is_a_finding() {
     let (v, _) = check("validate", &fleet.inv, LATER);
     assert!(rules(&v).contains("GK067"), "validate keeps it: {v}");
 }
+
+/// Appends a correctly hashed entry of `kind` for `key` that records, honestly computed, the
+/// roster of the inventory after `edit`, and writes that inventory: what a forger with the
+/// library (or with `inventory acknowledge` on a scratch copy) can produce.
+fn forge_edit(fleet: &Fleet, key: &str, event: Option<Event>, edit: impl FnOnce(&mut Inventory)) {
+    let mut inv: Inventory = toml::from_str(&fleet.text()).unwrap();
+    edit(&mut inv);
+    let roster = glasskey::inventory::roster::record(&inv);
+    let entry = history::append(
+        &inv.checks,
+        history::Draft {
+            date: LATER.into(),
+            keys: vec![key.to_owned()],
+            result: "pass".into(),
+            event,
+            roster: Some(roster),
+            ..history::Draft::default()
+        },
+    );
+    inv.checks.push(entry);
+    std::fs::write(&fleet.inv, toml::to_string(&inv).unwrap()).unwrap();
+}
+
+#[test]
+fn a_forged_check_entry_cannot_rewrite_what_a_check_never_changes() {
+    type Edit = fn(&mut glasskey::inventory::KeyEntry, &glasskey::inventory::KeyEntry);
+    let edits: [(&str, Edit); 7] = [
+        ("identity", |k, other| k.identity = other.identity.clone()),
+        ("vendor serial", |k, _| k.vendor_serial = Some(31_337_999)),
+        ("usb vendor id", |k, _| k.usb_vendor_id = None),
+        ("enrolled", |k, _| k.enrolled = LATER.into()),
+        ("account", |k, _| {
+            k.account = "bg-09@contoso.onmicrosoft.com".into()
+        }),
+        ("transport", |k, _| {
+            k.transport = glasskey::inventory::KeyTransport::Hid
+        }),
+        ("aaguid", |k, _| {
+            k.aaguid = "ee882879-721c-4913-9775-3dfcce97072a".into()
+        }),
+    ];
+    for (what, edit) in edits {
+        let fleet = audited_fleet(1, 2);
+        forge_edit(&fleet, "BG01-B", None, |inv| {
+            let other = inv.keys[0].clone();
+            edit(&mut inv.keys[1], &other);
+        });
+        let (v, code) = check("validate", &fleet.inv, LATER);
+        assert_eq!(code, 1, "{what}: {v}");
+        assert!(
+            roster_findings(&v)
+                .iter()
+                .any(|(r, m)| r == "GK064" && m.contains("BG01-B") && m.contains("#3")),
+            "{what}: {v}"
+        );
+    }
+}
+
+#[test]
+fn a_forged_retire_or_reassign_entry_changes_only_what_it_says() {
+    let fleet = audited_fleet(1, 2);
+    forge_edit(
+        &fleet,
+        "BG01-A",
+        Some(Event::Reassign {
+            key: "BG01-A".into(),
+            from: upn(1),
+            to: upn(1),
+            note: "forged".into(),
+        }),
+        |inv| inv.keys[0].vendor_serial = Some(31_337_999),
+    );
+    let (v, code) = check("validate", &fleet.inv, LATER);
+    assert_eq!(code, 1, "{v}");
+    assert!(reported(&v, "GK064", "BG01-A"), "{v}");
+}
+
+#[test]
+fn a_fingerprint_that_is_not_its_public_keys_is_a_finding() {
+    let fleet = audited_fleet(1, 1);
+    edit_toml(&fleet.inv, |t| {
+        let identity = key_table(t, "BG01-A")["identity"].as_table_mut().unwrap();
+        identity.insert("fingerprint".into(), toml::Value::String("0".repeat(64)));
+    });
+    let (v, code) = check("validate", &fleet.inv, LATER);
+    assert_eq!(code, 1, "{v}");
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("fingerprint")),
+        "{v}"
+    );
+}
+
+#[test]
+fn an_unreadable_observation_date_is_a_finding() {
+    let fleet = audited_fleet(1, 1);
+    edit_toml(&fleet.inv, |t| {
+        let obs = key_table(t, "BG01-A")["last_observation"]
+            .as_table_mut()
+            .unwrap();
+        obs.insert("date".into(), toml::Value::String("garbage".into()));
+    });
+    let out = acknowledge(&fleet, "test", false);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (v, code) = check("validate", &fleet.inv, LATER);
+    assert_eq!(code, 1, "{v}");
+    assert!(rules(&v).contains("GK061"), "{v}");
+}
+
+#[test]
+fn the_end_of_time_is_no_panic() {
+    let fleet = audited_fleet(1, 1);
+    let (v, code) = check("validate", &fleet.inv, "9999-12-31T23:59:59Z");
+    assert_eq!(code, 1, "overdue, not a panic: {v}");
+    let (v, code) = check("verify", &fleet.inv, "9999-12-31T23:59:59Z");
+    assert_eq!(code, 0, "intact, not a panic: {v}");
+    let (v, code) = fleet.audit(0, "9999-12-31T23:59:59Z");
+    assert_eq!((code, v["result"].as_str()), (0, Some("pass")), "{v}");
+}
+
+/// A copy of tests/fixtures/legacy-roster (rosters of the older, one-item-per-key form).
+fn legacy_fleet() -> Fleet {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/legacy-roster");
+    for name in ["bg.toml", "BG01-A.json"] {
+        std::fs::copy(src.join(name), dir.path().join(name)).unwrap();
+    }
+    let inv = dir.path().join("bg.toml");
+    let key = dir.path().join("BG01-A.json");
+    Fleet {
+        dir,
+        inv,
+        keys: vec![("BG01-A".into(), upn(1), key)],
+    }
+}
+
+#[test]
+fn an_inventory_with_rosters_of_the_older_form_still_validates_and_audits() {
+    let fleet = legacy_fleet();
+    let (v, code) = check("validate", &fleet.inv, "2026-11-23T10:00:00Z");
+    assert_eq!(code, 0, "{v}");
+    let (v, code) = fleet.audit(0, "2026-11-24T10:00:00Z");
+    assert_eq!(code, 0, "{v}");
+    let (v, code) = check("validate", &fleet.inv, "2026-11-24T10:00:00Z");
+    assert_eq!(code, 0, "{v}");
+    let (v, code) = fleet.audit(0, "2026-11-25T10:00:00Z");
+    assert_eq!(code, 0, "{v}");
+}
+
+#[test]
+fn a_hand_edit_of_an_older_form_roster_is_reported_until_acknowledged() {
+    let fleet = legacy_fleet();
+    edit_toml(&fleet.inv, |t| {
+        key_table(t, "BG01-A").insert("casing_serial".into(), toml::Value::String("X-1".into()));
+    });
+    let (v, _) = check("validate", &fleet.inv, "2026-11-23T10:00:00Z");
+    assert!(reported(&v, "GK064", "key:BG01-A"), "{v}");
+    // The first audit with this glasskey writes the current form; the change stays reported.
+    let (v, code) = fleet.audit(0, "2026-11-24T10:00:00Z");
+    assert_eq!(code, 1, "{v}");
+    assert!(reported(&v, "GK064", "key:BG01-A"), "{v}");
+    let (v, _) = check("validate", &fleet.inv, "2026-11-24T10:00:00Z");
+    assert!(reported(&v, "GK064", "key:BG01-A"), "{v}");
+    let out = acknowledge(&fleet, "casing serial added", false);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (v, code) = check("validate", &fleet.inv, "2026-11-26T10:00:00Z");
+    assert_eq!(code, 0, "{v}");
+}

@@ -50,6 +50,14 @@ pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
             ("retired", k.retired.as_ref().map(|r| r.date.as_str())),
         ];
         for (what, date) in dated {
+            if let Some(d) = date.filter(|d| history::parse_date(d).is_none()) {
+                out.push(Finding::new(
+                    &HISTORY_DATE_BACKWARDS,
+                    Some(&k.label),
+                    Some(&k.account),
+                    format!("{what} date {d:?} is no RFC 3339 date"),
+                ));
+            }
             if let Some(d) = date.filter(|d| history::is_future(d, now)) {
                 out.push(Finding::new(
                     &FUTURE_DATED,
@@ -61,7 +69,13 @@ pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
         }
     }
     // Entries that recorded a roster change they did not explain (a forged entry).
-    for u in roster::unexplained_transitions(&inv.checks) {
+    let transitions = roster::unexplained_transitions(&inv.checks);
+    let transitions = transitions.iter().filter(|u| {
+        !roster::implied_by_key_vanishing(&u.change, |c| {
+            transitions.iter().any(|o| o.seq == u.seq && o.change == *c)
+        })
+    });
+    for u in transitions {
         let what = match &u.change {
             Change::Vanished(item) => format!("dropped {item} from the roster"),
             Change::Changed(item) => format!("recorded a changed {item}"),
@@ -70,20 +84,51 @@ pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
             inv,
             &u.change,
             format!(
-                "check entry #{} {what} with no recorded reason: an entry glasskey would not write",
+                "check entry #{} {what} with no recorded reason: an entry glasskey would not write. Restore the file from FILE.bak or your copy; `inventory acknowledge` cannot vouch for an entry already in the history",
                 u.seq
             ),
         ));
     }
+    for e in &inv.checks {
+        if e.roster
+            .as_ref()
+            .is_some_and(|r| !roster::digest_matches(r))
+        {
+            out.push(Finding::new(
+                &ROSTER_CHANGED,
+                None,
+                None,
+                format!(
+                    "check entry #{}'s roster digest is not the digest of its items: an entry glasskey would not write",
+                    e.seq
+                ),
+            ));
+        }
+    }
+    // What every command shows as the key's identity must be that of the recorded public key.
+    for k in &inv.keys {
+        if !fingerprint_matches(k) {
+            out.push(Finding::new(
+                &ROSTER_CHANGED,
+                Some(&k.label),
+                Some(&k.account),
+                "the recorded identity fingerprint is not the SHA-256 of the recorded public key: the record was edited",
+            ));
+        }
+    }
     if let Some((seq, _)) = roster::latest(inv) {
-        for change in roster::pending(inv) {
+        let pending = roster::pending(inv);
+        for change in pending
+            .iter()
+            .filter(|c| !roster::implied_by_key_vanishing(c, |o| pending.contains(o)))
+        {
             let what = match &change {
                 Change::Vanished(_) => "is gone",
                 Change::Changed(_) => "changed",
             };
             out.push(roster_finding(
                 inv,
-                &change,
+                change,
                 format!(
                     "{} {what} since check #{seq}, with no recorded reason",
                     change.item()
@@ -115,10 +160,20 @@ fn roster_finding(inv: &Inventory, change: &Change, message: String) -> Finding 
         Change::Vanished(_) => &ROSTER_VANISHED,
         Change::Changed(_) => &ROSTER_CHANGED,
     };
-    let (key, account) = match change.item().split_once(':') {
-        Some(("key", label)) => (Some(label), inv.key(label).map(|k| k.account.as_str())),
-        Some(("account", upn)) => (None, Some(upn)),
+    let item = change.item();
+    let (key, account) = match (roster::item_key(item), item.split_once(':')) {
+        (Some(label), _) => (Some(label), inv.key(label).map(|k| k.account.as_str())),
+        (None, Some(("account", upn))) => (None, Some(upn)),
         _ => (None, None),
     };
     Finding::new(rule, key, account, message)
+}
+
+fn fingerprint_matches(k: &crate::inventory::KeyEntry) -> bool {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&k.identity.public_key)
+        .is_ok_and(|cose| {
+            crate::util::key_fingerprint(&cose).eq_ignore_ascii_case(&k.identity.fingerprint)
+        })
 }

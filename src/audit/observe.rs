@@ -21,6 +21,9 @@ pub struct KeyCheck {
     pub facts: KeyFacts,
     /// The inventory label the key proved, if it proved one.
     pub label: Option<String>,
+    /// The inventory label a key answered for or whose serial it reports, without proving it:
+    /// a PIN line naming it is then no error, and is not sent.
+    pub claimed: Option<String>,
     pub proven: Option<ProvenIdentity>,
     /// Recorded only for a proven key.
     pub observation: Option<Observation>,
@@ -123,10 +126,15 @@ where
     let check = identify(session, &inv.keys)?;
     let IdentityCheck::Proven(proven) = check else {
         let finding = unproved(&check, inv, &facts);
+        let claimed = match &check {
+            IdentityCheck::Failed { label, .. } => Some(label.clone()),
+            _ => serial_twin(inv, &facts).map(|k| k.label.clone()),
+        };
         return Ok(KeyCheck {
             device,
             facts,
             label: None,
+            claimed,
             proven: None,
             observation: None,
             findings: vec![finding],
@@ -194,6 +202,7 @@ where
         device,
         facts,
         label: Some(proven.label.clone()),
+        claimed: None,
         proven: Some(proven),
         observation: Some(observation),
         findings,

@@ -22,6 +22,7 @@ macro_rules! rules {
 rules! {
     UNKNOWN_KEY = "GK001", "unknown-key", Critical, "This key is not in the inventory (it could not prove an enrolled identity). If it claims an inventoried key's serial, treat it as a look-alike: find the genuine key and investigate.";
     IDENTITY_INVALID = "GK002", "identity-signature-invalid", Critical, "The key answered for an inventoried identity but its signature did not verify. Take the key out of service and investigate.";
+    IDENTITY_TWICE = "GK068", "identity-proved-twice", Critical, "Two devices proved the same inventoried identity in one run: one holds a copy of the key's identity credential (a clone, or a software key with its private key). Neither got a PIN and nothing was recorded. Take both out of service and investigate.";
     SIGN_COUNT_REGRESSED = "GK003", "sign-count-regressed", High, "The identity credential's signature counter did not advance past the recorded value: the key may be a clone. Investigate before trusting it.";
     PIN_NOT_SET = "GK004", "pin-not-set", Critical, "Set a PIN on the key (at least the policy's minimum length), then re-register the passkey and re-run the audit.";
     PIN_RETRIES_LOW = "GK005", "pin-retries-below-threshold", High, "Someone has entered wrong PINs since the last correct one. Find out who; the custodian's correct PIN at the next check restores the counter.";
@@ -261,8 +262,9 @@ pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
     // A date ahead of the clock is no check at all (GK062 says so): it must not hide an overdue key.
     let interval = i64::from(inv.policy.check_interval_days);
     let not_recent = |date: &str| {
-        parse_date(date)
-            .is_none_or(|d| d > now + FUTURE_TOLERANCE || (now - d).whole_days() > interval)
+        parse_date(date).is_none_or(|d| {
+            d > now.saturating_add(FUTURE_TOLERANCE) || (now - d).whole_days() > interval
+        })
     };
     for key in in_service.iter().copied() {
         if inv.account(&key.account).is_none() {

@@ -2,6 +2,7 @@
 //! inventory, append a chained check entry, and report. Read-only on the keys; the inventory is
 //! written once, at the end, and only if every key could be read.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::args::ReportFormat;
@@ -10,11 +11,11 @@ use super::error::CliError;
 use super::inventory_cmd::rfc3339;
 use super::pin_input::{PinRun, PinTarget};
 use super::software_keys;
-use crate::audit::observe::{observe, read_passkeys};
+use crate::audit::observe::{observe, read_passkeys, KeyCheck};
 use crate::audit::{integrity, rules, Finding};
 use crate::device::{discover, DeviceError, DeviceSpec, Key};
 use crate::inventory::model::{EntraExportRecord, MdsRecord};
-use crate::inventory::{history, lock, roster, Store};
+use crate::inventory::{history, lock, roster, Inventory, Store};
 use crate::report::audit::{write_text, AuditReport, KeyResult};
 use std::time::Duration;
 
@@ -65,10 +66,16 @@ pub fn audit_with_report(
         let check = observe::<CliError>(&mut key, &inv, &date, force)?;
         observed.push((key, check, transport));
     }
-    // Each PIN is bound to its key: by label or serial on stdin, by name at the prompt.
+    refuse_identity_twice(&inv, &mut observed);
+    // Each PIN is bound to its key: by label or serial on stdin, by name at the prompt. A key
+    // that only claimed a label answers to it too, so a line prepared for the genuine key is
+    // no error; it needs no PIN, so none goes to it.
     let targets: Vec<PinTarget> = observed
         .iter()
-        .map(|(_, check, _)| PinTarget::from_facts(&check.facts, check.label.as_deref()))
+        .map(|(_, check, _)| {
+            let name = check.label.as_deref().or(check.claimed.as_deref());
+            PinTarget::from_facts(&check.facts, name)
+        })
         .collect();
     let needing = observed.iter().filter(|(_, c, _)| c.wants_pin).count();
     let run = PinRun::new(&targets, needing);
@@ -242,4 +249,39 @@ fn mds_findings(
         ));
     }
     Ok(out)
+}
+
+/// Two devices that proved one identity in one run: one holds a copy of the identity
+/// credential. Neither is trusted: no PIN, nothing recorded, and GK068 on each.
+fn refuse_identity_twice<K, T>(inv: &Inventory, observed: &mut [(K, KeyCheck, T)]) {
+    let mut proved: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, check, _) in observed.iter() {
+        if let (Some(label), Some(_)) = (&check.label, &check.proven) {
+            *proved.entry(label.clone()).or_default() += 1;
+        }
+    }
+    for (_, check, _) in observed.iter_mut() {
+        let Some(label) = check.label.clone() else {
+            continue;
+        };
+        let n = proved.get(&label).copied().unwrap_or(0);
+        if n < 2 {
+            continue;
+        }
+        check.wants_pin = false;
+        check.proven = None;
+        check.observation = None;
+        check.claimed = Some(label.clone());
+        check.label = None;
+        check.findings.push(Finding::new(
+            &rules::IDENTITY_TWICE,
+            Some(&label),
+            inv.key(&label).map(|k| k.account.as_str()),
+            format!(
+                "{} and {} other device(s) in this run proved {label}'s identity: one is a copy; no PIN was sent to any of them and nothing was recorded",
+                check.device,
+                n - 1
+            ),
+        ));
+    }
 }

@@ -88,7 +88,7 @@ pub fn parse_date(s: &str) -> Option<OffsetDateTime> {
 /// Whether `date` lies beyond the tolerance after `now` (an unreadable date is not "future";
 /// it is reported as unreadable where it matters).
 pub fn is_future(date: &str, now: OffsetDateTime) -> bool {
-    parse_date(date).is_some_and(|d| d > now + FUTURE_TOLERANCE)
+    parse_date(date).is_some_and(|d| d > now.saturating_add(FUTURE_TOLERANCE))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -142,7 +142,7 @@ pub fn date_problems(chain: &[CheckEntry], now: OffsetDateTime) -> Vec<DateProbl
                 });
             }
         }
-        if date > now + FUTURE_TOLERANCE {
+        if date > now.saturating_add(FUTURE_TOLERANCE) {
             out.push(DateProblem::Future {
                 position,
                 seq,

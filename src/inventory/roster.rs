@@ -28,12 +28,61 @@ use super::model::{CheckEntry, Event, Inventory, KeyEntry, RosterRecord};
 /// digest covers everything at 256 bits.
 const ITEM_DIGEST_HEX: usize = 16;
 
+/// The item that marks a roster whose keys are split by what may change them (below). Rosters
+/// without it were written by glasskey before the split: one item per key.
+const FORMAT_ITEM: &str = "format";
+const FORMAT: &str = "2";
+
+/// Key item prefixes, by what may change the item: nothing but an acknowledgement (`key`, the
+/// key's identity and enrolment facts), `inventory reassign` (`key-account`), `inventory
+/// retire` (`key-retired`) and a check of the key (`key-checked`: counter and observation).
+const KEY: &str = "key";
+const KEY_ACCOUNT: &str = "key-account";
+const KEY_RETIRED: &str = "key-retired";
+const KEY_CHECKED: &str = "key-checked";
+
 fn sha256_hex(value: &serde_json::Value) -> String {
     // serde_json's map is sorted by key, so `to_string` is canonical.
     hex::encode(Sha256::digest(value.to_string().as_bytes()))
 }
 
-fn key_item(k: &KeyEntry) -> serde_json::Value {
+fn item_name(prefix: &str, label: &str) -> String {
+    format!("{prefix}:{label}")
+}
+
+/// The key label an item is about, if it is a key item.
+pub fn item_key(item: &str) -> Option<&str> {
+    match item.split_once(':') {
+        Some((KEY | KEY_ACCOUNT | KEY_RETIRED | KEY_CHECKED, label)) => Some(label),
+        _ => None,
+    }
+}
+
+/// What enrolment recorded and no check changes.
+fn key_identity_item(k: &KeyEntry) -> serde_json::Value {
+    json!({
+        "aaguid": k.aaguid.to_lowercase(),
+        "transport": k.transport.name(),
+        "usb_vendor_id": k.usb_vendor_id,
+        "firmware": k.firmware,
+        "vendor_serial": k.vendor_serial,
+        "usb_serial": k.usb_serial,
+        "casing_serial": k.casing_serial,
+        "enrolled": k.enrolled,
+        "identity_rp_id": k.identity.rp_id,
+        "identity_credential_id": k.identity.credential_id,
+        "identity_public_key": k.identity.public_key,
+        "identity_fingerprint": k.identity.fingerprint,
+    })
+}
+
+fn observation_digest(k: &KeyEntry) -> Option<String> {
+    k.last_observation.as_ref().map(|o| sha256_hex(&json!(o)))
+}
+
+/// One item per key, as glasskey wrote rosters before the split (compared only with rosters
+/// of that form).
+fn legacy_key_item(k: &KeyEntry) -> serde_json::Value {
     json!({
         "account": k.account.to_lowercase(),
         "aaguid": k.aaguid.to_lowercase(),
@@ -45,12 +94,14 @@ fn key_item(k: &KeyEntry) -> serde_json::Value {
         "identity_public_key": k.identity.public_key,
         "sign_count": k.identity.sign_count,
         "retired": k.retired,
-        "last_observation": k.last_observation.as_ref().map(|o| sha256_hex(&json!(o))),
+        "last_observation": observation_digest(k),
     })
 }
 
-/// Canonical items, by name: `tenant`, `account:UPN` (lower case), `key:LABEL`.
-pub fn items(inv: &Inventory) -> BTreeMap<String, serde_json::Value> {
+/// Canonical items, by name: `format`, `tenant`, `passkey_rp_id`, `policy`, `account:UPN`
+/// (lower case), and per key `key:`, `key-account:`, `key-retired:`, `key-checked:` LABEL;
+/// `legacy` gives the one-item-per-key form of older rosters instead.
+fn items(inv: &Inventory, legacy: bool) -> BTreeMap<String, serde_json::Value> {
     let mut items = BTreeMap::new();
     items.insert("tenant".to_owned(), json!(inv.tenant.to_lowercase()));
     items.insert("passkey_rp_id".to_owned(), json!(inv.passkey_rp_id));
@@ -62,23 +113,71 @@ pub fn items(inv: &Inventory) -> BTreeMap<String, serde_json::Value> {
         items.insert(format!("account:{}", a.upn.to_lowercase()), json!(true));
     }
     for k in &inv.keys {
-        items.insert(format!("key:{}", k.label), key_item(k));
+        if legacy {
+            items.insert(item_name(KEY, &k.label), legacy_key_item(k));
+            continue;
+        }
+        items.insert(item_name(KEY, &k.label), key_identity_item(k));
+        items.insert(
+            item_name(KEY_ACCOUNT, &k.label),
+            json!(k.account.to_lowercase()),
+        );
+        items.insert(item_name(KEY_RETIRED, &k.label), json!(k.retired));
+        items.insert(
+            item_name(KEY_CHECKED, &k.label),
+            json!({"sign_count": k.identity.sign_count, "last_observation": observation_digest(k)}),
+        );
     }
     items
 }
 
-/// What a new entry records about the inventory as it will be written.
-pub fn record(inv: &Inventory) -> RosterRecord {
-    let items = items(inv);
-    let sha256 = sha256_hex(&json!(items));
-    let short = items
+fn is_legacy(r: &RosterRecord) -> bool {
+    r.items.get(FORMAT_ITEM).map(String::as_str) != Some(FORMAT)
+}
+
+/// The roster's own digest: over its item digests, so that it can be checked from the entry
+/// alone.
+fn digest_of(items: &BTreeMap<String, String>) -> String {
+    sha256_hex(&json!(items))
+}
+
+fn record_of(inv: &Inventory, legacy: bool) -> RosterRecord {
+    let mut short: BTreeMap<String, String> = items(inv, legacy)
         .iter()
         .map(|(name, v)| (name.clone(), sha256_hex(v)[..ITEM_DIGEST_HEX].to_owned()))
         .collect();
+    if !legacy {
+        short.insert(FORMAT_ITEM.to_owned(), FORMAT.to_owned());
+    }
     RosterRecord {
-        sha256,
+        sha256: digest_of(&short),
         items: short,
     }
+}
+
+/// Whether `change` is a part of a key (account, retirement, checks) that vanished together
+/// with the key itself (`key:LABEL`, per `also`): reported once, as the key.
+pub fn implied_by_key_vanishing(change: &Change, also: impl Fn(&Change) -> bool) -> bool {
+    let Change::Vanished(item) = change else {
+        return false;
+    };
+    match (item.split_once(':'), item_key(item)) {
+        (Some((prefix, _)), Some(label)) if prefix != KEY => {
+            also(&Change::Vanished(item_name(KEY, label)))
+        }
+        _ => false,
+    }
+}
+
+/// What a new entry records about the inventory as it will be written.
+pub fn record(inv: &Inventory) -> RosterRecord {
+    record_of(inv, false)
+}
+
+/// Whether a roster's `sha256` is the digest of its items (rosters of the current form; older
+/// ones hashed the full items, which an entry does not keep).
+pub fn digest_matches(r: &RosterRecord) -> bool {
+    is_legacy(r) || r.sha256 == digest_of(&r.items)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,11 +195,14 @@ impl Change {
 }
 
 /// Items of `before` that are gone from, or differ in, `after`. Items added since are not
-/// changes (enrolling a key or adding an account records no entry).
+/// changes (enrolling a key or adding an account records no entry). From an older roster to
+/// one of the current form, key items are not comparable and are skipped.
 fn item_changes(before: &RosterRecord, after: &RosterRecord) -> Vec<Change> {
+    let upgrade = is_legacy(before) && !is_legacy(after);
     before
         .items
         .iter()
+        .filter(|(name, _)| !(upgrade && item_key(name).is_some()))
         .filter_map(|(name, digest)| match after.items.get(name) {
             None => Some(Change::Vanished(name.clone())),
             Some(d) if d != digest => Some(Change::Changed(name.clone())),
@@ -109,9 +211,10 @@ fn item_changes(before: &RosterRecord, after: &RosterRecord) -> Vec<Change> {
         .collect()
 }
 
-/// Items of `recorded` that are gone from, or differ in, `inv`.
+/// Items of `recorded` that are gone from, or differ in, `inv` (computed in the recorded
+/// roster's form).
 pub fn changes(recorded: &RosterRecord, inv: &Inventory) -> Vec<Change> {
-    item_changes(recorded, &record(inv))
+    item_changes(recorded, &record_of(inv, is_legacy(recorded)))
 }
 
 /// What changed since the newest recorded roster without a recorded reason (none if no entry
@@ -147,6 +250,7 @@ impl Baseline {
                     out.items.insert(change.item().to_owned(), old.clone());
                 }
             }
+            out.sha256 = digest_of(&out.items);
         }
         out
     }
@@ -160,20 +264,32 @@ pub struct Unexplained {
 }
 
 /// Walks the history and names every roster item that an entry dropped or changed without
-/// saying so: a check may change the keys it lists, retire and reassign their key, and an
-/// acknowledgement the items it names; nothing else may change, and only an acknowledgement
-/// may drop an item. Entries without a roster (older glasskey) pass their allowance on to the
-/// next entry that has one.
+/// saying so: a check may change the counter and observation of the keys it lists, retire a
+/// key's retirement, reassign its account, and an acknowledgement the items it names; nothing
+/// else may change, and only an acknowledgement may drop an item. In rosters of the older form
+/// (one item per key) a check, retire or reassign may change its key's whole item. Entries
+/// without a roster (older glasskey) pass their allowance on to the next entry that has one.
 pub fn unexplained_transitions(chain: &[CheckEntry]) -> Vec<Unexplained> {
     let mut out = Vec::new();
     let mut previous: Option<&RosterRecord> = None;
     let mut may_change: BTreeSet<String> = BTreeSet::new();
     let mut may_drop: BTreeSet<String> = BTreeSet::new();
+    let mut legacy_may_change: BTreeSet<String> = BTreeSet::new();
     for entry in chain {
         match &entry.event {
-            None => may_change.extend(entry.keys.iter().map(|k| format!("key:{k}"))),
-            Some(Event::Retire { key, .. } | Event::Reassign { key, .. }) => {
-                may_change.insert(format!("key:{key}"));
+            None => {
+                for k in &entry.keys {
+                    may_change.insert(item_name(KEY_CHECKED, k));
+                    legacy_may_change.insert(item_name(KEY, k));
+                }
+            }
+            Some(Event::Retire { key, .. }) => {
+                may_change.insert(item_name(KEY_RETIRED, key));
+                legacy_may_change.insert(item_name(KEY, key));
+            }
+            Some(Event::Reassign { key, .. }) => {
+                may_change.insert(item_name(KEY_ACCOUNT, key));
+                legacy_may_change.insert(item_name(KEY, key));
             }
             Some(Event::Acknowledge { items, .. }) => {
                 may_change.extend(items.iter().cloned());
@@ -184,10 +300,13 @@ pub fn unexplained_transitions(chain: &[CheckEntry]) -> Vec<Unexplained> {
             continue;
         };
         if let Some(before) = previous {
+            let legacy = is_legacy(before) && is_legacy(roster);
             for change in item_changes(before, roster) {
                 let explained = match &change {
                     Change::Vanished(item) => may_drop.contains(item),
-                    Change::Changed(item) => may_change.contains(item),
+                    Change::Changed(item) => {
+                        may_change.contains(item) || (legacy && legacy_may_change.contains(item))
+                    }
                 };
                 if !explained {
                     out.push(Unexplained {
@@ -200,6 +319,7 @@ pub fn unexplained_transitions(chain: &[CheckEntry]) -> Vec<Unexplained> {
         previous = Some(roster);
         may_change.clear();
         may_drop.clear();
+        legacy_may_change.clear();
     }
     out
 }

@@ -1,0 +1,91 @@
+//! Copies of a key's identity at an audit: two devices proving one identity in one run are a
+//! finding and get nothing (GK068); a stale copy failing its proof (GK003) does not end the audit
+//! of the other keys when the PIN lines name the key it answered for.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+mod inventory_support;
+
+use glasskey::inventory::Inventory;
+use inventory_support::*;
+
+const LATER: &str = "2026-11-26T10:00:00Z";
+
+/// Audits the devices `files` (virtual key files) in one run, PIN lines from `stdin`.
+fn audit_devices(
+    fleet: &Fleet,
+    files: &[&std::path::Path],
+    stdin: &str,
+) -> (serde_json::Value, i32, String) {
+    let keys = files
+        .iter()
+        .map(|f| f.to_str().unwrap())
+        .collect::<Vec<_>>()
+        .join(":");
+    let out = glasskey()
+        .env("GLASSKEY_VIRTUAL_KEYS", &keys)
+        .args([
+            "--now",
+            LATER,
+            "--json",
+            "audit",
+            "--inventory",
+            p(&fleet.inv),
+            "--pin-stdin",
+        ])
+        .write_stdin(stdin.to_owned())
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (v, out.status.code().unwrap_or(-1), stderr(&out))
+}
+
+#[test]
+fn two_devices_proving_one_identity_in_one_audit_are_a_finding_and_get_no_pin() {
+    let fleet = audited_fleet(1, 1);
+    let genuine = fleet.keys[0].2.clone();
+    let copy = fleet.dir.path().join("copy.json");
+    std::fs::copy(&genuine, &copy).unwrap();
+    let before = fleet.text();
+    let (v, code, err) = audit_devices(&fleet, &[&genuine, &copy], &format!("BG01-A={PIN}\n"));
+    assert_eq!(code, 1, "{v} {err}");
+    let twice: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "GK068")
+        .collect();
+    assert!(!twice.is_empty(), "{v}");
+    assert_eq!(twice[0]["key"], "BG01-A", "{v}");
+    // Neither device was recorded as the key: its observation is as it was.
+    let obs = |text: &str| {
+        let inv: Inventory = toml::from_str(text).unwrap();
+        inv.keys[0].last_observation.clone()
+    };
+    assert_eq!(obs(&fleet.text()), obs(&before));
+}
+
+#[test]
+fn a_pin_line_for_a_key_whose_device_failed_its_proof_does_not_end_the_audit() {
+    let fleet = audited_fleet(1, 2);
+    // A stale copy of BG01-A: taken now, then the genuine key is audited again.
+    let stale = fleet.dir.path().join("stale.json");
+    std::fs::copy(&fleet.keys[0].2, &stale).unwrap();
+    let (v, code) = fleet.audit(0, LATER);
+    assert_eq!(code, 0, "{v}");
+    let other = fleet.keys[1].2.clone();
+    let (v, code, err) = audit_devices(
+        &fleet,
+        &[&stale, &other],
+        &format!("BG01-A={PIN}\nBG01-B={PIN}\n"),
+    );
+    assert_eq!(code, 1, "{v} {err}");
+    assert!(rules(&v).contains("GK003"), "{v}");
+    let checked: Vec<&str> = v["keys_checked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|k| k["label"].as_str())
+        .collect();
+    assert!(checked.contains(&"BG01-B"), "BG01-B was still checked: {v}");
+}
