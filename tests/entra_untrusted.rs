@@ -175,3 +175,33 @@ fn a_passkey_on_a_key_of_another_account_is_named() {
     let m = gk030[0]["message"].as_str().unwrap();
     assert!(m.contains("bg-01@contoso.onmicrosoft.com"), "{m}");
 }
+
+#[test]
+fn a_byte_order_mark_is_named_with_what_to_do() {
+    // Windows PowerShell 5's Out-File writes UTF-16 with a BOM, Set-Content -Encoding utf8 a
+    // UTF-8 BOM: say so, rather than "expected value at line 1 column 1".
+    let c = case();
+    let clean = std::fs::read(&c.export).unwrap();
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(
+            String::from_utf8(clean.clone())
+                .unwrap()
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    for (bytes, encoding) in [
+        ([&[0xEF, 0xBB, 0xBF][..], &clean].concat(), "UTF-8"),
+        (utf16, "UTF-16"),
+    ] {
+        std::fs::write(&c.export, bytes).unwrap();
+        let err = c.fail();
+        assert!(
+            err.contains("byte-order mark")
+                && err.contains(encoding)
+                && err.contains("UTF-8 without"),
+            "{err}"
+        );
+    }
+}

@@ -240,6 +240,7 @@ pub fn load(path: &Path) -> Result<Export, EntraError> {
 
 /// Parses an export from its bytes.
 pub fn parse(bytes: &[u8]) -> Result<Export, EntraError> {
+    byte_order_mark(bytes)?;
     let sha256 = hex::encode(Sha256::digest(bytes));
     let mut bundle = deserialize(bytes)?;
     if bundle.glasskey_entra_export != FORMAT_VERSION {
@@ -278,6 +279,22 @@ fn deserialize(bytes: &[u8]) -> Result<Bundle, EntraError> {
             message: error.to_string(),
         }),
     }
+}
+
+/// Windows PowerShell 5 writes a byte-order mark (and `Out-File` UTF-16): name it, rather than
+/// let the parser say "expected value at line 1 column 1".
+fn byte_order_mark(bytes: &[u8]) -> Result<(), EntraError> {
+    let encoding = match bytes {
+        [0xEF, 0xBB, 0xBF, ..] => "UTF-8",
+        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => "UTF-16",
+        _ => return Ok(()),
+    };
+    Err(EntraError::Json {
+        path: "the start of the file".into(),
+        message: format!(
+            "it begins with a {encoding} byte-order mark; the export is UTF-8 without one (run the script with PowerShell 7, which writes it so, and do not re-save the file)"
+        ),
+    })
 }
 
 fn trailing(e: serde_json::Error) -> EntraError {
