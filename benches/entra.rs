@@ -98,6 +98,8 @@ fn inventory() -> Inventory {
                     force_pin_change: false,
                     pin_meets_policy: Some(true),
                     firmware: None,
+                    vendor_serial: None,
+                    usb_serial: None,
                     sign_count: None,
                     passkeys: Some(vec![ObservedPasskey {
                         user_name: upn(a),

@@ -121,6 +121,25 @@ fn edit_inventory(s: &Setup, f: impl FnOnce(&mut toml::Value)) {
     std::fs::write(&s.inv, toml::to_string(&v).unwrap()).unwrap();
 }
 
+/// A policy change as an admin makes it: edited by hand, then acknowledged on the record (a
+/// policy change is otherwise GK064 until acknowledged).
+fn edit_policy(s: &Setup, f: impl FnOnce(&mut toml::Value)) {
+    edit_inventory(s, |v| f(&mut v["policy"]));
+    let out = run(
+        &[
+            "--now",
+            T0,
+            "inventory",
+            "acknowledge",
+            p(&s.inv),
+            "--note",
+            "policy changed for this test",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
 fn key_table<'a>(v: &'a mut toml::Value, label: &str) -> &'a mut toml::Table {
     v["key"]
         .as_array_mut()
@@ -226,7 +245,7 @@ fn gk005_retries_dropped() {
 #[test]
 fn gk006_pin_shorter_than_policy() {
     let s = setup();
-    edit_inventory(&s, |v| v["policy"]["min_pin_length"] = 12.into());
+    edit_policy(&s, |v| v["min_pin_length"] = 12.into());
     let (v, _) = audit(&s, &[&s.k1, &s.k2], T0);
     assert_eq!(rules(&v), BTreeSet::from(["GK006".to_owned()]));
 }
@@ -270,7 +289,7 @@ fn gk011_unexpected_credential() {
     let (v, _) = audit(&s, &[&s.k1], T0);
     only(&v, "GK011");
     // Allowed by policy: no finding.
-    edit_inventory(&s, |v| v["policy"]["allow_other_credentials"] = true.into());
+    edit_policy(&s, |v| v["allow_other_credentials"] = true.into());
     let (v, code) = audit(&s, &[&s.k1], T0);
     assert_eq!(code, 0, "{v}");
 }
@@ -301,7 +320,7 @@ fn gk013_passkey_re_registered_is_drift() {
 #[test]
 fn gk014_too_few_keys() {
     let s = setup();
-    edit_inventory(&s, |v| v["policy"]["min_keys_per_account"] = 2.into());
+    edit_policy(&s, |v| v["min_keys_per_account"] = 2.into());
     let (v, _) = audit(&s, &[&s.k1], T0);
     only(&v, "GK014");
     assert_eq!(
@@ -351,8 +370,8 @@ fn gk017_overdue_key_and_keys_checked_on_different_days() {
 #[test]
 fn gk019_model_not_on_allow_list() {
     let s = setup();
-    edit_inventory(&s, |v| {
-        v["policy"]["allowed_aaguids"] =
+    edit_policy(&s, |v| {
+        v["allowed_aaguids"] =
             toml::Value::Array(vec!["ee882879-721c-4913-9775-3dfcce97072a".into()])
     });
     let out = run(

@@ -148,7 +148,7 @@ fn a_vanished_or_changed_key_or_account_is_named() {
 #[test]
 fn an_inventory_without_accounts_or_keys_is_a_finding() {
     let dir = tempfile::tempdir().unwrap();
-    let inv = init_inventory(dir.path(), &["--min-keys", "0"]);
+    let inv = init_inventory(dir.path(), &[]);
     let (v, code) = check("validate", &inv, T0);
     assert_eq!(code, 1, "{v}");
     assert!(rules(&v).contains("GK065"), "{v}");

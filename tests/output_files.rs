@@ -268,3 +268,32 @@ fn an_unwritable_output_is_exit_4_and_names_the_file() {
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(stderr.contains("no/such/dir/s.html"), "{stderr}");
 }
+
+/// Output that cannot be written is exit 4 with a one-line reason, for help text as for reports
+/// (HOSTILE-2 N11: `--help > /dev/full` exited 0 and said nothing).
+#[test]
+fn help_and_reports_that_cannot_be_written_exit_4() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not Linux: no /dev/full to write to
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let inv = init(dir.path());
+    for args in [
+        vec![os("--help")],
+        vec![os("inventory"), os("--help")],
+        vec![os("--version")],
+        vec![os("inventory"), os("show"), inv.as_os_str()],
+    ] {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("glasskey"))
+            .env_remove("GLASSKEY_VIRTUAL_KEYS")
+            .args(&args)
+            .stdout(full.try_clone().unwrap())
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains("cannot write"), "{args:?}: {stderr}");
+    }
+}

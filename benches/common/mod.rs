@@ -51,6 +51,8 @@ pub fn generate(keys: usize) -> Inventory {
                 force_pin_change: false,
                 pin_meets_policy: Some(true),
                 firmware: Some("5.7.4".into()),
+                vendor_serial: None,
+                usb_serial: None,
                 sign_count: Some(7),
                 passkeys: Some(vec![ObservedPasskey {
                     user_name: upn,

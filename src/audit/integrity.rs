@@ -60,22 +60,34 @@ pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
             }
         }
     }
-    if let Some((seq, recorded)) = roster::latest(inv) {
-        for change in roster::changes(recorded, inv) {
-            let (rule, item, what) = match &change {
-                Change::Vanished(item) => (&ROSTER_VANISHED, item, "is gone"),
-                Change::Changed(item) => (&ROSTER_CHANGED, item, "changed"),
+    // Entries that recorded a roster change they did not explain (a forged entry).
+    for u in roster::unexplained_transitions(&inv.checks) {
+        let what = match &u.change {
+            Change::Vanished(item) => format!("dropped {item} from the roster"),
+            Change::Changed(item) => format!("recorded a changed {item}"),
+        };
+        out.push(roster_finding(
+            inv,
+            &u.change,
+            format!(
+                "check entry #{} {what} with no recorded reason: an entry glasskey would not write",
+                u.seq
+            ),
+        ));
+    }
+    if let Some((seq, _)) = roster::latest(inv) {
+        for change in roster::pending(inv) {
+            let what = match &change {
+                Change::Vanished(_) => "is gone",
+                Change::Changed(_) => "changed",
             };
-            let (key, account) = match item.split_once(':') {
-                Some(("key", label)) => (Some(label), inv.key(label).map(|k| k.account.as_str())),
-                Some(("account", upn)) => (None, Some(upn)),
-                _ => (None, None),
-            };
-            out.push(Finding::new(
-                rule,
-                key,
-                account,
-                format!("{item} {what} since check #{seq}, with no recorded reason"),
+            out.push(roster_finding(
+                inv,
+                &change,
+                format!(
+                    "{} {what} since check #{seq}, with no recorded reason",
+                    change.item()
+                ),
             ));
         }
     }
@@ -96,4 +108,17 @@ pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
         ));
     }
     out
+}
+
+fn roster_finding(inv: &Inventory, change: &Change, message: String) -> Finding {
+    let rule = match change {
+        Change::Vanished(_) => &ROSTER_VANISHED,
+        Change::Changed(_) => &ROSTER_CHANGED,
+    };
+    let (key, account) = match change.item().split_once(':') {
+        Some(("key", label)) => (Some(label), inv.key(label).map(|k| k.account.as_str())),
+        Some(("account", upn)) => (None, Some(upn)),
+        _ => (None, None),
+    };
+    Finding::new(rule, key, account, message)
 }

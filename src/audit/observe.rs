@@ -151,6 +151,8 @@ where
         force_pin_change: info.force_pin_change == Some(true),
         pin_meets_policy: None,
         firmware: facts.firmware.clone(),
+        vendor_serial: facts.vendor_serial,
+        usb_serial: facts.usb_serial.clone(),
         sign_count: Some(proven.sign_count),
         passkeys: None,
         passkeys_unreadable: None,

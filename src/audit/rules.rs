@@ -55,9 +55,10 @@ rules! {
     HISTORY_BROKEN = "GK060", "history-broken", Critical, "The check history was edited, cut or reordered: glasskey will not append to it. Compare the file with FILE.bak and your paper records (the newest hash), restore the genuine version, then rerun.";
     HISTORY_DATE_BACKWARDS = "GK061", "history-date-backwards", High, "A check is dated before the one recorded ahead of it: a clock was wrong or the history was rearranged. Check the clocks of the machines used for audits and compare with the paper records.";
     FUTURE_DATED = "GK062", "future-dated", High, "A date in the inventory lies in the future of this check: a clock was wrong, or someone post-dated a check to hide an overdue key. Fix the clock and audit the key again.";
-    ROSTER_VANISHED = "GK063", "roster-vanished", Critical, "A key or account recorded at the last check is gone from the inventory, with no recorded reason. Restore it from FILE.bak, or record why with `glasskey inventory retire`.";
-    ROSTER_CHANGED = "GK064", "roster-changed", High, "A key's identity, serials, assignment or observation (or the tenant) changed since the last check without a recorded reason. Restore it from FILE.bak, or use `glasskey inventory reassign`/`retire`, then audit the key.";
+    ROSTER_VANISHED = "GK063", "roster-vanished", Critical, "A key or account recorded by a check is gone from the inventory, or an entry dropped it from the roster, with no recorded reason. Restore the file from FILE.bak or your copy; if you removed it on purpose, record why with `glasskey inventory acknowledge --note TEXT`.";
+    ROSTER_CHANGED = "GK064", "roster-changed", High, "A key's identity, serials, assignment or observation (or the tenant, RP ID or policy) changed since the last check, or an entry recorded such a change, without a recorded reason. Restore the file from FILE.bak or your copy; if the change is yours, record why with `glasskey inventory acknowledge --note TEXT` (for a key's account use `inventory reassign`, to take it out of service `inventory retire`).";
     ROSTER_EMPTY = "GK065", "roster-empty", High, "The inventory has no break-glass accounts or no keys in service: it cannot protect anything. Restore the file from FILE.bak or add the accounts and keys.";
+    SERIAL_MISMATCH = "GK067", "serial-mismatch", High, "The key proved its enrolled identity but reports another serial than the inventory records: the record was edited or mistyped. Read the serial off the key (`glasskey info`), correct the record, and record why with `glasskey inventory acknowledge`.";
     RETIRED_KEY_PRESENTED = "GK066", "retired-key-presented", High, "A retired key was presented at a check: it must not be in use. Find out why it is back; its record is not updated.";
     SOFTWARE_KEY_NOT_ADMITTED = "GK075", "software-key-not-admitted", Critical, "A software (virtual or UDP) key stands in an inventory whose policy does not admit software keys: it cannot guard a real account. Retire it (`glasskey inventory retire`) and enroll a hardware key.";
     SHARED_SERIAL = "GK076", "shared-serial", High, "Two keys in service report the same serial number: serials can be copied, so one may be a look-alike enrolled in the genuine key's name. Run `glasskey identify` with each key and retire the one you cannot account for.";
@@ -85,6 +86,26 @@ pub fn observation_findings(inv: &Inventory, key: &KeyEntry, obs: &Observation) 
             &IDENTITY_INVALID,
             "the identity signature did not verify".into(),
         ));
+    }
+    for (what, recorded, reported) in [
+        (
+            "vendor serial",
+            key.vendor_serial.map(|s| s.to_string()),
+            obs.vendor_serial.map(|s| s.to_string()),
+        ),
+        ("USB serial", key.usb_serial.clone(), obs.usb_serial.clone()),
+    ] {
+        if let (Some(recorded), Some(reported)) = (recorded, reported) {
+            if recorded != reported {
+                out.push(f(
+                    &SERIAL_MISMATCH,
+                    format!(
+                        "the inventory records {what} {} but the key reported {} on {}",
+                        recorded, reported, obs.date
+                    ),
+                ));
+            }
+        }
     }
     if obs.sign_count_regressed {
         out.push(f(

@@ -388,14 +388,14 @@ pub enum InventoryCommand {
         /// A break-glass account, as UPN or UPN=Display Name (repeatable)
         #[arg(long = "account", value_name = "UPN[=NAME]")]
         accounts: Vec<String>,
-        /// Keys every account needs
-        #[arg(long, default_value_t = 2)]
+        /// Keys every account needs (1-16)
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=16))]
         min_keys: u32,
-        /// Minimum PIN length the custodians' PINs must meet
-        #[arg(long, default_value_t = 6)]
+        /// Minimum PIN length the custodians' PINs must meet (4-63)
+        #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(4..=63))]
         min_pin_length: u32,
-        /// Every key must be checked within this many days
-        #[arg(long, default_value_t = 92)]
+        /// Every key must be checked within this many days (1-400)
+        #[arg(long, default_value_t = 92, value_parser = clap::value_parser!(u32).range(1..=400))]
         check_interval_days: u32,
         /// Admit software keys (virtual:, udp:) into this inventory: for demos and tests only
         #[arg(long)]
@@ -479,6 +479,21 @@ pub enum InventoryCommand {
         #[arg(long, value_enum)]
         reason: crate::inventory::model::RetireReason,
         /// What happened, for the record (ticket, who, where)
+        #[arg(long, value_name = "TEXT")]
+        note: String,
+        #[command(flatten)]
+        output: JsonArg,
+        #[command(flatten)]
+        lock: LockArg,
+    },
+    /// Vouch for roster changes made outside glasskey (GK063/GK064), on the record
+    #[command(
+        after_help = "Example:\n  glasskey inventory acknowledge bg.toml --note 'Casing serial of BG01-B typed wrong at enrolment; ticket 4713'\n\nThe entry names every item that differs from the newest recorded roster, with your note, and\nis shown by `inventory history`. Until then every audit and validate reports the change.\nAn entry in the history that itself recorded an unexplained change stays reported."
+    )]
+    Acknowledge {
+        /// The inventory file
+        file: PathBuf,
+        /// What changed and why, for the record (ticket, who)
         #[arg(long, value_name = "TEXT")]
         note: String,
         #[command(flatten)]

@@ -42,6 +42,7 @@ pub fn audit_with_report(
     }
     // The file as it was read is what the roster and dates are checked against.
     let integrity = integrity::evaluate(&inv, now);
+    let baseline = roster::Baseline::of(&inv);
     let specs: Vec<DeviceSpec> = match &ctx.global.device {
         Some(d) => vec![DeviceSpec::parse(d)],
         None => discover()?.into_iter().map(|(s, _)| s).collect(),
@@ -170,7 +171,7 @@ pub fn audit_with_report(
             result: result.into(),
             findings: findings.iter().map(|f| f.summary()).collect(),
             event: None,
-            roster: Some(roster::record(&inv)),
+            roster: Some(baseline.record_keeping(&inv)),
             entra: entra.as_ref().map(|r| EntraExportRecord {
                 sha256: r.export.sha256.clone(),
                 date: r.export.date.clone(),

@@ -273,7 +273,12 @@ pub fn io_error(e: std::io::Error) -> CliError {
             message: String::new(),
         }
     } else {
-        CliError::usage(format!("cannot write output: {e}"))
+        CliError {
+            code: super::error::EXIT_WRITE,
+            message: format!(
+                "cannot write output: {e}; nothing more was written. Free space or write elsewhere"
+            ),
+        }
     }
 }
 

@@ -238,6 +238,12 @@ pub fn show_history(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
                     to.shown(),
                     note.shown()
                 )?,
+                Some(Event::Acknowledge { items, note }) => writeln!(
+                    w,
+                    "        acknowledged {}: {}",
+                    items.join(", ").shown(),
+                    note.shown()
+                )?,
                 None => {}
             }
             for f in &c.findings {

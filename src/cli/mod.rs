@@ -134,6 +134,9 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             lock,
             ..
         }) => roster_cmd::retire(&mut ctx, file, key, *reason, note, lock.wait()),
+        Command::Inventory(InventoryCommand::Acknowledge {
+            file, note, lock, ..
+        }) => roster_cmd::acknowledge(&mut ctx, file, note, lock.wait()),
         Command::Inventory(InventoryCommand::Reassign {
             file,
             key,

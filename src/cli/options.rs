@@ -133,6 +133,9 @@ fn declared(command: &Command) -> Declared<'_> {
             InventoryCommand::Verify { output, .. } => D::named("inventory verify").json(output),
             InventoryCommand::Digest { output, .. } => D::named("inventory digest").json(output),
             InventoryCommand::Retire { output, .. } => D::named("inventory retire").json(output),
+            InventoryCommand::Acknowledge { output, .. } => {
+                D::named("inventory acknowledge").json(output)
+            }
             InventoryCommand::Reassign { output, .. } => {
                 D::named("inventory reassign").json(output)
             }

@@ -10,8 +10,10 @@ use serde::Serialize;
 use super::context::Context;
 use super::error::CliError;
 use super::inventory_cmd::rfc3339;
+
 use crate::inventory::model::{Event, RetireReason, Retirement};
 use crate::inventory::{history, roster, Inventory, KeyEntry, Store};
+use crate::untrusted::ShowOutside;
 
 #[derive(Serialize)]
 struct Recorded {
@@ -66,19 +68,43 @@ fn in_service(inv: &Inventory, account: &str) -> AccountKeys {
     }
 }
 
+/// The inventory opened for a change, with the roster baseline taken before anything changes.
+struct Edit {
+    store: Store,
+    inv: Inventory,
+    baseline: roster::Baseline,
+}
+
+impl Edit {
+    fn open(file: &Path, lock_wait: Duration) -> Result<Self, CliError> {
+        let (store, inv) = Store::load_for_update(file, lock_wait)?;
+        let baseline = roster::Baseline::of(&inv);
+        Ok(Self {
+            store,
+            inv,
+            baseline,
+        })
+    }
+}
+
 /// Appends the entry for `event`, with the roster as changed, and writes the file.
 fn record(
     ctx: &mut Context,
     file: &Path,
-    store: &mut Store,
-    inv: &mut Inventory,
+    edit: &mut Edit,
     date: String,
     event: Event,
     accounts: &[String],
 ) -> Result<(), CliError> {
+    let Edit {
+        store,
+        inv,
+        baseline,
+    } = edit;
     let (key, result) = match &event {
         Event::Retire { key, .. } => (key.clone(), "retired"),
         Event::Reassign { key, .. } => (key.clone(), "reassigned"),
+        Event::Acknowledge { .. } => (String::new(), "acknowledged"),
     };
     let entry = history::append(
         &inv.checks,
@@ -88,7 +114,7 @@ fn record(
             result: result.into(),
             findings: Vec::new(),
             event: Some(event.clone()),
-            roster: Some(roster::record(inv)),
+            roster: Some(baseline.record_keeping(inv)),
             ..history::Draft::default()
         },
     );
@@ -108,6 +134,7 @@ fn record(
             Event::Reassign { from, to, .. } => {
                 format!("Moved {} from {from} to {to}.", out.key)
             }
+            Event::Acknowledge { .. } => "Acknowledged.".to_owned(),
         };
         writeln!(w, "{what} Recorded as entry #{} ({}).", out.seq, &out.hash[..16])?;
         for a in &out.keys_in_service {
@@ -133,9 +160,10 @@ pub fn retire(
     lock_wait: Duration,
 ) -> Result<(), CliError> {
     let note = note_text(note)?;
-    let (mut store, mut inv) = Store::load_for_update(file, lock_wait)?;
+    let mut edit = Edit::open(file, lock_wait)?;
+    let inv = &mut edit.inv;
     let date = rfc3339(ctx.now()?);
-    let key = key_named(&mut inv, file, label)?;
+    let key = key_named(inv, file, label)?;
     if let Some(r) = &key.retired {
         return Err(CliError::usage(format!(
             "{label} was already retired on {} ({}); nothing was written",
@@ -154,7 +182,7 @@ pub fn retire(
         reason,
         note,
     };
-    record(ctx, file, &mut store, &mut inv, date, event, &[account])
+    record(ctx, file, &mut edit, date, event, &[account])
 }
 
 pub fn reassign(
@@ -166,7 +194,8 @@ pub fn reassign(
     lock_wait: Duration,
 ) -> Result<(), CliError> {
     let note = note_text(note)?;
-    let (mut store, mut inv) = Store::load_for_update(file, lock_wait)?;
+    let mut edit = Edit::open(file, lock_wait)?;
+    let inv = &mut edit.inv;
     let date = rfc3339(ctx.now()?);
     let Some(to) = inv.account(account).map(|a| a.upn.clone()) else {
         return Err(CliError::usage(format!(
@@ -174,7 +203,7 @@ pub fn reassign(
             file.display()
         )));
     };
-    let key = key_named(&mut inv, file, label)?;
+    let key = key_named(inv, file, label)?;
     if key.retired.is_some() {
         return Err(CliError::usage(format!(
             "{label} is retired; a retired key serves no account. Nothing was written"
@@ -192,5 +221,76 @@ pub fn reassign(
         to: to.clone(),
         note,
     };
-    record(ctx, file, &mut store, &mut inv, date, event, &[from, to])
+    record(ctx, file, &mut edit, date, event, &[from, to])
+}
+
+#[derive(Serialize)]
+struct Acknowledged {
+    inventory: String,
+    /// Roster items the admin vouched for; empty when nothing was pending (nothing written).
+    items: Vec<String>,
+    seq: Option<u64>,
+    hash: Option<String>,
+}
+
+/// `inventory acknowledge`: the admin vouches for roster items that changed outside glasskey
+/// (GK063/GK064). The entry names the items and the note, so `inventory history` shows who
+/// changed what on the record; it cannot explain away an entry that recorded a change it did
+/// not explain (a forged entry stays reported).
+pub fn acknowledge(
+    ctx: &mut Context,
+    file: &Path,
+    note: &str,
+    lock_wait: Duration,
+) -> Result<(), CliError> {
+    let note = note_text(note)?;
+    let (mut store, mut inv) = Store::load_for_update(file, lock_wait)?;
+    let date = rfc3339(ctx.now()?);
+    let items: Vec<String> = roster::pending(&inv)
+        .iter()
+        .map(|c| c.item().to_owned())
+        .collect();
+    let mut out = Acknowledged {
+        inventory: file.display().to_string(),
+        items: items.clone(),
+        seq: None,
+        hash: None,
+    };
+    if !items.is_empty() {
+        let entry = history::append(
+            &inv.checks,
+            history::Draft {
+                date,
+                keys: Vec::new(),
+                result: "acknowledged".into(),
+                event: Some(Event::Acknowledge { items, note }),
+                roster: Some(roster::record(&inv)),
+                ..history::Draft::default()
+            },
+        );
+        out.seq = Some(entry.seq);
+        out.hash = Some(entry.hash.clone());
+        inv.checks.push(entry);
+        store.save(&inv)?;
+    }
+    ctx.emit(&out, |w| {
+        match (out.seq, &out.hash) {
+            (Some(seq), Some(hash)) => {
+                writeln!(
+                    w,
+                    "Acknowledged {} as entry #{seq} ({}):",
+                    out.items.len(),
+                    &hash[..16]
+                )?;
+                for item in &out.items {
+                    writeln!(w, "  {}", item.shown())?;
+                }
+            }
+            _ => writeln!(
+                w,
+                "The roster matches the newest recorded one: nothing to acknowledge, nothing written."
+            )?,
+        }
+        Ok(())
+    })
 }

@@ -73,20 +73,82 @@ mod history_lines {
 #[serde(deny_unknown_fields, default)]
 pub struct Policy {
     /// Every break-glass account needs at least this many keys.
+    #[serde(deserialize_with = "ranges::min_keys_per_account")]
     pub min_keys_per_account: u32,
     /// The PIN typed during an audit must have at least this many characters.
+    #[serde(deserialize_with = "ranges::min_pin_length")]
     pub min_pin_length: u32,
     /// Every key must have been checked within this many days.
+    #[serde(deserialize_with = "ranges::check_interval_days")]
     pub check_interval_days: u32,
     /// Whether a break-glass key may hold credentials for other relying parties.
     pub allow_other_credentials: bool,
     /// PIN retries below this count are a finding (8 = untouched).
+    #[serde(deserialize_with = "ranges::retry_threshold")]
     pub retry_threshold: u8,
     /// If not empty, only keys with these AAGUIDs may be enrolled.
     pub allowed_aaguids: Vec<String>,
     /// Whether software keys (glasskey's virtual keys, keys on UDP) may be enrolled and
     /// audited. Only for demo and test inventories: a software key is no hardware key.
     pub allow_software_keys: bool,
+}
+
+/// The policy's sane ranges. A value outside them is refused when the file is read: a policy
+/// edited to 0 retries or a 4-billion-day interval would switch a rule off without a finding.
+mod ranges {
+    use serde::{de::Error, Deserialize, Deserializer};
+
+    fn within<'de, D: Deserializer<'de>, T>(
+        d: D,
+        name: &str,
+        lo: u64,
+        hi: u64,
+        unit: &str,
+    ) -> Result<T, D::Error>
+    where
+        T: Deserialize<'de> + Copy + Into<u64>,
+    {
+        let v = T::deserialize(d)?;
+        let n: u64 = v.into();
+        if (lo..=hi).contains(&n) {
+            Ok(v)
+        } else {
+            Err(D::Error::custom(format!(
+                "{name} = {n} is outside {lo} to {hi}{unit}: set a value in that range"
+            )))
+        }
+    }
+
+    pub fn min_keys_per_account<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        within(d, "min_keys_per_account", 1, 16, " keys")
+    }
+
+    /// CTAP PINs are 4 to 63 bytes.
+    pub fn min_pin_length<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        within(d, "min_pin_length", 4, 63, " characters")
+    }
+
+    /// Microsoft asks for a check at least every 90 days; 400 leaves room for a yearly one.
+    pub fn check_interval_days<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        within(d, "check_interval_days", 1, 400, " days")
+    }
+
+    /// Keys count 8 retries at most (CTAP 2.1 §6.5.2.3).
+    pub fn retry_threshold<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+        within(d, "retry_threshold", 1, 8, " retries")
+    }
+
+    pub fn usb_vendor_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        let v = String::deserialize(d)?;
+        if v.len() == 4 && v.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(Some(v))
+        } else {
+            Err(D::Error::custom(format!(
+                "usb_vendor_id = \"{}\" is not four hex digits (e.g. \"1050\"): correct it or remove the line",
+                crate::untrusted::visible(&v)
+            )))
+        }
+    }
 }
 
 impl Policy {
@@ -141,7 +203,11 @@ pub struct KeyEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firmware: Option<String>,
     /// USB vendor id, hex (e.g. "1050" for Yubico); advisories match on it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "ranges::usb_vendor_id"
+    )]
     pub usb_vendor_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor_serial: Option<u32>,
@@ -266,6 +332,11 @@ pub struct Observation {
     pub pin_meets_policy: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firmware: Option<String>,
+    /// The serials the key reported at the check (GK067 compares them with the record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_serial: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usb_serial: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_count: Option<u32>,
     /// Passkeys for the inventory's RP ID. None when they could not be read (no PIN).
@@ -337,6 +408,9 @@ pub enum Event {
         to: String,
         note: String,
     },
+    /// The admin vouches for roster items that changed outside glasskey (a hand edit), so they
+    /// stop being reported as GK063/GK064 (`inventory acknowledge`).
+    Acknowledge { items: Vec<String>, note: String },
 }
 
 /// The SHA-256 of the canonical roster, and a short digest per item so that a later check can

@@ -1,0 +1,248 @@
+//! Someone who can edit the inventory file, and who has read how entries are hashed, still
+//! cannot make a key, an account or the policy change without a trace: every roster an entry
+//! records must follow from the one before it by what that entry says it did; an audit never
+//! adopts a change it could not explain; and policy values outside their sane ranges are refused.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod inventory_support;
+
+use glasskey::inventory::model::Event;
+use glasskey::inventory::{history, Inventory};
+use inventory_support::*;
+
+const LATER: &str = "2026-11-26T10:00:00Z";
+
+/// Appends an entry to the history the way a forger who read docs/inventory-format.md would:
+/// a well-formed, correctly hashed entry whose roster omits `drop` (or changes it), then
+/// deletes that key from the file.
+fn forge(fleet: &Fleet, event: Option<Event>, drop: &str) {
+    let text = fleet.text();
+    let mut inv: Inventory = toml::from_str(&text).unwrap();
+    let last = inv.checks.last().unwrap().clone();
+    let mut roster = last.roster.clone().unwrap();
+    roster.items.remove(&format!("key:{drop}"));
+    let kept: Vec<String> = inv
+        .keys
+        .iter()
+        .map(|k| k.label.clone())
+        .filter(|l| l != drop)
+        .collect();
+    let entry = history::append(
+        &inv.checks,
+        history::Draft {
+            date: LATER.into(),
+            keys: if event.is_some() {
+                vec![drop.to_owned()]
+            } else {
+                kept
+            },
+            result: "pass".into(),
+            event,
+            roster: Some(roster),
+            ..history::Draft::default()
+        },
+    );
+    inv.checks.push(entry);
+    inv.keys.retain(|k| k.label != drop);
+    std::fs::write(&fleet.inv, toml::to_string(&inv).unwrap()).unwrap();
+    let (v, _) = check("verify", &fleet.inv, LATER);
+    assert_eq!(v["intact"], true, "the forged chain hashes correctly: {v}");
+}
+
+fn roster_findings(v: &serde_json::Value) -> Vec<(String, String)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "GK063" || f["rule"] == "GK064")
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// `inventory acknowledge` at LATER, as the process ended.
+fn acknowledge(fleet: &Fleet, note: &str, json: bool) -> std::process::Output {
+    let mut args = vec!["--now", LATER];
+    if json {
+        args.push("--json");
+    }
+    args.extend(["inventory", "acknowledge", p(&fleet.inv), "--note", note]);
+    run(&args, None)
+}
+
+/// Whether the report has a `rule` finding whose message names `item`.
+fn reported(v: &serde_json::Value, rule: &str, item: &str) -> bool {
+    roster_findings(v)
+        .iter()
+        .any(|(r, m)| r == rule && m.contains(item))
+}
+
+#[test]
+fn a_forged_check_entry_that_drops_a_key_is_named() {
+    let fleet = audited_fleet(1, 2);
+    forge(&fleet, None, "BG01-B");
+    for command in ["validate", "verify"] {
+        let (v, code) = check(command, &fleet.inv, LATER);
+        assert_eq!(code, 1, "{command}: {v}");
+        let found = roster_findings(&v);
+        assert!(
+            found
+                .iter()
+                .any(|(rule, m)| rule == "GK063" && m.contains("key:BG01-B") && m.contains("#3")),
+            "{command}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn a_forged_retire_entry_cannot_drop_a_key_either() {
+    let fleet = audited_fleet(1, 2);
+    let retire = Event::Retire {
+        key: "BG01-B".into(),
+        reason: glasskey::inventory::model::RetireReason::Lost,
+        note: "forged".into(),
+    };
+    forge(&fleet, Some(retire), "BG01-B");
+    let (v, code) = check("validate", &fleet.inv, LATER);
+    assert_eq!(code, 1, "{v}");
+    assert!(reported(&v, "GK063", "key:BG01-B"), "{v}");
+}
+
+#[test]
+fn an_audit_does_not_adopt_a_hand_edit_until_it_is_acknowledged() {
+    let fleet = audited_fleet(1, 2);
+    edit_toml(&fleet.inv, |t| {
+        key_table(t, "BG01-B").insert("casing_serial".into(), toml::Value::String("X-999".into()));
+    });
+    let changed = |v: &serde_json::Value| reported(v, "GK064", "key:BG01-B");
+    let (v, _) = check("validate", &fleet.inv, LATER);
+    assert!(changed(&v), "the edit is reported: {v}");
+    // Auditing the edited key and the other one: the change is reported, not laundered.
+    for i in [1, 0, 1] {
+        let (v, code) = fleet.audit(i, LATER);
+        assert_eq!(code, 1, "{v}");
+        assert!(changed(&v), "audit of key {i}: {v}");
+        let (v, code) = check("validate", &fleet.inv, LATER);
+        assert_eq!(code, 1);
+        assert!(
+            changed(&v),
+            "still reported after the audit of key {i}: {v}"
+        );
+    }
+    // The admin records why; from then on the roster is the acknowledged one.
+    let out = acknowledge(
+        &fleet,
+        "casing serial typed wrong at enrolment, ticket 4711",
+        true,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let ack: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(ack["items"], serde_json::json!(["key:BG01-B"]), "{ack}");
+    let (v, _) = check("validate", &fleet.inv, LATER);
+    assert!(roster_findings(&v).is_empty(), "{v}");
+    let last = history(&fleet.text()).pop().unwrap();
+    assert_eq!(last["event"]["kind"], "acknowledge", "{last}");
+    assert_eq!(last["event"]["items"], serde_json::json!(["key:BG01-B"]));
+    // Nothing left to acknowledge: said plainly, nothing written.
+    let before = fleet.text();
+    let out = acknowledge(&fleet, "again", false);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("nothing to acknowledge"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(fleet.text(), before);
+}
+
+#[test]
+fn a_weakened_policy_is_reported_until_acknowledged() {
+    let fleet = audited_fleet(1, 1);
+    edit_toml(&fleet.inv, |t| {
+        t["policy"]["check_interval_days"] = toml::Value::Integer(400);
+    });
+    let (v, code) = check("validate", &fleet.inv, LATER);
+    assert_eq!(code, 1, "{v}");
+    assert!(reported(&v, "GK064", "policy"), "{v}");
+    let (v, code) = fleet.audit(0, LATER);
+    assert_eq!(code, 1, "the audit reports it too: {v}");
+    let out = acknowledge(&fleet, "yearly checks agreed with the CISO", false);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (v, code) = check("validate", &fleet.inv, LATER);
+    assert_eq!(code, 0, "{v}");
+    let text = ok(&["inventory", "history", p(&fleet.inv)], None);
+    assert!(
+        text.contains("acknowledged policy: yearly checks agreed with the CISO"),
+        "{text}"
+    );
+}
+
+#[test]
+fn policy_values_outside_their_range_are_refused_with_the_field_named() {
+    let fleet = audited_fleet(1, 1);
+    let original = fleet.text();
+    for (field, value, says) in [
+        (
+            "check_interval_days",
+            4_294_967_295_i64,
+            "check_interval_days",
+        ),
+        ("check_interval_days", 0, "check_interval_days"),
+        ("retry_threshold", 0, "retry_threshold"),
+        ("retry_threshold", 255, "retry_threshold"),
+        ("min_pin_length", 0, "min_pin_length"),
+        ("min_keys_per_account", 0, "min_keys_per_account"),
+    ] {
+        std::fs::write(&fleet.inv, &original).unwrap();
+        edit_toml(&fleet.inv, |t| {
+            t["policy"][field] = toml::Value::Integer(value);
+        });
+        let out = run(&["inventory", "validate", p(&fleet.inv)], None);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{field}={value}: {}",
+            stderr(&out)
+        );
+        let err = stderr(&out);
+        assert!(
+            err.contains(says) && err.lines().count() == 1,
+            "{field}={value}: {err}"
+        );
+    }
+    std::fs::write(&fleet.inv, &original).unwrap();
+    edit_toml(&fleet.inv, |t| {
+        key_table(t, "BG01-A").insert("usb_vendor_id".into(), toml::Value::String("zzzz".into()));
+    });
+    let out = run(&["inventory", "validate", p(&fleet.inv)], None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("usb_vendor_id"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_proven_key_reporting_another_serial_than_recorded_is_a_finding() {
+    let fleet = audited_fleet(1, 1);
+    edit_toml(&fleet.inv, |t| {
+        key_table(t, "BG01-A").insert("vendor_serial".into(), toml::Value::Integer(31_337_999));
+    });
+    // Even once the edit is acknowledged, the key itself contradicts the record.
+    let out = acknowledge(&fleet, "serial corrected (wrongly)", false);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (v, code) = fleet.audit(0, LATER);
+    assert_eq!(code, 1, "{v}");
+    let mismatch: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "GK067")
+        .collect();
+    assert_eq!(mismatch.len(), 1, "{v}");
+    let m = mismatch[0]["message"].as_str().unwrap();
+    assert!(m.contains("31337010") && m.contains("31337999"), "{m}");
+    let (v, _) = check("validate", &fleet.inv, LATER);
+    assert!(rules(&v).contains("GK067"), "validate keeps it: {v}");
+}
