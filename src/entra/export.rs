@@ -75,7 +75,7 @@ pub struct Tenant {
     /// the default. Absent from bundles written before glasskey 0.1 recorded it.
     #[serde(default)]
     pub initial_domain: Option<String>,
-    /// Shown only: a verified domain says which domains the export's tenant holds, not that it
+    /// Never matched: a verified domain says which domains the export's tenant holds, not that it
     /// is the inventory's tenant.
     #[serde(default)]
     pub verified_domains: Bounded<String, MAX_DOMAINS>,
