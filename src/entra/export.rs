@@ -15,8 +15,8 @@ use super::EntraError;
 /// A few break-glass accounts make an export of kilobytes; 128 MiB leaves room for tenants that
 /// export thousands of accounts (see benches/entra.rs) and refuses anything absurd.
 pub const MAX_EXPORT_BYTES: u64 = 128 * 1024 * 1024;
-/// List bounds, far above anything a break-glass export holds (Entra lets an account register
-/// a handful of methods of each type): a longer list is refused while it is read.
+/// List bounds, far above anything a break-glass export holds (an account has a handful of
+/// methods, a tenant a few break-glass accounts): a longer list is refused while it is read.
 pub const MAX_METHODS: usize = 1000;
 pub const MAX_GROUPS: usize = 100_000;
 pub const MAX_ACCOUNTS: usize = 100_000;
@@ -72,7 +72,7 @@ pub struct Tenant {
     pub default_domain: String,
     /// The `*.onmicrosoft.com` domain Entra created with the tenant (`isInitial`): it cannot be
     /// removed or moved to another tenant, so it names the tenant even when a custom domain is
-    /// the default. Absent from bundles written before glasskey 0.1 recorded it.
+    /// the default. Absent from bundles written before the scripts recorded it.
     #[serde(default)]
     pub initial_domain: Option<String>,
     /// Never matched: a verified domain says which domains the export's tenant holds, not that it

@@ -144,7 +144,6 @@ fn passkeys(a: &AccountExport) -> Vec<Passkey<'_>> {
     out
 }
 
-/// Credential ID bytes on each inventoried key, from its last observation.
 /// Credential ID bytes on each inventoried key (its position), from its last observation.
 fn credential_index(inv: &Inventory) -> HashMap<Vec<u8>, usize> {
     let mut index = HashMap::new();
