@@ -360,6 +360,8 @@ fn main() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
+    // The audits measured must not consult a BLOB the user imported: inherited by every child.
+    std::env::set_var("GLASSKEY_DATA_DIR", dir.path().join("data"));
     let mut rows = Vec::new();
     let k1 = setup(dir.path(), 1);
     let dev = |k: &str| format!("virtual:{k}");

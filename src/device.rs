@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::ctap2::key_lock::KeyLock;
 use crate::ctap2::{Ctap2Error, Session};
 use crate::ctaphid::{CtapHid, CtapHidError, KeepaliveStatus, TraceDirection};
 use crate::transport::hid::{self, HidDeviceInfo, HidTransport};
@@ -128,6 +129,8 @@ pub struct KeyFacts {
     pub vendor_serial: Option<u32>,
     pub aaguid: String,
     pub model: Option<String>,
+    /// Where `model` came from; None when no name is known.
+    pub model_source: Option<crate::models::ModelSource>,
     pub firmware: Option<String>,
     pub form_factor: Option<String>,
     pub ctap_versions: Vec<String>,
@@ -138,6 +141,14 @@ pub struct KeyFacts {
     pub software_key: bool,
 }
 
+impl KeyFacts {
+    /// Names the model by the imported MDS entry's description, when there is one.
+    pub fn name_from_mds(&mut self, mds_description: Option<&str>) {
+        (self.model, self.model_source) =
+            crate::models::name_and_source(&self.aaguid, mds_description);
+    }
+}
+
 pub struct Key {
     pub spec: DeviceSpec,
     pub usb: Option<HidDeviceInfo>,
@@ -145,15 +156,28 @@ pub struct Key {
     vendor: Option<Option<VendorConfig>>,
 }
 
-fn open_transport(
-    spec: &DeviceSpec,
-) -> Result<(Box<dyn Transport>, Option<HidDeviceInfo>), DeviceError> {
+type Opened = (Box<dyn Transport>, Option<HidDeviceInfo>, KeyLock);
+
+/// The lock of a key is keyed by how the OS reaches it, never by what the key reports (see
+/// key_lock.rs): a device node's device number (one node, whatever link named it), else the
+/// path as given.
+fn hid_lock(path: &str) -> KeyLock {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    match std::fs::metadata(path) {
+        Ok(m) if m.file_type().is_char_device() => {
+            KeyLock::for_endpoint(format!("hid-device:{}", m.rdev()))
+        }
+        _ => KeyLock::for_endpoint(format!("hid:{path}")),
+    }
+}
+
+fn open_transport(spec: &DeviceSpec) -> Result<Opened, DeviceError> {
     match spec {
         DeviceSpec::Hid(path) => {
             let info = hid::enumerate()
                 .ok()
                 .and_then(|l| l.into_iter().find(|d| &d.path == path));
-            Ok((Box::new(HidTransport::open(path)?), info))
+            Ok((Box::new(HidTransport::open(path)?), info, hid_lock(path)))
         }
         DeviceSpec::Virtual(path) => {
             let t = virtual_key::open_transport(path)?;
@@ -168,9 +192,15 @@ fn open_transport(
                 // YubiKeys expose no USB serial string; other keys often do.
                 serial: (!p.yubikey_config).then(|| format!("{serial:08X}")),
             };
-            Ok((Box::new(t), Some(info)))
+            let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+            let lock = KeyLock::for_endpoint(format!("virtual:{}", canonical.display()));
+            Ok((Box::new(t), Some(info), lock))
         }
-        DeviceSpec::Udp(addr) => Ok((Box::new(UdpTransport::connect(addr)?), None)),
+        DeviceSpec::Udp(addr) => {
+            let t = UdpTransport::connect(addr)?;
+            let lock = KeyLock::for_endpoint(format!("udp:{}", t.peer()));
+            Ok((Box::new(t), None, lock))
+        }
         DeviceSpec::Serial(s) => Err(DeviceError::SerialNotFound(s.clone())),
     }
 }
@@ -180,7 +210,7 @@ impl Key {
         if let DeviceSpec::Serial(wanted) = spec {
             return Self::open_by_serial(wanted, options);
         }
-        let (transport, usb) = open_transport(spec)?;
+        let (transport, usb, lock) = open_transport(spec)?;
         let trace = options.trace.as_ref().map(|make| make());
         let mut hid = CtapHid::open_with_trace(
             transport,
@@ -191,6 +221,7 @@ impl Key {
         hid.set_keepalive_hook(options.on_keepalive.as_ref().map(|make| make()));
         let mut session = Session::new(hid);
         session.set_timeout(options.timeout);
+        session.set_key_lock(lock);
         Ok(Self {
             spec: spec.clone(),
             usb,
@@ -272,6 +303,7 @@ impl Key {
         let aaguid = info.aaguid_string();
         let software_key = matches!(self.spec, DeviceSpec::Virtual(_) | DeviceSpec::Udp(_))
             || crate::models::is_glasskey_virtual(&aaguid);
+        let (model, model_source) = crate::models::name_and_source(&aaguid, None);
         Ok(KeyFacts {
             device: self.spec.to_arg(),
             vendor_id: usb.as_ref().map(|u| format!("{:04x}", u.vendor_id)),
@@ -280,7 +312,8 @@ impl Key {
             product: usb.as_ref().and_then(|u| u.product.clone()),
             usb_serial: usb.as_ref().and_then(|u| u.serial.clone()),
             vendor_serial: vendor.as_ref().and_then(|v| v.serial),
-            model: crate::models::model_name(&aaguid).map(str::to_owned),
+            model,
+            model_source,
             aaguid,
             firmware,
             form_factor: vendor.as_ref().and_then(|v| v.form_factor.clone()),

@@ -12,6 +12,7 @@ pub mod ctap2;
 pub mod ctaphid;
 pub mod device;
 pub mod entra;
+pub mod files;
 pub mod identity;
 pub mod inventory;
 pub mod mds;

@@ -89,6 +89,54 @@ pub fn is_glasskey_virtual(aaguid: &str) -> bool {
         .any(|a| a.eq_ignore_ascii_case(aaguid))
 }
 
+/// Where a report's model name came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelSource {
+    /// The description in the imported FIDO MDS BLOB's entry for the AAGUID.
+    FidoMds,
+    /// This file's table: the fallback when no MDS entry names the model.
+    GlasskeyTable,
+}
+
+impl ModelSource {
+    /// The words reports put after the name.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::FidoMds => "from the FIDO MDS",
+            Self::GlasskeyTable => "from glasskey's fallback table",
+        }
+    }
+}
+
+/// The model name for `aaguid`: the MDS entry's description when there is one, else this
+/// table's name, else none.
+pub fn name_and_source(
+    aaguid: &str,
+    mds_description: Option<&str>,
+) -> (Option<String>, Option<ModelSource>) {
+    match mds_description {
+        Some(d) => (Some(d.to_owned()), Some(ModelSource::FidoMds)),
+        None => match model_name(aaguid) {
+            Some(m) => (Some(m.to_owned()), Some(ModelSource::GlasskeyTable)),
+            None => (None, None),
+        },
+    }
+}
+
+/// "NAME (from …)", or `unknown` when no name is known.
+pub fn shown_with_source(
+    model: Option<&str>,
+    source: Option<ModelSource>,
+    unknown: &str,
+) -> String {
+    use crate::untrusted::shown_or;
+    match source {
+        Some(s) => format!("{} ({})", shown_or(model, unknown), s.words()),
+        None => shown_or(model, unknown).to_string(),
+    }
+}
+
 pub fn model_name(aaguid: &str) -> Option<&'static str> {
     MODELS
         .iter()

@@ -71,6 +71,11 @@ pub fn visible(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The first hidden character of `s`, if any.
+pub fn first_hidden(s: &str) -> Option<char> {
+    s.chars().find(|&c| is_hidden(c))
+}
+
 /// Whether `s` holds any hidden character.
 pub fn has_hidden(s: &str) -> bool {
     s.chars().any(is_hidden)

@@ -1,4 +1,6 @@
-//! Small formatting helpers shared by several layers.
+//! Small helpers shared by several layers.
+
+pub mod regular_file;
 
 use serde::Serializer;
 

@@ -167,3 +167,41 @@ fn a_tampered_signature_is_invalid_whatever_the_chain() {
     let c = verify(&att, &cdh, &root(), NOW);
     assert!(!c.signature_valid && !c.genuine());
 }
+
+/// rustls-webpki verifies certificates signed with ecdsa-with-SHA512 (P-521) and RSASSA-PSS
+/// (SHA-256, MGF1-SHA-256, salt 32) through glasskey's algorithms: the TEST leaves under
+/// data/test-ca/algorithms chain to their roots, and the same leaf with one bit of its
+/// certificate signature flipped does not.
+#[test]
+fn certificates_signed_with_es512_and_ps256_are_verified_not_skipped() {
+    use glasskey::attestation::path::{unix_time, validate, Broken, ChainError};
+    let dir = format!("{}/data/test-ca/algorithms", env!("CARGO_MANIFEST_DIR"));
+    let load = |name: &str| {
+        Cert::from_pem(&std::fs::read_to_string(format!("{dir}/{name}")).unwrap()).unwrap()
+    };
+    for (leaf, root) in [
+        ("es512.pem", "p521-root.pem"),
+        ("ps256.pem", "pss-root.pem"),
+    ] {
+        let anchors = vec![Root {
+            name: root.into(),
+            cert: load(root),
+        }];
+        let leaf = load(leaf);
+        assert_eq!(
+            validate(&leaf, &[], &anchors, unix_time(NOW)),
+            Ok(root.to_owned())
+        );
+        let mut der = leaf.der.clone();
+        let last = der.len() - 1;
+        der[last] ^= 0x01;
+        let tampered = Cert::from_der(&der).unwrap();
+        match validate(&tampered, &[], &anchors, unix_time(NOW)) {
+            Err(ChainError::Invalid {
+                kind: Broken::Signature,
+                ..
+            }) => {}
+            other => panic!("{root}: {other:?}"),
+        }
+    }
+}

@@ -152,11 +152,11 @@ fn packed_leaf_requirements_are_checked() {
     );
 }
 
-/// libfido2's captured makeCredential reply (shared/vectors): a YubiKey's packed attestation
-/// by "Yubico U2F EE Serial 1213939126". Its client data hash is not published, so this checks
-/// the certificate path, not the signature.
-#[test]
-fn libfido2s_captured_packed_attestation_is_checked_at_the_checks_date() {
+/// libfido2's captured makeCredential reply (shared/vectors/makecredential_packed.hex): a
+/// YubiKey's packed attestation by "Yubico U2F EE Serial 1213939126" (valid 2018-04-12 to
+/// 2018-12-31). Its client data hash is the `cdh` of libfido2's regress/cred.c, the request the
+/// capture answered: f96457e7…3e8a916b.
+fn libfido2_capture() -> (glasskey::ctap2::make_credential::Attestation, [u8; 32]) {
     let text = std::fs::read_to_string(format!(
         "{}/tests/vectors/makecredential_packed.hex",
         env!("CARGO_MANIFEST_DIR")
@@ -177,31 +177,95 @@ fn libfido2s_captured_packed_attestation_is_checked_at_the_checks_date() {
     assert_eq!(message[0], 0, "CTAP2_OK");
     let body = glasskey::ctap2::cbor::decode(&message[1..]).unwrap();
     let att = glasskey::ctap2::make_credential::Attestation::parse(&body).unwrap();
-    let roots = glasskey::attestation::roots::bundled();
-    // Within the leaf's validity (it ends 2018-12-31) the leaf meets WebAuthn's requirements and
-    // vouches for the AAGUID in authData; its issuer, a preview CA, is not in the FIDO MDS and so
-    // not bundled: the path is untrusted, not broken.
-    let june_2018 = 1_527_811_200;
-    let check = glasskey::attestation::verify::verify(&att, &[0u8; 32], &roots, june_2018);
+    let cdh: [u8; 32] =
+        hex::decode("f96457e72d97f6bbddd7fb063762ea2620448e697c03f2312f99dcaf3e8a916b")
+            .unwrap()
+            .try_into()
+            .unwrap();
+    (att, cdh)
+}
+
+/// 2018-06-01T00:00:00Z: inside the capture's leaf validity (2018-04-12 10:57:10 to
+/// 2018-12-31 10:57:10 UTC), clear of both ends.
+const JUNE_2018: u64 = 1_527_811_200;
+
+fn rules_of(check: &glasskey::attestation::verify::AttestationCheck) -> Vec<(String, String)> {
+    glasskey::audit::vetting::attestation_findings(
+        check,
+        "f8a011f3-8c0a-4d15-8006-17111f9edc7d",
+        Some("K"),
+    )
+    .into_iter()
+    .map(|f| (f.rule.to_owned(), f.message))
+    .collect()
+}
+
+#[test]
+fn libfido2s_captured_packed_attestation_verifies_inside_its_leafs_validity() {
+    let (att, cdh) = libfido2_capture();
+    let leaf = Cert::from_der(&att_leaf(&att)).unwrap();
+    assert!(leaf.subject().contains("1213939126"));
+    // Its issuer, Yubico FIDO Preview CA, is in neither the FIDO MDS nor any bundle, so the
+    // certificate is pinned as the anchor, as the MDS pins some vendors' batch certificates.
+    let pinned = vec![glasskey::attestation::roots::Root {
+        name: "pinned:Yubico U2F EE Serial 1213939126".into(),
+        cert: leaf,
+    }];
+    let verify = glasskey::attestation::verify::verify;
+    let check = verify(&att, &cdh, &pinned, JUNE_2018);
     assert_eq!(
-        (check.format.as_str(), check.kind.to_string().as_str()),
-        ("packed", "basic")
+        (check.format.as_str(), check.algorithm.as_deref()),
+        ("packed", Some("ES256"))
     );
+    assert!(check.signature_valid, "{check:?}");
     assert!(check.certificate_problems.is_empty(), "{check:?}");
     assert_eq!(check.aaguid_matches, Some(true));
-    assert!(!check.chain_invalid, "{check:?}");
+    assert!(check.genuine(), "{check:?}");
+    assert_eq!(rules_of(&check), vec![]);
+    // The signature covers the challenge: another client data hash does not verify.
+    let other = verify(&att, &[0u8; 32], &pinned, JUNE_2018);
+    assert!(!other.signature_valid && !other.genuine());
+    assert_eq!(rules_of(&other)[0].0, "GK021");
+
+    // With the bundled roots only, the path reaches no anchor (untrusted, not broken).
+    let bundled = glasskey::attestation::roots::bundled();
+    let check = verify(&att, &cdh, &bundled, JUNE_2018);
+    assert!(check.signature_valid && !check.chain_invalid, "{check:?}");
     assert!(check
         .chain_error
         .as_deref()
         .unwrap()
         .contains("issuer: CN=Yubico FIDO Preview CA"));
-    // Checked today, the expired leaf breaks the path.
-    let today = glasskey::attestation::verify::verify(&att, &[0u8; 32], &roots, NOW);
-    assert!(today.chain_invalid && today.anchor.is_none(), "{today:?}");
-    assert!(today.chain_error.unwrap().contains("expired on 2018-12-31"));
-    assert!(check
-        .leaf_subject
-        .as_deref()
-        .unwrap()
-        .contains("1213939126"));
+    assert_eq!(rules_of(&check)[0].0, "GK022");
+}
+
+#[test]
+fn libfido2s_captured_packed_attestation_is_expired_today() {
+    let (att, cdh) = libfido2_capture();
+    let verify = glasskey::attestation::verify::verify;
+    let pinned = vec![glasskey::attestation::roots::Root {
+        name: "pinned".into(),
+        cert: Cert::from_der(&att_leaf(&att)).unwrap(),
+    }];
+    for anchors in [glasskey::attestation::roots::bundled(), pinned] {
+        let today = verify(&att, &cdh, &anchors, NOW);
+        // The signature still verifies; the certificate no longer vouches for anything.
+        assert!(today.signature_valid, "{today:?}");
+        assert!(
+            today.chain_invalid && today.anchor.is_none() && !today.genuine(),
+            "{today:?}"
+        );
+        let found = rules_of(&today);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "GK080");
+        assert!(found[0].1.contains("expired on 2018-12-31"), "{found:?}");
+    }
+}
+
+fn att_leaf(att: &glasskey::ctap2::make_credential::Attestation) -> Vec<u8> {
+    let statement = glasskey::ctap2::cbor::Fields::new(&att.statement, "attStmt").unwrap();
+    match statement.get_text_key("x5c").unwrap() {
+        glasskey::ctap2::cbor::Value::Array(items) => items[0].as_bytes().unwrap().clone(),
+        _ => panic!("x5c"),
+    }
 }

@@ -534,3 +534,50 @@ fn one_audit_of_several_plugged_keys_reads_one_pin_per_key() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no PIN for BG02-A (serial 31337002)"));
     assert_eq!(std::fs::read(&s.inv).unwrap(), before);
 }
+
+/// A new key reporting an enrolled key's serial is refused at enroll (exit 1, GK001, the
+/// inventory untouched, no PIN asked), unless `--allow-duplicate-serial` says it was checked.
+#[test]
+fn enroll_refuses_a_key_reporting_an_enrolled_serial_unless_told() {
+    let s = setup();
+    let twin = new_key(s.dir.path(), "twin.json", "yubikey-5.7", 31_337_001);
+    let before = std::fs::read(&s.inv).unwrap();
+    let args = |extra: &'static [&'static str]| {
+        let mut a = vec![
+            "--device".to_owned(),
+            dev(&twin),
+            "--now".into(),
+            T0.into(),
+            "enroll".into(),
+            "--inventory".into(),
+            p(&s.inv).into(),
+            "--label".into(),
+            "BG01-B".into(),
+            "--account".into(),
+            BG1.into(),
+            "--custodian".into(),
+            "C".into(),
+            "--location".into(),
+            "Safe 3".into(),
+            "--pin-stdin".into(),
+        ];
+        a.extend(extra.iter().map(|s| (*s).to_owned()));
+        a
+    };
+    let refused = args(&[]);
+    let refused: Vec<&str> = refused.iter().map(String::as_str).collect();
+    let out = run(&refused, Some(&pin_line()));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("GK001") && err.contains("BG01-A"), "{err}");
+    assert!(err.contains("--allow-duplicate-serial"), "{err}");
+    assert_eq!(std::fs::read(&s.inv).unwrap(), before, "nothing written");
+    assert_eq!(common::bin::state(&twin)["pin_retries"], 8);
+
+    let allowed = args(&["--allow-duplicate-serial"]);
+    let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
+    let out = run(&allowed, Some(&pin_line()));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("warning: GK001"), "{err}");
+}

@@ -370,8 +370,7 @@ fn pin_commands_need_a_pin_source_without_a_tty() {
 fn udp_serve_answers_a_client_on_loopback() {
     let dir = tempfile::tempdir().unwrap();
     let key = make_key(dir.path(), "k.json", "yubikey-5.7", 31_337_009, None);
-    let bin = assert_cmd::cargo::cargo_bin("glasskey");
-    let mut server = std::process::Command::new(bin)
+    let mut server = common::bin::std_command()
         .args(["virtual", "serve"])
         .arg(&key)
         .args(["--udp", "127.0.0.1:0"])

@@ -2,14 +2,14 @@
 //! same serial are an error listing both, and nothing is sent to either (HOSTILE-1 F15).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::Path;
 
 use assert_cmd::Command;
 
 fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS");
-    c
+    common::bin::glasskey()
 }
 
 fn create(dir: &Path, name: &str, serial: &str) {

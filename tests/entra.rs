@@ -3,6 +3,7 @@
 //! the clean export passes, and each test breaks exactly one thing in a copy of it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 mod entra_support;
 
 use entra_support::*;

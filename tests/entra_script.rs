@@ -3,6 +3,8 @@
 //! every page followed. Needs bash and jq (.ci/run installs jq).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -12,10 +14,7 @@ const PIN: &str = "Kq7!mZ2p";
 const BG1: &str = "bg-01@contoso.onmicrosoft.com";
 
 fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
-        .timeout(std::time::Duration::from_secs(60));
-    c
+    common::bin::glasskey()
 }
 
 fn ok(args: &[&str], stdin: Option<&str>) -> Vec<u8> {

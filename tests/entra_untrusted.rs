@@ -4,6 +4,7 @@
 //! Each through the binary, against the export Entra would give for two enrolled virtual keys.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 mod entra_support;
 
 use entra_support::*;

@@ -4,6 +4,8 @@
 //! asks for a touch, a key that cannot wink) and checks what glasskey makes of it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -15,10 +17,7 @@ const BG1: &str = "bg-01@contoso.onmicrosoft.com";
 const T0: &str = "2026-11-25T10:00:00Z";
 
 fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
-        .timeout(std::time::Duration::from_secs(60));
-    c
+    common::bin::glasskey()
 }
 
 fn run(args: &[&str], stdin: Option<&str>) -> Output {
@@ -272,7 +271,8 @@ fn nobody_enumerates_a_store_whose_metadata_count_is_zero() {
 #[test]
 fn empty_body_enumeration_is_no_passkeys_even_when_the_count_said_otherwise() {
     // The metadata claims passkeys (fault knob), so glasskey enumerates, and the key answers
-    // enumerateRPsBegin with a bare CTAP2_OK: that is "none", not a broken reply.
+    // enumerateRPsBegin with a bare CTAP2_OK: that reads as "none", not a broken reply; but a
+    // count of 2 with none listed is a warning (exit 1): nothing confirms what the key holds.
     let dir = tempfile::tempdir().unwrap();
     let key = new_key(dir.path(), "k.json", "empty-store-body", true);
     edit_state(&key, |v| {
@@ -289,9 +289,17 @@ fn empty_body_enumeration_is_no_passkeys_even_when_the_count_said_otherwise() {
         ],
         Some(&pin_line()),
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert_eq!(cred_mgmt_subcommands(&out.stderr), vec![1, 2]);
     assert_eq!(json_of(&out)["credentials"], serde_json::json!([]));
+    assert!(
+        json_of(&out)["warning"]
+            .as_str()
+            .unwrap()
+            .contains("counts 2 passkeys but listed none"),
+        "{}",
+        text(&out)
+    );
 }
 
 // ---- PIN protocol choice and side effects -----------------------------------------------

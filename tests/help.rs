@@ -4,6 +4,8 @@
 //! Refresh the snapshots with `INSTA_UPDATE=always cargo test --test help`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use assert_cmd::Command;
 use clap::CommandFactory;
 use glasskey::cli::args::Cli;
@@ -54,7 +56,7 @@ const KEY: [&str; 13] = [
 ];
 
 fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
+    let mut c = common::bin::glasskey();
     c.env("COLUMNS", "100")
         .timeout(std::time::Duration::from_secs(30));
     c

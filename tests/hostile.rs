@@ -6,10 +6,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command as Process, Stdio};
+use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
-use common::bin::{glasskey, init_inventory, register, set_faults, virtual_key, PIN};
+use common::bin::{glasskey, init_inventory, register, serve, set_faults, virtual_key, PIN};
 use serde_json::{json, Value};
 
 const TIMEOUT_S: u64 = 2;
@@ -56,45 +56,13 @@ fn fails_cleanly(device: &str, args: &[&str], stdin: Option<&str>) -> String {
     err
 }
 
-struct Server(Child, String);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(key: &Path) -> Server {
-    let mut child = Process::new(assert_cmd::cargo::cargo_bin("glasskey"))
-        .args(["virtual", "serve"])
-        .arg(key)
-        .args(["--udp", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stderr.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    let addr = line
-        .split("on udp:")
-        .nth(1)
-        .and_then(|r| r.split(';').next())
-        .unwrap()
-        .to_owned();
-    Server(child, format!("udp:{addr}"))
-}
-
 /// The same fault, in-process and over UDP.
 fn both(dir: &Path, name: &str, faults: Value, args: &[&str], stdin: Option<&str>, expect: &str) {
     let key = key_with(dir, name, faults, 0);
     let err = fails_cleanly(&format!("virtual:{}", key.display()), args, stdin);
     assert!(err.contains(expect), "virtual {name}: {err}");
     let server = serve(&key);
-    let err = fails_cleanly(&server.1, args, stdin);
+    let err = fails_cleanly(&server.device, args, stdin);
     // Over UDP some faults surface as silence: a timeout is the right answer there too.
     assert!(
         err.contains(expect) || err.contains("did not answer in time"),
@@ -189,7 +157,7 @@ fn endless_keepalive_ends_at_the_deadline_and_the_inventory_is_untouched() {
     let err = fails_cleanly(&format!("virtual:{}", key.display()), &args, None);
     assert!(err.contains("did not answer in time"), "{err}");
     let server = serve(&key);
-    fails_cleanly(&server.1, &args, None);
+    fails_cleanly(&server.device, &args, None);
     assert_eq!(std::fs::read(&inv).unwrap(), before);
 }
 
@@ -221,7 +189,7 @@ fn vanishing_mid_enumeration_and_absurd_counts() {
     assert!(err.contains("claims 10000"), "{err}");
     let server = serve(&key);
     let err = fails_cleanly(
-        &server.1,
+        &server.device,
         &["creds", "--pin-stdin"],
         Some(&format!("{PIN}\n")),
     );
@@ -291,7 +259,7 @@ fn ctrl_c_while_waiting_for_a_touch_cancels_cleanly() {
         0,
     );
     let started = Instant::now();
-    let child = Process::new(assert_cmd::cargo::cargo_bin("glasskey"))
+    let child = common::bin::std_command()
         .args([
             "--device",
             &format!("virtual:{}", key.display()),

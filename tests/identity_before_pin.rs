@@ -3,6 +3,7 @@
 //! reported, and its observation is never stored under the genuine key.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 mod scripted;
 
 use std::path::{Path, PathBuf};
@@ -213,4 +214,43 @@ fn a_key_whose_passkeys_cannot_be_read_is_a_finding_and_enroll_asks_first() {
     let stdout = String::from_utf8_lossy(&text.stdout);
     assert!(stdout.contains("GK050"), "{stdout}");
     assert!(!stdout.contains("result: pass"), "{stdout}");
+}
+
+/// `identify` of a look-alike that answers as BG01-A with a garbage signature never headlines
+/// "… is BG01-A": it says the key claims that identity and did not prove it, and the JSON
+/// names no proved label.
+#[test]
+fn identify_never_headlines_an_identity_that_failed_proof() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path());
+    let key = ScriptedKey::serve(
+        authenticator("yubikey-5.7", 31_337_001),
+        echo_identity(false),
+    );
+    let out = glasskey()
+        .args(["--device", &key.device, "identify", "--inventory", p(&inv)])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let headline = text.lines().next().unwrap_or_default();
+    assert!(!headline.contains(" is BG01-A"), "{text}");
+    assert!(headline.contains("NOT proved"), "{text}");
+    assert!(headline.contains("BG01-A"), "the claim is named: {text}");
+
+    let out = glasskey()
+        .args([
+            "--device",
+            &key.device,
+            "--json",
+            "identify",
+            "--inventory",
+            p(&inv),
+        ])
+        .output()
+        .unwrap();
+    let v: Json = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["identity_proved"], false, "{v}");
+    assert_eq!(v["label"], Json::Null, "{v}");
+    assert_eq!(v["claimed_label"], "BG01-A", "{v}");
 }

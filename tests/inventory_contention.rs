@@ -2,6 +2,7 @@
 //! symlinks, mode and owner, a full disk, and a crash or an I/O error at every step of a save.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 mod inventory_support;
 
 use std::collections::BTreeSet;

@@ -4,6 +4,7 @@
 //! adopts a change it could not explain; and policy values outside their sane ranges are refused.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 mod inventory_support;
 
 use glasskey::inventory::model::Event;

@@ -1,5 +1,6 @@
-//! The inventory path must name a regular file: a FIFO or a device is refused at once instead
-//! of blocking or being read without end (hostile test F13).
+//! Files the admin names (the inventory, an Entra export, a virtual key) must be regular files:
+//! a FIFO or a device is refused at once instead of blocking or being read without end (hostile
+//! test F13).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -59,4 +60,37 @@ fn an_entra_export_that_is_a_fifo_does_not_block() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("not a regular file"), "{err}");
+}
+
+/// A virtual key file is read like the inventory: a device or a FIFO named as one is refused at
+/// once, whether named with --device or listed in the discovery hook.
+#[test]
+fn a_virtual_key_file_that_is_a_device_or_fifo_does_not_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("key.json");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let fifo = fifo.to_str().unwrap();
+    for path in ["/dev/zero", fifo] {
+        let device = format!("virtual:{path}");
+        let out = glasskey()
+            .timeout(std::time::Duration::from_secs(20))
+            .args(["info", "--device", &device])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{path}: {err}");
+        assert!(err.contains("not a regular file"), "{path}: {err}");
+        let out = glasskey()
+            .timeout(std::time::Duration::from_secs(20))
+            .env("GLASSKEY_VIRTUAL_KEYS", path)
+            .args(["list"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("not a regular file"), "{path}: {text}");
+    }
 }

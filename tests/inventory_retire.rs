@@ -2,6 +2,7 @@
 //! roster moves with it, and every sheet format shows a retired key as retired.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 mod inventory_support;
 
 use inventory_support::*;

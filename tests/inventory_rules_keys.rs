@@ -27,7 +27,7 @@ fn enroll(inv: &Path, key: &Path, label: &str, account: &str) {
             "--location",
             label,
         ])
-        .args(["--device", &dev(key), "--yes"])
+        .args(["--device", &dev(key), "--yes", "--allow-duplicate-serial"])
         .output()
         .unwrap();
     assert!(

@@ -3,6 +3,7 @@
 //! names keys and accounts that vanished or changed without a recorded reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 mod inventory_support;
 
 use inventory_support::*;

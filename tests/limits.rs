@@ -2,6 +2,7 @@
 //! and a key claiming impossible PIN retry values is a protocol error with a clear message.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 mod scripted;
 
 use glasskey::ctap2::cbor::{int, Value};

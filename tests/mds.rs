@@ -3,6 +3,7 @@
 //! enroll and audit draw from the imported BLOB.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 #[path = "support/mds_blob.rs"]
 mod mds_blob;
 
@@ -32,9 +33,8 @@ impl Env {
     }
 
     fn glasskey(&self) -> Command {
-        let mut c = Command::cargo_bin("glasskey").unwrap();
-        c.env_remove("GLASSKEY_VIRTUAL_KEYS")
-            .env("GLASSKEY_DATA_DIR", self.data())
+        let mut c = common::bin::glasskey();
+        c.env("GLASSKEY_DATA_DIR", self.data())
             .args(["--now", TODAY]);
         c
     }
@@ -305,7 +305,7 @@ fn without_a_blob_vet_says_no_mds_was_consulted() {
         .unwrap();
     assert!(String::from_utf8(out.stdout)
         .unwrap()
-        .contains("MDS           not consulted (no BLOB imported"));
+        .contains("MDS           none consulted (no BLOB imported"));
 }
 
 #[test]

@@ -3,14 +3,14 @@
 //! planted at the output path is replaced rather than followed (HOSTILE-1 F16).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
 fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS");
-    c
+    common::bin::glasskey()
 }
 
 fn init(dir: &Path) -> PathBuf {
@@ -284,8 +284,7 @@ fn help_and_reports_that_cannot_be_written_exit_4() {
         vec![os("--version")],
         vec![os("inventory"), os("show"), inv.as_os_str()],
     ] {
-        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("glasskey"))
-            .env_remove("GLASSKEY_VIRTUAL_KEYS")
+        let out = common::bin::std_command()
             .args(&args)
             .stdout(full.try_clone().unwrap())
             .stderr(std::process::Stdio::piped())

@@ -3,6 +3,8 @@
 //! and invisible characters made visible; look-alike sites and accounts are findings.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::PathBuf;
 
 use serde_json::Value;
@@ -17,6 +19,11 @@ const SPOOF: &str = "x\n\u{1b}[2J\u{1b}[H\u{1b}]52;c;cGFzcw==\u{7}No findings.\n
 mod binary;
 
 use binary::p;
+
+/// `s` as a TOML basic string, hidden characters as \u escapes.
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
 
 fn run(args: &[&str]) -> std::process::Output {
     binary::run(args, &format!("{PIN}\n"))
@@ -208,7 +215,19 @@ fn a_user_name_spelling_a_pass_cannot_fake_the_text_audit_or_the_history() {
 fn bidi_and_escapes_in_inventory_text_are_visible_in_every_sheet() {
     let custodian = "Ana \u{202e}gnp.exe";
     let location = "Safe\u{200b}1 \u{1b}[31mred";
-    let s = setup("example.com", "someone@example.com", custodian, location);
+    // glasskey refuses such text at input; a hand edit of the file still gets it in.
+    let s = setup("example.com", "someone@example.com", "Ana", "Safe 1");
+    let text = std::fs::read_to_string(&s.inv).unwrap();
+    let text = text
+        .replace(
+            "custodian = \"Ana\"",
+            &format!("custodian = {}", toml_string(custodian)),
+        )
+        .replace(
+            "location = \"Safe 1\"",
+            &format!("location = {}", toml_string(location)),
+        );
+    std::fs::write(&s.inv, text).unwrap();
     for format in ["html", "md", "csv"] {
         let sheet = ok(&[
             "--now",
@@ -350,4 +369,71 @@ fn get_info_strings_from_a_hostile_key_are_shown_escaped_by_list_and_info() {
     let screen = String::from_utf8_lossy(&out.stdout);
     assert!(screen.contains("credProtect\\u{202e}"), "{screen}");
     assert!(screen.contains("up\\n\\u{1b}]52;c;eA==\\u{7}"), "{screen}");
+}
+
+/// Control, bidi and invisible characters are refused where an admin types inventory text
+/// (enroll's label, custodian and location; account UPNs and names; retire notes): one line
+/// saying which field and which character, exit 2, nothing written.
+#[test]
+fn hidden_characters_are_refused_at_input() {
+    let s = setup("example.com", "someone@example.com", "Ana", "Safe 1");
+    let before = std::fs::read(&s.inv).unwrap();
+    for (flag, value, shown) in [
+        ("--label", "X\u{1b}[31m\nY", "\\u{1b}"),
+        ("--custodian", "Ana \u{202e}gnp.exe", "\\u{202e}"),
+        ("--location", "Safe\u{200b}2", "\\u{200b}"),
+    ] {
+        let mut args = vec![
+            "--device",
+            &s.dev,
+            "--now",
+            T0,
+            "enroll",
+            "--inventory",
+            p(&s.inv),
+            "--label",
+            "BG01-B",
+            "--account",
+            BG1,
+            "--custodian",
+            "C",
+            "--location",
+            "L",
+            "--pin-stdin",
+        ];
+        let at = args.iter().position(|a| *a == flag).unwrap();
+        args[at + 1] = value;
+        let out = run(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {err}");
+        let lines: Vec<&str> = err
+            .lines()
+            .filter(|l| !l.contains("note:") && !l.contains("warning:"))
+            .collect();
+        assert_eq!(lines.len(), 1, "{err}");
+        assert!(
+            lines[0].contains(flag) && lines[0].contains(shown.trim_start_matches('\\')),
+            "{err}"
+        );
+        assert!(raw_hidden(&err).iter().all(|c| *c == '\n'), "{err:?}");
+        assert_eq!(
+            std::fs::read(&s.inv).unwrap(),
+            before,
+            "{flag}: nothing written"
+        );
+    }
+    let out = run(&[
+        "inventory",
+        "add-account",
+        p(&s.inv),
+        "--upn",
+        "bg-02@contoso.onmicrosoft.com\u{200b}",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&s.inv).unwrap(), before);
 }

@@ -3,6 +3,7 @@
 //! assertions are on what the key received.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 mod scripted;
 
 use std::io::Write;
@@ -103,8 +104,7 @@ fn a_silent_key_gets_the_pin_request_once() {
 #[test]
 fn ctrl_c_at_the_pin_prompt_sends_nothing_more() {
     let key = ScriptedKey::serve(key_with_pin(), Box::new(|_, _| Action::Forward));
-    let mut child = Process::new(assert_cmd::cargo::cargo_bin("glasskey"))
-        .env_remove("GLASSKEY_VIRTUAL_KEYS")
+    let mut child = common::bin::std_command()
         .args(["--device", &key.device, "pin", "verify", "--pin-stdin"])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
@@ -308,4 +308,48 @@ fn a_line_naming_no_key_of_the_run_is_refused_and_spends_no_retry() {
         "{v}"
     );
     assert_eq!(retries_of(&key), 8);
+}
+
+/// Every PIN message names its key (label and serial): with two keys, a wrong PIN on one line
+/// says which key refused it; so do `pin verify` and the retries refusal.
+#[test]
+fn pin_messages_name_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = enrolled_inventory(dir.path(), &[("BG01-A", BG1, PIN1), ("BG02-A", BG2, PIN2)]);
+    let keys = [
+        dir.path().join("BG01-A.json"),
+        dir.path().join("BG02-A.json"),
+    ];
+    // BG01-A's line holds BG02-A's PIN.
+    let out = audit_plugged(&inv, &keys, &format!("BG01-A={PIN2}\nBG02-A={PIN2}\n"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("BG01-A (serial 31337001): wrong PIN: 7 attempts left"),
+        "{err}"
+    );
+
+    let device = format!("virtual:{}", keys[1].display());
+    let out = glasskey()
+        .args(["--device", &device, "pin", "verify", "--pin-stdin"])
+        .write_stdin(format!("{PIN1}\n"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the key with serial 31337002: wrong PIN: 7 attempts left"),
+        "{err}"
+    );
+
+    edit_retries(&keys[1], 3);
+    let out = glasskey()
+        .args(["--device", &device, "pin", "verify", "--pin-stdin"])
+        .write_stdin(format!("{PIN2}\n"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the key with serial 31337002: only 3 PIN attempts are left"),
+        "{err}"
+    );
 }

@@ -4,6 +4,8 @@
 //! browser is installed; `.ci/run` installs one and then sets GLASSKEY_REQUIRE_BROWSER=1.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::io::Write;
 use std::process::Command;
 
@@ -48,7 +50,7 @@ fn printed_sheet_has_one_page_per_key_plus_summary() {
     let print = |paper: &str| -> std::path::PathBuf {
         let html = dir.path().join(format!("sheets-{paper}.html"));
         let pdf = dir.path().join(format!("sheets-{paper}.pdf"));
-        let out = Command::new(env!("CARGO_BIN_EXE_glasskey"))
+        let out = common::bin::std_command()
             .current_dir(root)
             .args([
                 "--now",

@@ -3,6 +3,8 @@
 //! report, and carry AAGUIDs of glasskey's own.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;

@@ -1,6 +1,8 @@
 //! The paths that need a terminal, run under a real pseudo-terminal (util-linux `script`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -23,14 +25,16 @@ fn have_script() -> bool {
 }
 
 fn bin() -> String {
-    assert_cmd::cargo::cargo_bin("glasskey")
-        .display()
-        .to_string()
+    common::bin::std_command()
+        .get_program()
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Runs `command` with a pseudo-terminal as its stdin/stdout; `typed` arrives after a pause.
 fn in_pty(command: &str, envs: &[(&str, String)], typed: Option<&str>) -> (String, i32) {
     let mut c = Command::new("timeout");
+    common::bin::isolate(&mut c);
     c.args(["30", "script", "-qec", command, "/dev/null"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -53,7 +57,7 @@ fn in_pty(command: &str, envs: &[(&str, String)], typed: Option<&str>) -> (Strin
 
 fn create(dir: &std::path::Path, name: &str, serial: u32, pin: bool) -> String {
     let path = dir.join(name);
-    let mut c = Command::new(bin());
+    let mut c = common::bin::std_command();
     c.args(["virtual", "create"])
         .arg(&path)
         .args(["--serial", &serial.to_string()]);
@@ -125,6 +129,7 @@ fn inventory_init_asks_when_flags_are_missing() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bg.toml");
     let mut c = Command::new("timeout");
+    common::bin::isolate(&mut c);
     c.args([
         "30",
         "script",
@@ -175,4 +180,104 @@ fn pin_stdin_at_a_terminal_reads_without_echo_and_names_the_key() {
     assert!(text.contains("for the key with serial 31337001"), "{text}");
     assert!(text.contains("PIN correct"), "{text}");
     assert!(!text.contains(PIN), "the PIN was echoed: {text}");
+}
+
+/// Runs `command` under `sh` in a pseudo-terminal, then prints the terminal's echo flag as
+/// `ECHO=echo` or `ECHO=-echo`; `typed` bytes go in after a pause, and the terminal stays open
+/// long enough for the command to finish.
+fn in_pty_then_echo_flag(command: &str, typed: &[u8]) -> String {
+    let script_cmd = format!(
+        "{command}; echo EXIT=$?; echo ECHO=$(stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo)"
+    );
+    let mut child = Command::new("timeout")
+        .args(["30", "script", "-qec", &script_cmd, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    stdin.write_all(typed).unwrap();
+    stdin.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+fn retries_of(key: &str) -> u64 {
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(key).unwrap()).unwrap();
+    state["pin_retries"].as_u64().unwrap()
+}
+
+/// Ctrl-C at the no-echo prompt ends the prompt at once (exit 3, "cancelled"), sends nothing,
+/// and leaves the terminal echoing again.
+#[test]
+fn ctrl_c_at_the_pin_prompt_ends_it_and_restores_echo() {
+    if !have_script() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let k = create(dir.path(), "k.json", 7, true);
+    let text = in_pty_then_echo_flag(
+        &format!("{} --device virtual:{k} pin verify", bin()),
+        b"\x03",
+    );
+    assert!(text.contains("EXIT=3"), "{text}");
+    assert!(text.contains("cancelled"), "{text}");
+    assert!(text.contains("ECHO=echo"), "echo left off: {text}");
+    assert_eq!(retries_of(&k), 8);
+}
+
+/// A refused PIN (wrong, or a line too long to be a PIN) leaves the terminal echoing; the
+/// over-long line is refused before anything is sent, and none of it reaches the shell.
+#[test]
+fn refusals_at_the_pin_prompt_restore_echo() {
+    if !have_script() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let k = create(dir.path(), "k.json", 8, true);
+    let text = in_pty_then_echo_flag(
+        &format!("{} --device virtual:{k} pin verify", bin()),
+        b"000000\n",
+    );
+    assert!(text.contains("wrong PIN"), "{text}");
+    assert!(text.contains("EXIT=2"), "{text}");
+    assert!(text.contains("ECHO=echo"), "echo left off: {text}");
+    assert_eq!(retries_of(&k), 7);
+
+    let long = format!("{}\n", "7".repeat(600));
+    let text = in_pty_then_echo_flag(
+        &format!("{} --device virtual:{k} pin verify", bin()),
+        long.as_bytes(),
+    );
+    assert!(text.contains("longer than 256 bytes"), "{text}");
+    assert!(text.contains("EXIT=2"), "{text}");
+    assert!(text.contains("ECHO=echo"), "echo left off: {text}");
+    assert!(!text.contains("77777"), "the line was echoed: {text}");
+    assert_eq!(retries_of(&k), 7);
+}
+
+/// `pin set` at a terminal asks twice without echo (glasskey's own prompt): matching entries
+/// set the PIN, differing ones change nothing.
+#[test]
+fn a_new_pin_is_asked_twice_without_echo() {
+    if !have_script() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let k = create(dir.path(), "new.json", 9, false);
+    let set = format!("{} --device virtual:{k} pin set --yes", bin());
+    let text = in_pty_then_echo_flag(&set, b"Zt4#wR8v\nZt4#wR8x\n");
+    assert!(text.contains("differ"), "{text}");
+    assert!(text.contains("EXIT=2"), "{text}");
+    assert!(!text.contains("Zt4#"), "echoed: {text}");
+    let text = in_pty_then_echo_flag(&set, b"Zt4#wR8v\nZt4#wR8v\n");
+    assert!(text.contains("EXIT=0"), "{text}");
+    assert!(text.contains("PIN set"), "{text}");
+    assert!(!text.contains("Zt4#"), "echoed: {text}");
+    assert!(text.contains("ECHO=echo"), "{text}");
 }

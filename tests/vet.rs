@@ -199,18 +199,24 @@ fn against_an_inventory_allow_list_and_enrollment() {
     only(&v, "GK019");
 }
 
+/// Packed attestation with every algorithm beyond ES256 that deliverable 1 names: ES384, EdDSA
+/// and RS256 under a P-256 root; ES512 and PS256 through chains signed with the same family
+/// (ecdsa-with-SHA512 by a P-521 root; RSASSA-PSS SHA-256 by an RSA root). Each is genuine with
+/// its root, untrusted (GK022) without, and with its signature tampered GK021 whatever the chain.
 #[test]
-fn packed_attestations_with_es384_eddsa_and_rs256_verify() {
+fn packed_attestations_with_es384_eddsa_rs256_es512_and_ps256_verify() {
     let dir = tempfile::tempdir().unwrap();
-    let algorithms_root = format!(
-        "{}/data/test-ca/algorithms/root.pem",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    for (mode, alg) in [
-        ("test-ca-es384", "ES384"),
-        ("test-ca-eddsa", "EdDSA"),
-        ("test-ca-rs256", "RS256"),
+    for (mode, alg, root) in [
+        ("test-ca-es384", "ES384", "root.pem"),
+        ("test-ca-eddsa", "EdDSA", "root.pem"),
+        ("test-ca-rs256", "RS256", "root.pem"),
+        ("test-ca-es512", "ES512", "p521-root.pem"),
+        ("test-ca-ps256", "PS256", "pss-root.pem"),
     ] {
+        let root = format!(
+            "{}/data/test-ca/algorithms/{root}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         let k = key(
             dir.path(),
             &format!("{mode}.json"),
@@ -218,18 +224,27 @@ fn packed_attestations_with_es384_eddsa_and_rs256_verify() {
             mode,
             true,
         );
-        let (v, code) = vet(&k, &["--trust-root", &algorithms_root], false);
+        let (v, code) = vet(&k, &["--trust-root", &root], false);
         assert_eq!(code, 0, "{mode}: {v}");
         let a = &v["attestation"];
         assert_eq!(a["algorithm"], alg, "{mode}");
-        assert_eq!(a["signature_valid"], true, "{mode}");
-        assert!(a["anchor"]
-            .as_str()
-            .unwrap()
-            .ends_with("algorithms/root.pem"));
+        assert_eq!(a["signature_valid"], true, "{mode}: {a}");
+        assert_eq!(a["chain_error"], Value::Null, "{mode}: {a}");
+        assert_eq!(a["anchor"].as_str().unwrap(), format!("extra:{root}"));
         // Not trusted without its root.
         let (v, code) = vet(&k, &[], true);
         assert_eq!(code, 1, "{mode}");
         only(&v, "GK022");
+
+        // The same key with its attestation signature tampered with.
+        common::bin::set_faults(
+            &k,
+            serde_json::json!({"tamper_attestation_signature": true}),
+        );
+        let (v, code) = vet(&k, &["--trust-root", &root], false);
+        assert_eq!(code, 1, "{mode}: {v}");
+        assert_eq!(v["attestation"]["signature_valid"], false, "{mode}");
+        assert_eq!(v["attestation"]["algorithm"], alg, "{mode}");
+        only(&v, "GK021");
     }
 }

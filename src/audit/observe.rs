@@ -218,7 +218,14 @@ pub fn read_passkeys<T: Transport>(
         Some(pin.char_count() as u64 >= u64::from(inv.policy.min_pin_length));
     let token = session.pin_token(pin, TokenPurpose::ReadCredentials, None, force)?;
     let rps = match session.relying_parties(&token) {
-        Ok((_, rps)) => rps,
+        Ok((metadata, rps)) => match metadata.unlisted(rps.len()) {
+            Some(why) => {
+                check.note = Some(format!("passkeys not read: {why}"));
+                observation.passkeys_unreadable = Some(why);
+                return Ok(());
+            }
+            None => rps,
+        },
         Err(Ctap2Error::Status(status)) => {
             let why = format!("the key refused to list its passkeys ({status})");
             check.note = Some(format!("passkeys not read: {why}"));

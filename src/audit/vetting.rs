@@ -247,6 +247,7 @@ mod tests {
             vendor_serial: None,
             aaguid: AAGUID.into(),
             model: None,
+            model_source: None,
             firmware: firmware.map(str::to_owned),
             form_factor: None,
             ctap_versions: Vec::new(),

@@ -369,6 +369,10 @@ pub struct EnrollArgs {
     /// Enroll a key whose passkeys cannot be read without asking (needed when not at a terminal)
     #[arg(long)]
     pub yes: bool,
+    /// Enroll a key that reports the serial of a key already enrolled (refused otherwise, as a
+    /// possible look-alike): only after checking it is another genuine key
+    #[arg(long)]
+    pub allow_duplicate_serial: bool,
     #[command(flatten)]
     pub lock: LockArg,
 }

@@ -13,7 +13,7 @@ use super::software_keys;
 use crate::audit::observe::{observe, read_passkeys};
 use crate::audit::{integrity, rules, Finding};
 use crate::device::{discover, DeviceError, DeviceSpec, Key};
-use crate::inventory::model::EntraExportRecord;
+use crate::inventory::model::{EntraExportRecord, MdsRecord};
 use crate::inventory::{history, lock, roster, Store};
 use crate::report::audit::{write_text, AuditReport, KeyResult};
 use std::time::Duration;
@@ -77,13 +77,15 @@ pub fn audit_with_report(
         if check.wants_pin {
             let retries = check.observation.as_ref().and_then(|o| o.pin_retries);
             let pin = ctx.pin_for(target, &run, retries)?;
-            read_passkeys(&mut key.session, &inv, &mut check, &pin, force)?;
+            read_passkeys(&mut key.session, &inv, &mut check, &pin, force)
+                .map_err(|e| target.name_in(e))?;
         }
         checks.push((check, transport));
     }
 
     let mut findings = Vec::new();
     let mut results = Vec::new();
+    let mut mds = super::mds_cmd::Lookups::new(now.date());
     for (check, transport) in checks {
         findings.extend(check.findings.clone());
         let entry = check.label.as_deref().and_then(|l| inv.key_mut(l));
@@ -118,6 +120,10 @@ pub fn audit_with_report(
             e.last_observation = Some(obs.clone());
         }
         let obs = check.observation.as_ref();
+        let (model, model_source) = crate::models::name_and_source(
+            &check.facts.aaguid,
+            mds.view(&check.facts.aaguid)?.description.as_deref(),
+        );
         results.push(KeyResult {
             device: check.device.clone(),
             label: check.label.clone(),
@@ -130,6 +136,8 @@ pub fn audit_with_report(
                 .and_then(|o| o.passkeys.as_ref())
                 .map(|p| p.iter().map(|k| k.user_name.clone()).collect()),
             other_rp_ids: obs.map(|o| o.other_rp_ids.clone()).unwrap_or_default(),
+            model,
+            model_source,
             firmware: check.facts.firmware.clone(),
             note: check.note.clone(),
             transport,
@@ -138,7 +146,8 @@ pub fn audit_with_report(
     }
     findings.extend(rules::evaluate(&inv, now));
     findings.extend(integrity);
-    findings.extend(mds_findings(&inv, now.date())?);
+    findings.extend(mds_findings(&inv, &mut mds)?);
+    let mds_provenance = super::mds_cmd::provenance(now.date())?;
     // The account side, against the observations just recorded.
     let entra = export
         .as_ref()
@@ -176,6 +185,12 @@ pub fn audit_with_report(
                 sha256: r.export.sha256.clone(),
                 date: r.export.date.clone(),
             }),
+            mds: Some(MdsRecord {
+                consulted: mds_provenance.consulted,
+                no: mds_provenance.blob_no,
+                sha256: mds_provenance.blob_sha256.clone(),
+                stale: mds_provenance.stale,
+            }),
         },
     );
     let (check_seq, check_hash) = (entry.seq, entry.hash.clone());
@@ -192,6 +207,7 @@ pub fn audit_with_report(
         check_seq,
         check_hash,
         entra_export: entra.map(|r| r.export),
+        mds: mds_provenance,
     };
     match format {
         None => ctx.emit(&report, |w| write_text(w, &report))?,
@@ -210,30 +226,20 @@ pub fn audit_with_report(
     }
 }
 
-/// The FIDO MDS's word on every inventoried key's model (GK082-GK086), one lookup per AAGUID.
-/// Without an imported BLOB there are none, and stderr says the MDS was not consulted.
+/// The FIDO MDS's word on every inventoried key's model (GK082-GK086). Without an imported
+/// BLOB there are none; the report says that no MDS was consulted.
 fn mds_findings(
     inv: &crate::inventory::Inventory,
-    today: time::Date,
+    mds: &mut super::mds_cmd::Lookups,
 ) -> Result<Vec<crate::audit::Finding>, CliError> {
-    let mut views = std::collections::BTreeMap::new();
     let mut out = Vec::new();
     for key in inv.keys.iter().filter(|k| k.retired.is_none()) {
-        if !views.contains_key(&key.aaguid) {
-            let (view, _) = super::mds_cmd::lookup(&key.aaguid, today)?;
-            views.insert(key.aaguid.clone(), view);
-        }
-        if let Some(view) = views.get(&key.aaguid) {
-            out.extend(crate::mds::findings::findings(
-                view,
-                &key.aaguid,
-                Some(&key.label),
-                Some(&key.account),
-            ));
-        }
-    }
-    if views.values().any(|v| !v.consulted) {
-        eprintln!("glasskey: note: no FIDO MDS BLOB imported, so the keys' model statuses were not consulted (`glasskey mds import`)");
+        out.extend(crate::mds::findings::findings(
+            mds.view(&key.aaguid)?,
+            &key.aaguid,
+            Some(&key.label),
+            Some(&key.account),
+        ));
     }
     Ok(out)
 }

@@ -6,11 +6,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use zeroize::Zeroizing;
-
 use super::error::CliError;
 use super::options::RunOptions;
 use super::pin_input::{PinLines, PinRun, PinTarget};
+use super::secret_input::read_hidden;
+use crate::ctap2::session::{PinToken, TokenPurpose};
 use crate::ctaphid::{KeepaliveStatus, TraceDirection};
 use crate::device::{discover, DeviceError, DeviceSpec, Key, OpenOptions};
 use crate::secret::Pin;
@@ -153,16 +153,10 @@ impl Context {
                         "a new PIN is needed: run in a terminal, or pipe it with --pin-stdin",
                     ));
                 }
-                let typed = Zeroizing::new(
-                    dialoguer::Password::new()
-                        .with_prompt(format!("New PIN for {}", target.describe()))
-                        .with_confirmation(
-                            "Repeat the new PIN",
-                            "the two entries differ; nothing was changed",
-                        )
-                        .interact()
-                        .map_err(|e| CliError::usage(format!("could not read the PIN: {e}")))?,
-                );
+                let typed = super::secret_input::read_hidden_confirmed(
+                    &format!("New PIN for {}", target.describe()),
+                    &self.cancel,
+                )?;
                 Pin::new(typed).map_err(|e| CliError::usage(e.to_string()))
             }
         }
@@ -208,15 +202,32 @@ impl Context {
         self.pin_for(&target, &PinRun::single(&target), retries_left)
     }
 
-    /// The PIN for `key`, the one key of this command (`label` when the inventory names it).
+    /// The PIN for `key`, the one key of this command (`label` when the inventory names it),
+    /// with the key it is for: errors of the PIN steps name it (`PinTarget::name_in`).
     pub fn key_pin(
         &mut self,
         key: &mut Key,
         label: Option<&str>,
-        retries_left: Option<u8>,
-    ) -> Result<Pin, CliError> {
+    ) -> Result<(Pin, PinTarget), CliError> {
+        let retries = key.session.pin_retries()?;
         let target = PinTarget::of(key, label)?;
-        self.pin_for(&target, &PinRun::single(&target), retries_left)
+        let pin = self.pin_for(&target, &PinRun::single(&target), Some(retries.retries))?;
+        Ok((pin, target))
+    }
+
+    /// A PIN token for `key` under every PIN rule, the PIN asked for as `key_pin` does; an error
+    /// names the key.
+    pub fn key_pin_token(
+        &mut self,
+        key: &mut Key,
+        label: Option<&str>,
+        purpose: TokenPurpose,
+        rp_id: Option<&str>,
+    ) -> Result<PinToken, CliError> {
+        let (pin, target) = self.key_pin(key, label)?;
+        key.session
+            .pin_token(&pin, purpose, rp_id, self.global.force)
+            .map_err(|e| target.name_in(e))
     }
 
     /// The PIN for `target`, one of the keys of `run`: from the stdin line that names it (an
@@ -233,13 +244,13 @@ impl Context {
             PinSource::Given(p) => Ok(p),
             // At a terminal, --pin-stdin still reads without echo, one line per key.
             PinSource::Stdin if std::io::stdin().is_terminal() => {
-                let typed = read_hidden(&format!("PIN line for {who} (not echoed)"))?;
+                let typed = read_hidden(&format!("PIN line for {who} (not echoed)"), &self.cancel)?;
                 PinLines::new(Box::new(std::io::Cursor::new(typed))).take(target, run)
             }
             PinSource::Stdin => self
                 .stdin
                 .get_or_insert_with(|| {
-                    PinLines::new(Box::new(std::io::BufReader::new(std::io::stdin())))
+                    PinLines::new(Box::new(super::secret_input::SecretStdin::new()))
                 })
                 .take(target, run),
             PinSource::Prompt => {
@@ -249,20 +260,11 @@ impl Context {
                 if let Some(r) = retries_left {
                     eprintln!("PIN attempts left before the key locks: {r} of 8.");
                 }
-                let typed = read_hidden(&format!("PIN for {who}"))?;
+                let typed = read_hidden(&format!("PIN for {who}"), &self.cancel)?;
                 Pin::new(typed).map_err(|e| CliError::usage(e.to_string()))
             }
         }
     }
-}
-
-/// Reads a line at the terminal without echo, into zeroizing memory.
-fn read_hidden(prompt: &str) -> Result<Zeroizing<String>, CliError> {
-    dialoguer::Password::new()
-        .with_prompt(prompt)
-        .interact()
-        .map(Zeroizing::new)
-        .map_err(|e| CliError::usage(format!("could not read the PIN: {e}")))
 }
 
 pub fn io_error(e: std::io::Error) -> CliError {

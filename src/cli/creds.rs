@@ -59,6 +59,8 @@ pub struct CredentialListing {
     pub device: String,
     pub slots_used: u64,
     pub slots_remaining: u64,
+    /// Set when the listing cannot be the whole store (`CredsMetadata::unlisted`): exit 1.
+    pub warning: Option<String>,
     pub credentials: Vec<CredentialView>,
 }
 
@@ -81,11 +83,7 @@ pub fn read_credentials(
             ))
         }
     }
-    let retries = key.session.pin_retries()?;
-    let pin = ctx.key_pin(key, None, Some(retries.retries))?;
-    let token = key
-        .session
-        .pin_token(&pin, purpose, None, ctx.global.force)?;
+    let token = ctx.key_pin_token(key, None, purpose, None)?;
     let (metadata, rps) = key.session.relying_parties(&token)?;
     // A key with hundreds of passkeys takes a while; show progress, but only to a person.
     let progress = if std::io::stderr().is_terminal() {
@@ -154,6 +152,9 @@ pub fn write_listing(w: &mut dyn Write, l: &CredentialListing) -> std::io::Resul
     if l.credentials.is_empty() {
         writeln!(w, "  (no passkeys)")?;
     }
+    if let Some(warning) = &l.warning {
+        writeln!(w, "  WARNING: {warning}")?;
+    }
     Ok(())
 }
 
@@ -170,11 +171,16 @@ pub fn creds(ctx: &mut Context, rp: Option<&str>, persistent_token: bool) -> Res
         device: key.spec.to_arg(),
         slots_used: metadata.existing,
         slots_remaining: metadata.remaining,
+        warning: metadata.unlisted(all.len()),
         credentials: all
             .iter()
             .filter(|c| rp.is_none_or(|r| c.rp.id == r))
             .map(CredentialView::from)
             .collect(),
     };
-    ctx.emit(&listing, |w| write_listing(w, &listing))
+    ctx.emit(&listing, |w| write_listing(w, &listing))?;
+    match listing.warning {
+        Some(_) => Err(CliError::findings()),
+        None => Ok(()),
+    }
 }

@@ -168,6 +168,7 @@ pub fn run(global: &RunOptions) -> Result<(), CliError> {
             location: k.location.into(),
             casing_serial: None,
             yes: false,
+            allow_duplicate_serial: false,
             lock: LockArg::default(),
         };
         super::enroll::enroll(&mut context(global, Some(path), k.pin)?, &args)?;
@@ -236,6 +237,8 @@ pub fn run(global: &RunOptions) -> Result<(), CliError> {
         location: fake.location.into(),
         casing_serial: None,
         yes: false,
+        // Only an admin's explicit override lets a key with a copied serial in.
+        allow_duplicate_serial: true,
         lock: LockArg::default(),
     };
     super::enroll::enroll(&mut context(global, Some(&paths[2]), fake.pin)?, &args)?;

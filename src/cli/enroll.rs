@@ -23,6 +23,10 @@ struct Enrolled {
     device: String,
     aaguid: String,
     model: Option<String>,
+    /// Where `model` came from: the MDS entry, else glasskey's fallback table.
+    model_source: Option<crate::models::ModelSource>,
+    /// Which FIDO MDS BLOB was consulted, or that none was.
+    mds: crate::mds::provenance::Provenance,
     vendor_serial: Option<u32>,
     identity_fingerprint: String,
     transport: crate::inventory::KeyTransport,
@@ -30,6 +34,14 @@ struct Enrolled {
 }
 
 pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
+    for (field, value) in [
+        ("--label", Some(&a.label)),
+        ("--custodian", Some(&a.custodian)),
+        ("--location", Some(&a.location)),
+        ("--casing-serial", a.casing_serial.as_ref()),
+    ] {
+        super::inventory_cmd::typed_text(field, value.map_or("", String::as_str))?;
+    }
     let (mut store, mut inv) = Store::load_for_update(&a.inventory, a.lock.wait())?;
     if inv.key(&a.label).is_some() {
         return Err(CliError::usage(format!(
@@ -54,9 +66,7 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
     // The FIDO MDS's word on the model: a revoked or compromised model is not enrolled; its
     // name is recorded when the MDS has one.
     let (mds, mds_entry) = super::mds_cmd::lookup(&facts.aaguid, ctx.now()?.date())?;
-    if let Some(d) = mds_entry.as_ref().and_then(|e| e.description()) {
-        facts.model = Some(d.to_owned());
-    }
+    facts.name_from_mds(mds_entry.as_ref().and_then(|e| e.description()));
     let mds_findings = crate::mds::findings::findings(&mds, &facts.aaguid, None, None);
     if let Some(f) = mds_findings
         .iter()
@@ -87,7 +97,11 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
     if let Some(label) = super::identity_gate::with_inventory(
         &mut key,
         &inv,
-        super::identity_gate::SerialTwin::Warn,
+        if a.allow_duplicate_serial {
+            super::identity_gate::SerialTwin::Warn
+        } else {
+            super::identity_gate::SerialTwin::RefuseUnlessAllowed
+        },
     )? {
         return Err(CliError::usage(format!(
             "this key is already in the inventory as {label}"
@@ -106,13 +120,11 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
     }
     let needs_pin = info.pin_set() == Some(true) && info.option("makeCredUvNotRqd") != Some(true);
     let token = if needs_pin {
-        let retries = key.session.pin_retries()?;
-        let pin = ctx.key_pin(&mut key, Some(&a.label), Some(retries.retries))?;
-        Some(key.session.pin_token(
-            &pin,
+        Some(ctx.key_pin_token(
+            &mut key,
+            Some(&a.label),
             TokenPurpose::MakeCredential,
             Some(IDENTITY_RP_ID),
-            ctx.global.force,
         )?)
     } else {
         None
@@ -142,6 +154,8 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
         device: facts.device.clone(),
         aaguid: entry.aaguid.clone(),
         model: entry.model.clone(),
+        model_source: facts.model_source,
+        mds: mds.blob.clone(),
         vendor_serial: entry.vendor_serial,
         identity_fingerprint: entry.identity.fingerprint.clone(),
         transport: entry.transport,
@@ -149,11 +163,13 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
     };
     inv.keys.push(entry);
     store.save(&inv)?;
-    if !mds.consulted {
-        eprintln!("glasskey: note: no FIDO MDS BLOB imported, so the model's status was not consulted (`glasskey mds import`)");
-    }
     ctx.emit(&out, |w| {
-        writeln!(w, "Enrolled {} for {} ({}).", out.label.shown(), out.account.shown(), shown_or(out.model.as_deref(), &out.aaguid))?;
+        let model = match out.model_source {
+            Some(source) => format!("{}, {}", shown_or(out.model.as_deref(), &out.aaguid), source.words()),
+            None => shown_or(out.model.as_deref(), &out.aaguid).to_string(),
+        };
+        writeln!(w, "Enrolled {} for {} ({model}).", out.label.shown(), out.account.shown())?;
+        writeln!(w, "MDS: {}", out.mds.line())?;
         writeln!(w, "Identity fingerprint: {}", short_fingerprint(&out.identity_fingerprint))?;
         if out.software_key {
             writeln!(w, "This is a SOFTWARE KEY ({}), admitted by the inventory's policy: never a break-glass key.", out.transport)?;
@@ -166,7 +182,12 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
 struct Identified {
     device: String,
     in_inventory: bool,
+    /// True only when the key signed glasskey's challenge with the inventoried key and its
+    /// counter moved forward: only then is `label` set.
+    identity_proved: bool,
     label: Option<String>,
+    /// The inventoried key this one answered as, when it failed the proof (look-alike or clone).
+    claimed_label: Option<String>,
     account: Option<String>,
     location: Option<String>,
     identity_fingerprint: Option<String>,
@@ -180,6 +201,7 @@ pub fn identify(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
     let device = key.spec.to_arg();
     let check = identity::identify(&mut key.session, &inv.keys)?;
     let entry = check.label().and_then(|l| inv.key(l));
+    let proved = matches!(check, IdentityCheck::Proven(_));
     let (signature_valid, sign_count_regressed) = match &check {
         IdentityCheck::Proven(_) => (true, false),
         IdentityCheck::Failed { failure, .. } => {
@@ -190,7 +212,9 @@ pub fn identify(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
     let out = Identified {
         device: device.clone(),
         in_inventory: entry.is_some(),
-        label: entry.map(|e| e.label.clone()),
+        identity_proved: proved,
+        label: entry.filter(|_| proved).map(|e| e.label.clone()),
+        claimed_label: entry.filter(|_| !proved).map(|e| e.label.clone()),
         account: entry.map(|e| e.account.clone()),
         location: entry.map(|e| e.location.clone()),
         identity_fingerprint: entry.map(|e| e.identity.fingerprint.clone()),
@@ -198,38 +222,54 @@ pub fn identify(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
         signature_valid: signature_valid || sign_count_regressed,
         sign_count_regressed,
     };
-    ctx.emit(&out, |w| match (&out.label, &out.identity_fingerprint) {
-        (Some(label), Some(fp)) => {
-            writeln!(
-                w,
-                "{} is {} ({}, stored at {})",
-                device.shown(),
-                label.shown(),
-                shown_or(out.account.as_deref(), "?"),
-                shown_or(out.location.as_deref(), "?")
-            )?;
-            writeln!(w, "  identity fingerprint {}", short_fingerprint(fp))?;
-            if !out.signature_valid {
-                writeln!(w, "  WARNING: the identity signature did NOT verify")?;
-            }
-            if out.sign_count_regressed {
-                writeln!(
-                    w,
-                    "  WARNING: the signature counter went backwards: possible clone"
-                )?;
-            }
-            Ok(())
-        }
-        _ => writeln!(
-            w,
-            "{} is not in the inventory {}",
-            device.shown(),
-            inventory.display()
-        ),
-    })?;
+    ctx.emit(&out, |w| write_identified(w, &out, inventory))?;
     if matches!(check, IdentityCheck::Proven(_)) {
         Ok(())
     } else {
         Err(CliError::findings())
     }
+}
+
+/// The headline names an inventoried key only when the key proved it is that key; a failed
+/// proof is the headline itself.
+fn write_identified(
+    w: &mut dyn std::io::Write,
+    out: &Identified,
+    inventory: &Path,
+) -> std::io::Result<()> {
+    let device = out.device.shown();
+    let (label, proved) = match (&out.label, &out.claimed_label) {
+        (Some(label), _) => (label, true),
+        (None, Some(claimed)) => (claimed, false),
+        (None, None) => {
+            return writeln!(
+                w,
+                "{device} is not in the inventory {}",
+                inventory.display()
+            )
+        }
+    };
+    let whose = format!(
+        "{} ({}, stored at {})",
+        label.shown(),
+        shown_or(out.account.as_deref(), "?"),
+        shown_or(out.location.as_deref(), "?")
+    );
+    if proved {
+        writeln!(w, "{device} is {whose}")?;
+    } else {
+        let why = if out.sign_count_regressed {
+            "its signature counter went backwards: possible clone"
+        } else {
+            "the identity signature did NOT verify: possible look-alike"
+        };
+        writeln!(
+            w,
+            "{device} answers as {whose} but its identity is NOT proved: {why}"
+        )?;
+    }
+    if let Some(fp) = &out.identity_fingerprint {
+        writeln!(w, "  identity fingerprint {}", short_fingerprint(fp))?;
+    }
+    Ok(())
 }

@@ -38,6 +38,15 @@ impl CliError {
             message: message.into(),
         }
     }
+    /// Names the key the message is about ("BG01-A (serial 31337001): wrong PIN …"), already
+    /// escaped by `PinTarget::describe`.
+    pub fn about(mut self, who: &str) -> Self {
+        if !self.message.is_empty() {
+            self.message = format!("{who}: {}", self.message);
+        }
+        self
+    }
+
     /// Findings already reported on stdout: exit 1 without another message.
     pub fn findings() -> Self {
         Self {
@@ -70,6 +79,12 @@ impl From<Ctap2Error> for CliError {
                 code: EXIT_FINDINGS,
                 message: e.to_string(),
             },
+            Ctap2Error::KeyLock(crate::ctap2::key_lock::KeyLockError::Unusable { .. }) => {
+                CliError {
+                    code: EXIT_WRITE,
+                    message: e.to_string(),
+                }
+            }
             Ctap2Error::Hid(CtapHidError::Transport(t)) => CliError::device(transport_message(t)),
             Ctap2Error::Hid(CtapHidError::Cancelled) => {
                 CliError::device("cancelled; the key was told to stop waiting")
@@ -97,6 +112,9 @@ impl From<DeviceError> for CliError {
             DeviceError::SerialNotFound(s) => CliError::device(format!("no key with serial {s} is plugged in: check `glasskey list`")),
             DeviceError::Transport(TransportError::PermissionDenied { path, hint }) => CliError::device(format!("no permission to open {path}: {hint}")),
             DeviceError::Transport(t) => CliError::device(transport_message(&t)),
+            DeviceError::VirtualKey(
+                v @ crate::virtual_key::state::StateError::InUse { .. },
+            ) => CliError::device(v.to_string()),
             DeviceError::VirtualKey(v) => CliError::usage(v.to_string()),
             DeviceError::Hid(CtapHidError::Transport(t)) => CliError::device(transport_message(&t)),
             DeviceError::Hid(h) => CliError::device(format!("{h}; unplug and replug the key, then rerun")),

@@ -21,8 +21,11 @@ pub fn without_inventory(key: &mut Key) {
 pub enum SerialTwin {
     /// Refuse before any PIN: the custodian would type the genuine key's PIN.
     Refuse,
-    /// Warn and go on: `enroll` adds a different key, whose own PIN is asked for.
+    /// Warn and go on: `enroll --allow-duplicate-serial` adds a different key, whose own PIN
+    /// is asked for.
     Warn,
+    /// Refuse before any PIN, telling `enroll`'s admin how to override once they have checked.
+    RefuseUnlessAllowed,
 }
 
 /// A command with an inventory, on a key that may be new. A key that proves an inventoried
@@ -64,8 +67,14 @@ pub fn with_inventory(
                     "GK001: this key reports the serial of inventory key {} but cannot prove its identity{why}: possible look-alike",
                     entry.label
                 );
-                if twin == SerialTwin::Refuse {
-                    return Err(refused(format!("{message}; no PIN was sent")));
+                match twin {
+                    SerialTwin::Refuse => {
+                        return Err(refused(format!("{message}; no PIN was sent")))
+                    }
+                    SerialTwin::RefuseUnlessAllowed => {
+                        return Err(refused(format!("{message}; not enrolled and no PIN was sent. If you have checked that it is another genuine key (vendors do reuse serials rarely), rerun with --allow-duplicate-serial")))
+                    }
+                    SerialTwin::Warn => {}
                 }
                 eprintln!("glasskey: warning: {}", crate::untrusted::visible(&message));
             }

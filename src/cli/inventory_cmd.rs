@@ -31,7 +31,22 @@ fn parse_account(spec: &str) -> Account {
     }
 }
 
+/// Text an admin types into the inventory (labels, custodians, locations, accounts, notes) is
+/// refused when it holds a control, bidi or invisible character: shown escaped later, it would
+/// still be a trap in every sheet and report (DESIGN §3.8). `field` names the option.
+pub fn typed_text(field: &str, value: &str) -> Result<(), CliError> {
+    match crate::untrusted::first_hidden(value) {
+        None => Ok(()),
+        Some(c) => Err(CliError::usage(format!(
+            "{field} {} contains {} (a control, bidi or invisible character): type it with visible characters only",
+            crate::untrusted::Shown(value),
+            crate::untrusted::visible(&c.to_string())
+        ))),
+    }
+}
+
 fn check_upn(upn: &str) -> Result<(), CliError> {
+    typed_text("the UPN", upn)?;
     if upn.contains('@') && !upn.contains(char::is_whitespace) {
         Ok(())
     } else {
@@ -50,9 +65,14 @@ pub fn init(
 ) -> Result<(), CliError> {
     let mut inv = Inventory::new(tenant);
     inv.policy = policy;
+    typed_text("--tenant", tenant)?;
     for spec in accounts {
         let account = parse_account(spec);
         check_upn(&account.upn)?;
+        typed_text(
+            "the display name",
+            account.display_name.as_deref().unwrap_or_default(),
+        )?;
         if inv.account(&account.upn).is_some() {
             return Err(CliError::usage(format!(
                 "account {} is given twice",
@@ -116,6 +136,7 @@ pub fn add_account(
     lock_wait: std::time::Duration,
 ) -> Result<(), CliError> {
     check_upn(upn)?;
+    typed_text("--display-name", display_name.unwrap_or_default())?;
     let (mut store, mut inv) = Store::load_for_update(file, lock_wait)?;
     if inv.account(upn).is_some() {
         return Err(CliError::usage(format!(

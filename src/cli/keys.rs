@@ -10,7 +10,7 @@ use super::error::CliError;
 use crate::ctap2::cose::algorithm_label;
 use crate::ctap2::get_info::AuthenticatorInfo;
 use crate::device::{discover, Key, KeyFacts};
-use crate::untrusted::{shown_or, visible, ShowOutside};
+use crate::untrusted::{visible, ShowOutside};
 use crate::vendor::yubico::YubiKeyConfig;
 
 /// A value or "-"; the value may be a key's string, so it is shown escaped.
@@ -51,7 +51,7 @@ pub fn write_facts(w: &mut dyn Write, f: &KeyFacts) -> std::io::Result<()> {
     writeln!(
         w,
         "  model         {}",
-        shown_or(f.model.as_deref(), "unknown model")
+        crate::models::shown_with_source(f.model.as_deref(), f.model_source, "unknown model")
     )?;
     writeln!(w, "  AAGUID        {}", f.aaguid.shown())?;
     writeln!(

@@ -214,6 +214,40 @@ pub fn lookup(
     )?)
 }
 
+/// Which BLOB lookups made today consult, or that none was imported.
+pub fn provenance(today: time::Date) -> Result<crate::mds::provenance::Provenance, CliError> {
+    use crate::mds::provenance::Provenance;
+    let Ok(dir) = crate::mds::data_dir() else {
+        return Ok(Provenance::none());
+    };
+    Ok(Store::new(dir)
+        .header()?
+        .map_or_else(Provenance::none, |h| Provenance::of(&h, today)))
+}
+
+/// The MDS's word on several keys' models in one run (`audit`): one lookup per AAGUID.
+pub struct Lookups {
+    today: time::Date,
+    views: std::collections::BTreeMap<String, MdsView>,
+}
+
+impl Lookups {
+    pub fn new(today: time::Date) -> Self {
+        Self {
+            today,
+            views: Default::default(),
+        }
+    }
+
+    pub fn view(&mut self, aaguid: &str) -> Result<&MdsView, CliError> {
+        use std::collections::btree_map::Entry;
+        match self.views.entry(aaguid.to_ascii_lowercase()) {
+            Entry::Occupied(known) => Ok(known.into_mut()),
+            Entry::Vacant(new) => Ok(new.insert(lookup(aaguid, self.today)?.0)),
+        }
+    }
+}
+
 /// The attestation roots the MDS publishes for this model, trusted for its AAGUID only.
 pub fn entry_roots(entry: &crate::mds::payload::Entry) -> Vec<crate::attestation::roots::Root> {
     let model = entry.description().unwrap_or(&entry.aaguid).to_owned();

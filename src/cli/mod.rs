@@ -20,6 +20,7 @@ pub mod output_file;
 pub mod pin;
 pub mod pin_input;
 pub mod roster_cmd;
+pub mod secret_input;
 pub mod sheet_cmd;
 pub mod software_keys;
 pub mod vet;

@@ -127,10 +127,8 @@ pub fn verify(ctx: &mut Context) -> Result<(), CliError> {
         Some(true) => {}
     }
     super::identity_gate::without_inventory(&mut key);
-    let retries = key.session.pin_retries()?;
-    let pin = ctx.key_pin(&mut key, None, Some(retries.retries))?;
     let (purpose, rp) = verification_purpose(&mut key)?;
-    key.session.pin_token(&pin, purpose, rp, ctx.global.force)?;
+    ctx.key_pin_token(&mut key, None, purpose, rp)?;
     let after = key.session.pin_retries()?;
     let device = key.spec.to_arg();
     ctx.emit(
@@ -211,7 +209,7 @@ pub fn set(
     check_new_pin(&pin, minimum)?;
     let device = key.spec.to_arg();
     ctx.confirm(&format!("Set this PIN on {device}? A forgotten PIN can only be cleared by resetting the key, which erases its passkeys"), yes)?;
-    key.session.set_pin(&pin)?;
+    key.session.set_pin(&pin).map_err(|e| target.name_in(e))?;
     ctx.emit(
         &serde_json::json!({ "device": device, "pin_set": true }),
         |w| {
@@ -249,7 +247,9 @@ pub fn change(
     }
     let device = key.spec.to_arg();
     ctx.confirm(&format!("Change the PIN of {device}?"), yes)?;
-    key.session.change_pin(&old, &new, ctx.global.force)?;
+    key.session
+        .change_pin(&old, &new, ctx.global.force)
+        .map_err(|e| target.name_in(e))?;
     ctx.emit(
         &serde_json::json!({ "device": device, "pin_changed": true }),
         |w| writeln!(w, "PIN of {device} changed."),

@@ -50,6 +50,12 @@ impl PinTarget {
             || self.serials.iter().any(|s| s.eq_ignore_ascii_case(name))
     }
 
+    /// `error` from a PIN step on this key, naming the key: with several keys (or a look-alike
+    /// beside the genuine one) the admin must know which key refused or was refused a PIN.
+    pub fn name_in(&self, error: impl Into<CliError>) -> CliError {
+        error.into().about(&self.describe())
+    }
+
     /// "BG01-A (serial 31337001)", "the key with serial 31337001", or "the key".
     /// The label comes from the inventory and the serial from the key: both are shown with
     /// hidden characters escaped, since the prompt goes straight to the terminal (DESIGN §3.8).

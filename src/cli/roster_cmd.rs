@@ -35,6 +35,7 @@ struct AccountKeys {
 
 fn note_text(note: &str) -> Result<String, CliError> {
     let note = note.trim();
+    super::inventory_cmd::typed_text("--note", note)?;
     if note.is_empty() {
         return Err(CliError::usage(
             "--note must say what happened (ticket, who, where): the record is the point",

@@ -73,10 +73,8 @@ pub fn vet(
     if let Some(entry) = &mds_entry {
         // The MDS's roots for this model vouch for this AAGUID only: this vet's key.
         anchors.extend(super::mds_cmd::entry_roots(entry));
-        if let Some(d) = entry.description() {
-            facts.model = Some(d.to_owned());
-        }
     }
+    facts.name_from_mds(mds_entry.as_ref().and_then(|e| e.description()));
     let info = key.session.info()?.clone();
     let pin_set = info.pin_set();
     let label = Some(facts.device.as_str());
@@ -98,8 +96,7 @@ pub fn vet(
 
     // Ask for the PIN once, and only if the key has one.
     let pin = if pin_set == Some(true) {
-        let retries = key.session.pin_retries()?;
-        Some(ctx.key_pin(&mut key, None, Some(retries.retries))?)
+        Some(ctx.key_pin(&mut key, None)?)
     } else {
         None
     };
@@ -107,12 +104,16 @@ pub fn vet(
     // Attestation: a throwaway non-discoverable credential over a fresh random challenge.
     let needs_token = pin_set == Some(true) && info.option("makeCredUvNotRqd") != Some(true);
     let token = match (&pin, needs_token) {
-        (Some(p), true) => Some(key.session.pin_token(
-            p,
-            TokenPurpose::MakeCredential,
-            Some(IDENTITY_RP_ID),
-            ctx.global.force,
-        )?),
+        (Some((p, target)), true) => Some(
+            key.session
+                .pin_token(
+                    p,
+                    TokenPurpose::MakeCredential,
+                    Some(IDENTITY_RP_ID),
+                    ctx.global.force,
+                )
+                .map_err(|e| target.name_in(e))?,
+        ),
         _ => None,
     };
     let mut challenge = [0u8; 32];
@@ -135,11 +136,12 @@ pub fn vet(
 
     // Factory state: a new key holds no passkeys (listed only with a PIN and credMgmt).
     let mut passkeys = None;
-    if let Some(p) = &pin {
+    if let Some((p, target)) = &pin {
         if info.cred_mgmt().is_some() {
-            let token =
-                key.session
-                    .pin_token(p, TokenPurpose::ReadCredentials, None, ctx.global.force)?;
+            let token = key
+                .session
+                .pin_token(p, TokenPurpose::ReadCredentials, None, ctx.global.force)
+                .map_err(|e| target.name_in(e))?;
             let (metadata, rps) = key.session.relying_parties(&token)?;
             let count = metadata.existing;
             let sites = rps.into_iter().map(|rp| rp.id).collect();

@@ -80,16 +80,7 @@ pub fn register_with_key(
     // The key is a virtual key glasskey itself holds: there is no identity to check.
     key.session.allow_pin_without_identity_check();
     let token = match key.session.info()?.pin_set() {
-        Some(true) => {
-            let retries = key.session.pin_retries()?;
-            let pin = ctx.key_pin(key, None, Some(retries.retries))?;
-            Some(key.session.pin_token(
-                &pin,
-                TokenPurpose::MakeCredential,
-                Some(rp),
-                ctx.global.force,
-            )?)
-        }
+        Some(true) => Some(ctx.key_pin_token(key, None, TokenPurpose::MakeCredential, Some(rp))?),
         _ => None,
     };
     let mut user_id = vec![0u8; 16];

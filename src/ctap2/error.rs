@@ -41,6 +41,8 @@ pub enum Ctap2Error {
     IdentityNotProven,
     #[error("the key did not answer the PIN request ({0}); glasskey never resends a PIN: check the retries left with `glasskey pin status`, close other programs using the key, and rerun")]
     PinRequestUnanswered(String),
+    #[error(transparent)]
+    KeyLock(#[from] crate::ctap2::key_lock::KeyLockError),
 }
 
 impl Ctap2Error {

@@ -9,11 +9,13 @@ pub mod credential_management;
 pub mod error;
 pub mod get_assertion;
 pub mod get_info;
+pub mod key_lock;
 pub mod make_credential;
 pub mod pin_protocol;
 pub mod selection;
 pub mod session;
 pub mod status;
+mod wiped_hash;
 
 pub use error::Ctap2Error;
 pub use session::Session;

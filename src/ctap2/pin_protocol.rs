@@ -4,10 +4,11 @@
 use aes::cipher::{block_padding::NoPadding, BlockDecryptMut, BlockEncryptMut, KeyIvInit};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::cose::{CoseKey, ALG_ECDH_ES_HKDF_256};
+use super::wiped_hash::{hkdf_zeroizing, sha256_zeroizing};
 use super::Ctap2Error;
 
 type Aes256CbcEnc = cbc::Encryptor<aes::Aes256>;
@@ -152,11 +153,12 @@ impl PinUvAuthProtocol for ProtocolTwo {
     }
 
     fn kdf(&self, z: &[u8; 32]) -> Zeroizing<Vec<u8>> {
-        let hk = hkdf::Hkdf::<Sha256>::new(Some(&[0u8; 32]), z);
         let mut out = Zeroizing::new(vec![0u8; 64]);
-        // 32-byte outputs are far below HKDF-SHA-256's limit, so expand cannot fail.
-        let _ = hk.expand(b"CTAP2 HMAC key", &mut out[..32]);
-        let _ = hk.expand(b"CTAP2 AES key", &mut out[32..]);
+        let (hmac_key, aes_key) = out.split_at_mut(32);
+        hkdf_zeroizing(
+            z,
+            &mut [(b"CTAP2 HMAC key", hmac_key), (b"CTAP2 AES key", aes_key)],
+        );
         out
     }
 
@@ -234,16 +236,6 @@ pub fn pin_hash_left16(pin: &[u8]) -> Zeroizing<[u8; 16]> {
     let digest = sha256_zeroizing(pin);
     let mut out = Zeroizing::new([0u8; 16]);
     out.copy_from_slice(&digest[..16]);
-    out
-}
-
-/// SHA-256 into zeroizing memory: the full PIN hash and the protocol-1 shared secret are
-/// secrets too, and a plain digest would leave them on the stack.
-fn sha256_zeroizing(data: &[u8]) -> Zeroizing<[u8; 32]> {
-    let mut out = Zeroizing::new([0u8; 32]);
-    let mut hasher = Sha256::new();
-    hasher.update(data);
-    hasher.finalize_into((&mut *out).into());
     out
 }
 

@@ -36,6 +36,7 @@ pub struct Draft {
     pub event: Option<Event>,
     pub roster: Option<RosterRecord>,
     pub entra: Option<super::model::EntraExportRecord>,
+    pub mds: Option<super::model::MdsRecord>,
 }
 
 /// Builds the entry that follows `chain`.
@@ -52,6 +53,7 @@ pub fn append(chain: &[CheckEntry], draft: Draft) -> CheckEntry {
         event: draft.event,
         roster: draft.roster,
         entra: draft.entra,
+        mds: draft.mds,
         prev_hash,
         hash: String::new(),
     };

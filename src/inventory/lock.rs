@@ -6,13 +6,12 @@
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use fs4::{FileExt, TryLockError};
+use crate::files::lock::NotLocked;
 
 /// How long a writer waits for another one to finish before giving up.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(30);
-const POLL: Duration = Duration::from_millis(25);
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
@@ -37,34 +36,22 @@ pub struct WriteLock {
 
 /// `.NAME.lock` in the directory of `target` (the inventory with symlinks resolved).
 pub fn lock_path(target: &Path) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    target.with_file_name(format!(".{name}.lock"))
+    crate::files::lock::beside(target)
 }
 
 fn open(lock: &Path, like: Option<&std::fs::Metadata>) -> std::io::Result<File> {
     let mode = like.map_or(0o600, |m| m.mode() & 0o666);
     // O_NOFOLLOW: a planted link must not make us create or open some other file.
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(mode)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(lock)
-        .or_else(|e| match e.kind() {
-            // Someone else's lock file we may only read: flock works on any open descriptor.
-            std::io::ErrorKind::PermissionDenied => OpenOptions::new()
-                .read(true)
-                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-                .open(lock),
-            _ => Err(e),
-        })?;
+    let file = crate::files::lock::open(lock, mode).or_else(|e| match e.kind() {
+        // Someone else's lock file we may only read: flock works on any open descriptor.
+        std::io::ErrorKind::PermissionDenied => OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(lock),
+        _ => Err(e),
+    })?;
     if let Some(m) = like {
-        super::owner::match_owner(&file, m)?;
+        crate::files::owner::match_owner(&file, m)?;
     }
     Ok(file)
 }
@@ -81,19 +68,17 @@ pub fn acquire(
         lock: lock.clone(),
         source,
     })?;
-    let start = Instant::now();
-    loop {
-        match FileExt::try_lock(&file) {
-            Ok(()) => return Ok(WriteLock { _file: file }),
-            Err(TryLockError::WouldBlock) if start.elapsed() < wait => std::thread::sleep(POLL),
-            Err(TryLockError::WouldBlock) => {
-                return Err(LockError::Busy {
-                    inventory: inventory.into(),
-                    lock,
-                    waited: start.elapsed().as_secs(),
-                })
-            }
-            Err(TryLockError::Error(source)) => return Err(LockError::Open { lock, source }),
-        }
+    match crate::files::lock::lock_within(&file, wait, None) {
+        Ok(()) => Ok(WriteLock { _file: file }),
+        Err(NotLocked::Busy(waited)) => Err(LockError::Busy {
+            inventory: inventory.into(),
+            lock,
+            waited,
+        }),
+        Err(NotLocked::Failed(source)) => Err(LockError::Open { lock, source }),
+        Err(NotLocked::Cancelled) => Err(LockError::Open {
+            lock,
+            source: std::io::Error::from(std::io::ErrorKind::Interrupted),
+        }),
     }
 }

@@ -3,7 +3,6 @@
 pub mod history;
 pub mod lock;
 pub mod model;
-mod owner;
 pub mod roster;
 pub mod store;
 

@@ -381,8 +381,27 @@ pub struct CheckEntry {
     /// The Entra export a check reconciled (`audit --entra`). Absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entra: Option<EntraExportRecord>,
+    /// The FIDO MDS BLOB an audit consulted, or that none was. Absent in entries written
+    /// before glasskey recorded it, and in non-audit entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mds: Option<MdsRecord>,
     pub prev_hash: String,
     pub hash: String,
+}
+
+/// Which FIDO MDS BLOB a check consulted: its number and the SHA-256 of the file as imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MdsRecord {
+    /// False: no BLOB was imported, no model status was looked up.
+    pub consulted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// The BLOB was past its nextUpdate.
+    #[serde(default)]
+    pub stale: bool,
 }
 
 /// Which Entra export a check covered: the file's SHA-256 and the export's own date.

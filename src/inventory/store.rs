@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use super::lock::{self, LockError, WriteLock};
 use super::model::{Inventory, SCHEMA_VERSION};
-use super::owner::match_mode_and_owner;
+use crate::files::atomic::{file_name, parent_dir, remove_stale_temps, replace};
 
 /// Test hook: abort the process at the named step of a save (see [`SAVE_STEPS`]), to prove that
 /// a crash at any point leaves the old or the new file, never a mix. Unset in normal use.
@@ -39,7 +39,6 @@ pub const SAVE_STEPS: &[&str] = &[
     "temp-written",
     "renamed",
 ];
-const TEMP_SUFFIX: &str = ".gk-tmp";
 
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
@@ -148,44 +147,11 @@ pub fn render(inventory: &Inventory) -> Result<String, InventoryError> {
 /// well under it); reading stops there instead of filling memory.
 pub const MAX_INVENTORY_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Opens `path` for reading only if it is a regular file. A FIFO, a device such as /dev/zero
-/// or a directory is refused at once: opened without blocking, checked, never read. For every
-/// file glasskey reads from the admin (the inventory, an Entra export).
-pub fn open_regular(path: &Path) -> std::io::Result<fs::File> {
-    let mut options = fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // Opening a FIFO for reading would otherwise wait for a writer.
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file; name the file itself",
-        ));
-    }
-    Ok(file)
-}
+pub use crate::util::regular_file::{open_regular, read_regular_at_most};
 
 /// The bytes of a regular file of at most [`MAX_INVENTORY_BYTES`].
 fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let file = open_regular(path)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_INVENTORY_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_INVENTORY_BYTES {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!(
-                "larger than {} MiB, so not an inventory glasskey wrote",
-                MAX_INVENTORY_BYTES / (1024 * 1024)
-            ),
-        ));
-    }
-    Ok(bytes)
+    read_regular_at_most(path, MAX_INVENTORY_BYTES, "an inventory glasskey wrote")
 }
 
 /// SHA-256 of a file's bytes, hex: printed on sheets so paper and file can be matched.
@@ -210,19 +176,6 @@ fn hook(step: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-fn parent_dir(path: &Path) -> PathBuf {
-    path.parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf()
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
 fn read_text(path: &Path, bytes: Vec<u8>) -> Result<String, InventoryError> {
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
@@ -242,42 +195,6 @@ fn refuse_broken_chain(path: &Path, inventory: &Inventory) -> Result<(), Invento
         path: path.into(),
         source,
     })
-}
-
-/// Writes `bytes` to a fresh temporary file beside `dest` with `like`'s mode and owner, syncs
-/// it and renames it to `dest`. The temporary file is deleted if any step fails.
-fn replace(
-    dir: &Path,
-    dest: &Path,
-    bytes: &[u8],
-    like: &fs::Metadata,
-    step: &str,
-) -> std::io::Result<()> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.", file_name(dest)))
-        .suffix(TEMP_SUFFIX)
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    match_mode_and_owner(tmp.as_file(), like)?;
-    tmp.as_file().sync_all()?;
-    hook(step)?;
-    tmp.persist(dest).map_err(|e| e.error)?;
-    Ok(())
-}
-
-/// Removes temporary files a crashed writer left behind. Only called with the lock held, so no
-/// live writer owns them.
-fn remove_stale_temps(dir: &Path, name: &str) {
-    let prefix = format!(".{name}.");
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let n = entry.file_name().to_string_lossy().into_owned();
-        if n.starts_with(&prefix) && n.ends_with(TEMP_SUFFIX) {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
 }
 
 /// FILE.bak beside `target` (the inventory with symlinks resolved).
@@ -437,13 +354,9 @@ impl Store {
         remove_stale_temps(&dir, &file_name(&self.target));
 
         // The previous version, kept as FILE.bak (itself replaced atomically).
-        replace(
-            &dir,
-            &self.backup_path(),
-            &current,
-            &like,
-            "backup-temp-written",
-        )
+        replace(&dir, &self.backup_path(), &current, Some(&like), || {
+            hook("backup-temp-written")
+        })
         .and_then(|()| hook("backup-written"))
         .map_err(err)?;
         // Last look: the lock keeps glasskey writers out, not an editor.
@@ -451,7 +364,10 @@ impl Store {
         if sha256(&again) != self.digest {
             return Err(InventoryError::ChangedOnDisk(self.path.clone()));
         }
-        replace(&dir, &self.target, text.as_bytes(), &like, "temp-written").map_err(err)?;
+        replace(&dir, &self.target, text.as_bytes(), Some(&like), || {
+            hook("temp-written")
+        })
+        .map_err(err)?;
         self.digest = sha256(text.as_bytes());
         let synced = fs::File::open(&dir).and_then(|d| d.sync_all());
         synced

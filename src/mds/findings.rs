@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::payload::{Entry, StatusReport};
+use super::provenance::Provenance;
 use super::store::Store;
 use super::MdsError;
 use crate::audit::{rules, Finding};
@@ -19,14 +20,9 @@ pub const COMPROMISED: &[&str] = &[
 /// The MDS's word on one model, as reports show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MdsView {
-    /// False when no BLOB was imported: nothing below was looked up.
-    pub consulted: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub blob_no: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_update: Option<String>,
-    /// The BLOB is past its nextUpdate.
-    pub stale: bool,
+    /// Which BLOB was consulted, or that none was (nothing below was looked up then).
+    #[serde(flatten)]
+    pub blob: Provenance,
     /// The BLOB has an entry for this AAGUID.
     pub listed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,10 +36,7 @@ pub struct MdsView {
 impl MdsView {
     pub fn not_consulted() -> Self {
         Self {
-            consulted: false,
-            blob_no: None,
-            next_update: None,
-            stale: false,
+            blob: Provenance::none(),
             listed: false,
             description: None,
             certification_level: None,
@@ -53,14 +46,10 @@ impl MdsView {
 
     /// One line for the text reports.
     pub fn summary(&self) -> String {
-        if !self.consulted {
-            return "not consulted (no BLOB imported; see `glasskey mds import`)".into();
+        let blob = self.blob.line();
+        if !self.blob.consulted {
+            return blob;
         }
-        let blob = format!(
-            "BLOB no. {}{}",
-            self.blob_no.unwrap_or(0),
-            if self.stale { ", STALE" } else { "" }
-        );
         match (&self.listed, &self.description) {
             (false, _) => format!("{blob}: model not listed"),
             (true, d) => format!(
@@ -84,10 +73,7 @@ pub fn consult(
         return Ok((MdsView::not_consulted(), None));
     };
     let view = MdsView {
-        consulted: true,
-        blob_no: Some(header.no),
-        stale: header.stale_on(today),
-        next_update: Some(header.next_update),
+        blob: Provenance::of(&header, today),
         listed: entry.is_some(),
         description: entry
             .as_ref()
@@ -126,16 +112,16 @@ pub fn findings(
 ) -> Vec<Finding> {
     let f = |rule, message: String| Finding::new(rule, key, account, message);
     let mut out = Vec::new();
-    if !view.consulted {
+    if !view.blob.consulted {
         return out;
     }
-    if view.stale {
+    if view.blob.stale {
         out.push(f(
             &rules::MDS_STALE,
             format!(
                 "the imported MDS BLOB no. {} was due for replacement on {}",
-                view.blob_no.unwrap_or(0),
-                view.next_update.as_deref().unwrap_or("?")
+                view.blob.blob_no.unwrap_or(0),
+                view.blob.next_update.as_deref().unwrap_or("?")
             ),
         ));
     }

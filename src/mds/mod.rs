@@ -2,11 +2,13 @@
 //! a compact JWS whose x5c chains to GlobalSign Root CA - R3 or Root R46), parsed (payload.rs),
 //! and stored with an index by AAGUID (store.rs) in the user's data directory, so that a lookup
 //! during `vet`, `enroll` or `audit` reads one entry, never the whole BLOB. findings.rs turns a
-//! model's status reports into findings (GK082-GK086).
+//! model's status reports into findings (GK082-GK086); provenance.rs says which BLOB a report
+//! drew on.
 
 pub mod findings;
 pub mod jws;
 pub mod payload;
+pub mod provenance;
 pub mod roots;
 pub mod store;
 

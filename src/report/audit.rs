@@ -20,6 +20,9 @@ pub struct KeyResult {
     pub pin_retries: Option<u8>,
     pub passkeys: Option<Vec<String>>,
     pub other_rp_ids: Vec<String>,
+    /// The model name: from the imported MDS entry, else glasskey's fallback table.
+    pub model: Option<String>,
+    pub model_source: Option<crate::models::ModelSource>,
     pub firmware: Option<String>,
     pub note: Option<String>,
     /// How glasskey reached the key in this check.
@@ -54,6 +57,8 @@ pub struct AuditReport {
     /// The Entra export reconciled in the same run (`audit --entra`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entra_export: Option<crate::entra::reconcile::ExportInfo>,
+    /// Which FIDO MDS BLOB the model statuses came from, or that none was consulted.
+    pub mds: crate::mds::provenance::Provenance,
 }
 
 pub fn write_text(w: &mut dyn Write, r: &AuditReport) -> std::io::Result<()> {
@@ -106,6 +111,11 @@ pub fn write_text(w: &mut dyn Write, r: &AuditReport) -> std::io::Result<()> {
                 }
                 writeln!(
                     w,
+                    "    model      {}",
+                    crate::models::shown_with_source(k.model.as_deref(), k.model_source, "unknown")
+                )?;
+                writeln!(
+                    w,
                     "    firmware   {}",
                     shown_or(k.firmware.as_deref(), "unknown")
                 )?;
@@ -123,6 +133,7 @@ pub fn write_text(w: &mut dyn Write, r: &AuditReport) -> std::io::Result<()> {
             writeln!(w, "    note       {}", n.shown())?;
         }
     }
+    writeln!(w, "MDS: {}", r.mds.line())?;
     if let Some(e) = &r.entra_export {
         super::entra::write_export_line(w, e)?;
     }

@@ -224,6 +224,7 @@ pub fn audit(r: &AuditReport) -> String {
         esc(&r.check_hash),
         esc(&r.result)
     );
+    let _ = writeln!(out, "<p class=\"meta\">MDS: {}</p>", esc(&r.mds.line()));
     out.push_str("<h2>Keys checked</h2>\n<table>\n<tr><th>Key</th><th>Account</th><th>Identity</th><th>PIN</th><th>Passkeys</th><th>Firmware</th></tr>\n");
     for k in &r.keys_checked {
         let pin = match (k.pin_set, k.pin_retries) {

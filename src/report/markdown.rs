@@ -70,6 +70,7 @@ pub fn audit(r: &AuditReport) -> String {
         r.check_hash,
         cell(&r.result)
     );
+    let _ = writeln!(out, "MDS: {}\n", cell(&r.mds.line()));
     out.push_str("| Key | Account | Identity | PIN retries | Passkeys | Firmware |\n| --- | --- | --- | --- | --- | --- |\n");
     for k in &r.keys_checked {
         let _ = writeln!(

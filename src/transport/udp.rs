@@ -48,6 +48,11 @@ impl UdpTransport {
 }
 
 impl UdpTransport {
+    /// The simulator's resolved address: what the key lock is keyed by.
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
     fn refused(&self) -> TransportError {
         TransportError::Refused(format!("udp:{}", self.peer))
     }

@@ -43,6 +43,8 @@ pub struct Authenticator {
     pub(crate) state: KeyState,
     pub(crate) profile: &'static Profile,
     path: Option<PathBuf>,
+    /// Held from load to drop for a key opened from a file (state::lock).
+    file_lock: Option<super::state::KeyFileLock>,
     pub(crate) key_agreement: p256::SecretKey,
     pub(crate) token: Option<Token>,
     pub(crate) pending_assertions: Option<PendingAssertions>,
@@ -95,9 +97,14 @@ impl Authenticator {
         Ok(this)
     }
 
-    /// Opens a saved key: equivalent to plugging it in (a power cycle).
+    /// Opens a saved key: equivalent to plugging it in (a power cycle). The key is this
+    /// process's until dropped: another process opening it waits (state::LOCK_WAIT), then reads
+    /// the state this one saved.
     pub fn open(path: &Path) -> Result<Self, StateError> {
-        Self::from_state(KeyState::load(path)?, Some(path.into()))
+        let held = super::state::lock(path)?;
+        let mut this = Self::from_state(KeyState::load(path)?, Some(path.into()))?;
+        this.file_lock = Some(held);
+        Ok(this)
     }
 
     pub fn from_state(state: KeyState, path: Option<PathBuf>) -> Result<Self, StateError> {
@@ -108,6 +115,7 @@ impl Authenticator {
             state,
             profile,
             path,
+            file_lock: None,
             key_agreement: p256::SecretKey::random(&mut rand::thread_rng()),
             token: None,
             pending_assertions: None,
@@ -135,7 +143,7 @@ impl Authenticator {
 
     pub fn save(&self) -> Result<(), StateError> {
         match &self.path {
-            Some(p) => self.state.save(p),
+            Some(p) => self.state.save(p, self.file_lock.is_some()),
             None => Ok(()),
         }
     }

@@ -231,7 +231,10 @@ impl Authenticator {
                 int(level.into()),
             )])));
         }
-        let (format, statement) = self.attest(&key, &auth_data, &cdh)?;
+        let (format, mut statement) = self.attest(&key, &auth_data, &cdh)?;
+        if self.faults().tamper_attestation_signature {
+            tamper_signature(&mut statement);
+        }
         Ok(Some(Value::Map(vec![
             (int(0x01), text(format)),
             (int(0x02), bytes(&auth_data)),
@@ -239,7 +242,8 @@ impl Authenticator {
         ])))
     }
 
-    /// The attestation statement for a new credential, by the key's attestation mode.
+    /// The attestation statement for a new credential, by the key's attestation mode. (Every
+    /// mode's statement can be corrupted by the `tamper_attestation_signature` fault.)
     fn attest(
         &self,
         credential_key: &p256::SecretKey,
@@ -265,6 +269,8 @@ impl Authenticator {
             Mode::TestCaEs384 => Some(test_ca::Algorithm::Es384),
             Mode::TestCaEddsa => Some(test_ca::Algorithm::EdDsa),
             Mode::TestCaRs256 => Some(test_ca::Algorithm::Rs256),
+            Mode::TestCaEs512 => Some(test_ca::Algorithm::Es512),
+            Mode::TestCaPs256 => Some(test_ca::Algorithm::Ps256),
             _ => None,
         };
         if let Some(algorithm) = other_algorithm {
@@ -516,4 +522,19 @@ fn sign(key: &p256::SecretKey, auth_data: &[u8], cdh: &[u8; 32]) -> Vec<u8> {
     message.extend_from_slice(cdh);
     let signature: DerSignature = SigningKey::from(key).sign(&message);
     signature.as_bytes().to_vec()
+}
+
+/// Flips a bit of an attestation statement's `sig`: a key whose signature does not verify.
+fn tamper_signature(statement: &mut Value) {
+    if let Value::Map(fields) = statement {
+        for (name, value) in fields.iter_mut() {
+            if let (Value::Text(n), Value::Bytes(sig)) = (name, value) {
+                if n == "sig" {
+                    if let Some(last) = sig.last_mut() {
+                        *last ^= 0x01;
+                    }
+                }
+            }
+        }
+    }
 }

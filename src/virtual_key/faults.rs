@@ -33,6 +33,8 @@ pub struct Faults {
     pub vanish_after: Option<u32>,
     /// Claim this many RPs/credentials in credential management replies.
     pub claim_total: Option<u64>,
+    /// Flip a bit of every attestation statement's signature, whatever the attestation mode.
+    pub tamper_attestation_signature: bool,
 }
 
 impl Faults {

@@ -265,8 +265,12 @@ impl VirtualDevice {
         reply
     }
 
+    /// An error ends only the message of the channel it goes to: a CHANNEL_BUSY to one host
+    /// application must not drop the message another is in the middle of sending.
     fn error(&mut self, cid: u32, code: HidErrorCode) {
-        self.assembling = None;
+        if self.assembling.as_ref().is_some_and(|a| a.cid() == cid) {
+            self.assembling = None;
+        }
         self.send(cid, cmd::ERROR, &[code.to_byte()]);
     }
 
@@ -317,5 +321,47 @@ impl VirtualDevice {
                 Some(r)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn init(device: &mut VirtualDevice) -> u32 {
+        let mut nonce = [0u8; 8];
+        nonce[0] = 7;
+        for r in fragment(BROADCAST_CID, cmd::INIT, &nonce, MAX_MESSAGE_LEN).unwrap() {
+            device.receive(&r);
+        }
+        let reply = device.poll().unwrap();
+        while device.poll().is_some() {}
+        u32::from_be_bytes([reply[15], reply[16], reply[17], reply[18]])
+    }
+
+    /// Two host applications: B's request arriving while A is between packets gets CHANNEL_BUSY,
+    /// and A's message still completes and is answered (a lost request is a PIN request that
+    /// silently never arrives).
+    #[test]
+    fn busy_for_one_channel_keeps_the_other_channels_message() {
+        let auth = Authenticator::create(None, "yubikey-5.7", Some(1), None).unwrap();
+        let mut device = VirtualDevice::new(auth);
+        let a = init(&mut device);
+        let b = init(&mut device);
+        let long = vec![0x42u8; 150];
+        let packets = fragment(a, cmd::PING, &long, MAX_MESSAGE_LEN).unwrap();
+        device.receive(&packets[0]);
+        for r in fragment(b, cmd::PING, b"b", MAX_MESSAGE_LEN).unwrap() {
+            device.receive(&r);
+        }
+        let busy = device.poll().unwrap();
+        assert_eq!(u32::from_be_bytes([busy[0], busy[1], busy[2], busy[3]]), b);
+        assert_eq!(busy[4], cmd::ERROR | 0x80);
+        for r in &packets[1..] {
+            device.receive(r);
+        }
+        let echo = device.poll().expect("A's message was dropped");
+        assert_eq!(u32::from_be_bytes([echo[0], echo[1], echo[2], echo[3]]), a);
+        assert_eq!(echo[4], cmd::PING | 0x80);
     }
 }

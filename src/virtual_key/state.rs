@@ -2,7 +2,6 @@
 //! change so that separate runs of the binary see the same key (burned PIN retries included).
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -105,6 +104,10 @@ pub enum AttestationMode {
     TestCaEddsa,
     /// Packed RS256 (RSA-2048), certificate from data/test-ca/algorithms.
     TestCaRs256,
+    /// Packed ES512 (P-521), certificate signed ecdsa-with-SHA512 by data/test-ca/algorithms/p521-root.pem.
+    TestCaEs512,
+    /// Packed PS256 (RSA-2048), certificate signed RSASSA-PSS by data/test-ca/algorithms/pss-root.pem.
+    TestCaPs256,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -121,17 +124,35 @@ pub enum StateError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("another glasskey process is using virtual key {path} (it holds {lock}); waited {waited} s. Stop it (e.g. a running `glasskey virtual serve`) or let it finish, then rerun")]
+    InUse {
+        path: PathBuf,
+        lock: PathBuf,
+        waited: u64,
+    },
     #[error("virtual key file {0} already exists; choose another path")]
     Exists(PathBuf),
     #[error("unknown profile {0:?}; choose one of: {1}")]
     UnknownProfile(String, String),
 }
 
+/// A virtual key holds at most a few hundred credentials: a few hundred KiB of JSON.
+const MAX_STATE_BYTES: u64 = 16 * 1024 * 1024;
+
 impl KeyState {
     pub fn load(path: &Path) -> Result<Self, StateError> {
-        let text = fs::read_to_string(path).map_err(|source| StateError::Read {
+        let bytes = crate::util::regular_file::read_regular_at_most(
+            path,
+            MAX_STATE_BYTES,
+            "a glasskey virtual key",
+        )
+        .map_err(|source| StateError::Read {
             path: path.into(),
             source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| StateError::Parse {
+            path: path.into(),
+            message: "not UTF-8 text".into(),
         })?;
         let state: KeyState = serde_json::from_str(&text).map_err(|e| StateError::Parse {
             path: path.into(),
@@ -155,33 +176,54 @@ impl KeyState {
         Ok(state)
     }
 
-    /// Writes to a temporary file beside the target, syncs it, then renames it into place, so
-    /// a crash leaves either the old or the new file.
-    pub fn save(&self, path: &Path) -> Result<(), StateError> {
+    /// Written as the inventory is (`files::atomic::replace_file`): a fresh temporary file,
+    /// the file's mode kept, a symlink written at its target; a crash leaves the old or the new
+    /// file. `holding_lock`: the caller holds the key's lock (`lock`).
+    pub fn save(&self, path: &Path, holding_lock: bool) -> Result<(), StateError> {
         let err = |source| StateError::Write {
             path: path.into(),
             source,
         };
-        let json = serde_json::to_vec_pretty(self).map_err(|e| err(std::io::Error::other(e)))?;
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "key".into());
-        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        let mut file = fs::File::create(&tmp).map_err(err)?;
-        file.write_all(&json).map_err(err)?;
-        file.write_all(b"\n").map_err(err)?;
-        file.sync_all().map_err(err)?;
-        drop(file);
-        fs::rename(&tmp, path).map_err(err)?;
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
+        let mut json =
+            serde_json::to_vec_pretty(self).map_err(|e| err(std::io::Error::other(e)))?;
+        json.push(b'\n');
+        crate::files::atomic::replace_file(path, &json, holding_lock).map_err(err)
+    }
+}
+
+/// How long a process waits for another one using the same virtual key file.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Held while a process has the virtual key at `path` "plugged in": like one USB key, one
+/// process at a time, so that no process saves a state another has already moved on from.
+/// The lock is `.NAME.lock` beside the file's target (never deleted, as the inventory's).
+#[derive(Debug)]
+pub struct KeyFileLock {
+    _file: fs::File,
+}
+
+pub fn lock(path: &Path) -> Result<KeyFileLock, StateError> {
+    let target = fs::canonicalize(path).map_err(|source| StateError::Read {
+        path: path.into(),
+        source,
+    })?;
+    let lock = crate::files::lock::beside(&target);
+    let open_err = |source| StateError::Read {
+        path: lock.clone(),
+        source,
+    };
+    let file = crate::files::lock::open(&lock, 0o600).map_err(open_err)?;
+    match crate::files::lock::lock_within(&file, LOCK_WAIT, None) {
+        Ok(()) => Ok(KeyFileLock { _file: file }),
+        Err(crate::files::lock::NotLocked::Busy(waited)) => Err(StateError::InUse {
+            path: path.into(),
+            lock: lock.clone(),
+            waited,
+        }),
+        Err(crate::files::lock::NotLocked::Failed(e)) => Err(open_err(e)),
+        Err(crate::files::lock::NotLocked::Cancelled) => {
+            Err(open_err(std::io::ErrorKind::Interrupted.into()))
         }
-        Ok(())
     }
 }
 

@@ -49,11 +49,7 @@ pub fn sign_with(algorithm: Algorithm, message: &[u8]) -> Option<(i64, Vec<u8>, 
             )
         }
         Algorithm::Rs256 => {
-            use rsa::pkcs1::DecodeRsaPrivateKey;
-            let der =
-                hex::decode(include_str!("../../data/test-ca/algorithms/rs256-key.hex").trim())
-                    .ok()?;
-            let key = rsa::RsaPrivateKey::from_pkcs1_der(&der).ok()?;
+            let key = rsa_key(include_str!("../../data/test-ca/algorithms/rs256-key.hex"))?;
             let signature = key
                 .sign(
                     rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
@@ -66,9 +62,44 @@ pub fn sign_with(algorithm: Algorithm, message: &[u8]) -> Option<(i64, Vec<u8>, 
                 signature,
             )
         }
+        Algorithm::Es512 => {
+            use p521::ecdsa::signature::Signer;
+            let key =
+                hex::decode(include_str!("../../data/test-ca/algorithms/es512-key.hex").trim())
+                    .ok()?;
+            let key = p521::ecdsa::SigningKey::from_slice(&key).ok()?;
+            let signature: p521::ecdsa::Signature = key.sign(message);
+            (
+                include_str!("../../data/test-ca/algorithms/es512.pem"),
+                -36,
+                signature.to_der().as_bytes().to_vec(),
+            )
+        }
+        Algorithm::Ps256 => {
+            // RFC 8230: PS256 is RSASSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt.
+            let key = rsa_key(include_str!("../../data/test-ca/algorithms/ps256-key.hex"))?;
+            let signature = key
+                .sign_with_rng(
+                    &mut rand::thread_rng(),
+                    rsa::Pss::new_with_salt::<sha2::Sha256>(32),
+                    &sha2::Sha256::digest(message),
+                )
+                .ok()?;
+            (
+                include_str!("../../data/test-ca/algorithms/ps256.pem"),
+                -37,
+                signature,
+            )
+        }
     };
     let certificate = crate::attestation::x509::Cert::from_pem(pem).ok()?;
     Some((alg, signature, certificate.der))
+}
+
+/// A PKCS#1 RSA private key given as hex DER.
+fn rsa_key(hex_der: &str) -> Option<rsa::RsaPrivateKey> {
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    rsa::RsaPrivateKey::from_pkcs1_der(&hex::decode(hex_der.trim()).ok()?).ok()
 }
 
 /// Attestation algorithms beyond ES256 that a virtual key can use.
@@ -77,4 +108,6 @@ pub enum Algorithm {
     Es384,
     EdDsa,
     Rs256,
+    Es512,
+    Ps256,
 }

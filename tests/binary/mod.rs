@@ -6,11 +6,9 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
+/// tests/common's binary (clean environment, this test's own data directory).
 pub fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
-        .timeout(std::time::Duration::from_secs(60));
-    c
+    crate::common::bin::glasskey()
 }
 
 pub fn run(args: &[&str], stdin: &str) -> std::process::Output {

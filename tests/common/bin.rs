@@ -23,13 +23,42 @@ const TEST_HOOKS: [&str; 3] = [
     "GLASSKEY_TEST_FAIL_AT",
 ];
 
-/// The binary, with no test hook set and a generous kill timeout (a hung run fails the test
-/// instead of hanging the suite).
-pub fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
+thread_local! {
+    /// libtest runs each test on a thread of its own: one data directory per test, removed
+    /// when the test's thread ends.
+    static DATA_DIR: tempfile::TempDir = tempfile::Builder::new()
+        .prefix("glasskey-test-data-")
+        .tempdir()
+        .unwrap();
+}
+
+/// This test's data directory (GLASSKEY_DATA_DIR of every binary it spawns), never the
+/// user's ~/.local/share/glasskey: a BLOB the user imported must not change a result.
+pub fn data_dir() -> PathBuf {
+    DATA_DIR.with(|d| d.path().to_path_buf())
+}
+
+/// Gives a command (the binary, or a wrapper such as `script` that runs it) the test
+/// environment: no test hook set, and this test's data directory.
+pub fn isolate(c: &mut std::process::Command) -> &mut std::process::Command {
     for hook in TEST_HOOKS {
         c.env_remove(hook);
     }
+    c.env("GLASSKEY_DATA_DIR", data_dir())
+}
+
+/// The binary as std::process::Command (for tests that drive a child by hand), with the same
+/// environment as [`glasskey`].
+pub fn std_command() -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("glasskey"));
+    isolate(&mut c);
+    c
+}
+
+/// The binary, with no test hook set and a generous kill timeout (a hung run fails the test
+/// instead of hanging the suite).
+pub fn glasskey() -> Command {
+    let mut c = Command::from_std(std_command());
     c.timeout(std::time::Duration::from_secs(120));
     c
 }
@@ -194,4 +223,45 @@ pub fn only(v: &Value, rule: &str) {
         "{}",
         serde_json::to_string_pretty(&v["findings"]).unwrap()
     );
+}
+
+/// A `glasskey virtual serve` child on a free loopback port; killed when dropped.
+pub struct Server {
+    child: std::process::Child,
+    /// The `--device` argument that reaches it (`udp:127.0.0.1:PORT`).
+    pub device: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Serves the virtual key `key` over UDP and waits until it listens.
+pub fn serve(key: &Path) -> Server {
+    let mut child = std_command()
+        .args(["virtual", "serve"])
+        .arg(key)
+        .args(["--udp", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stderr.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let addr = line
+        .split("on udp:")
+        .nth(1)
+        .and_then(|r| r.split(';').next())
+        .unwrap()
+        .to_owned();
+    Server {
+        child,
+        device: format!("udp:{addr}"),
+    }
 }

@@ -1,5 +1,6 @@
 //! Shared by the Entra end-to-end tests: two accounts with one enrolled virtual key each and
-//! the export Entra would give for them, built once and copied by each test.
+//! the export Entra would give for them, built once and copied by each test. Needs the test
+//! crate's `mod common;` (the binary is spawned through tests/common/bin.rs).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
@@ -17,10 +18,7 @@ pub const T1: &str = "2026-11-26T10:00:00Z";
 pub const FIDO2: &str = "#microsoft.graph.fido2AuthenticationMethod";
 
 pub fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
-        .timeout(std::time::Duration::from_secs(60));
-    c
+    crate::common::bin::glasskey()
 }
 
 pub fn run(args: &[&str], stdin: Option<&str>) -> std::process::Output {

@@ -15,13 +15,9 @@ pub fn upn(n: usize) -> String {
     format!("bg-{n:02}@contoso.onmicrosoft.com")
 }
 
+/// tests/common's binary (no test hook set, this test's own data directory).
 pub fn glasskey() -> Command {
-    let mut c = Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
-        .env_remove(ABORT_AT_ENV)
-        .env_remove(FAIL_AT_ENV)
-        .timeout(std::time::Duration::from_secs(120));
-    c
+    crate::common::bin::glasskey()
 }
 
 pub fn run(args: &[&str], stdin: Option<&str>) -> std::process::Output {

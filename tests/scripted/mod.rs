@@ -25,11 +25,9 @@ pub const BG2: &str = "bg-02@contoso.onmicrosoft.com";
 pub const T0: &str = "2026-11-25T10:00:00Z";
 
 /// The binary, with no virtual keys "plugged in" unless a test says so.
+/// tests/common's binary (no test hook set, this test's own data directory).
 pub fn glasskey() -> assert_cmd::Command {
-    let mut c = assert_cmd::Command::cargo_bin("glasskey").unwrap();
-    c.env_remove("GLASSKEY_VIRTUAL_KEYS")
-        .timeout(Duration::from_secs(60));
-    c
+    crate::common::bin::glasskey()
 }
 
 /// Runs glasskey and insists on success.

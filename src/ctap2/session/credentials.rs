@@ -165,7 +165,25 @@ fn rp_of(reply: &CredMgmtResponse) -> Result<RelyingParty, Ctap2Error> {
     let id_hash = reply
         .rp_id_hash
         .ok_or_else(|| Ctap2Error::Protocol("RP enumeration reply lacks rpIDHash".into()))?;
+    check_rp_id_hash(&id, &id_hash)?;
     Ok(RelyingParty { id, name, id_hash })
+}
+
+/// CTAP 2.1 §6.8.3: rpIDHash is SHA-256 of the RP ID. A key naming one site with another's
+/// hash would file that site's passkeys under the name (evil.com's under login.microsoft.com),
+/// so nothing it lists can be trusted: a protocol error, not a finding. The one exception is
+/// an RP ID the key stored truncated (CTAP 2.1 RP ID truncation marks the cut with "…"), whose
+/// hash is of the full ID and cannot be checked.
+fn check_rp_id_hash(id: &str, id_hash: &[u8; 32]) -> Result<(), Ctap2Error> {
+    use sha2::{Digest, Sha256};
+    if Sha256::digest(id.as_bytes()).as_slice() == id_hash || id.contains('\u{2026}') {
+        return Ok(());
+    }
+    Err(Ctap2Error::Protocol(format!(
+        "the key lists RP {} with an rpIDHash ({}…) that is not SHA-256 of that RP ID: it files another site's passkeys under that name; nothing it lists can be trusted",
+        crate::untrusted::Shown(id),
+        hex::encode(&id_hash[..8])
+    )))
 }
 
 fn credential_of(

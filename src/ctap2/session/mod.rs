@@ -95,6 +95,20 @@ pub struct CredsMetadata {
     pub remaining: u64,
 }
 
+impl CredsMetadata {
+    /// Why a listing of `listed` entries (RPs or passkeys) cannot be the key's whole store: it
+    /// counts discoverable credentials but listed none. Such a key hides its passkeys or its
+    /// credential management is broken; either way nothing confirms what it holds.
+    pub fn unlisted(&self, listed: usize) -> Option<String> {
+        (self.existing > 0 && listed == 0).then(|| {
+            format!(
+                "the key counts {} passkeys but listed none (hidden passkeys or broken credential management)",
+                self.existing
+            )
+        })
+    }
+}
+
 pub struct Session<T: Transport> {
     hid: CtapHid<T>,
     info: Option<AuthenticatorInfo>,
@@ -102,6 +116,8 @@ pub struct Session<T: Transport> {
     /// Distinguishes sessions, so that a proof made on one cannot unlock another.
     id: u64,
     pin_unlock: PinUnlock,
+    /// Held around every PIN-bearing exchange when set (key_lock.rs); device::Key::open sets it.
+    key_lock: Option<crate::ctap2::key_lock::KeyLock>,
 }
 
 impl<T: Transport> Session<T> {
@@ -112,11 +128,17 @@ impl<T: Transport> Session<T> {
             timeout: DEFAULT_TIMEOUT,
             id: gate::next_session_id(),
             pin_unlock: PinUnlock::Locked,
+            key_lock: None,
         }
     }
 
     pub fn set_timeout(&mut self, timeout: Duration) {
         self.timeout = timeout;
+    }
+
+    /// Orders this session's PIN-bearing exchanges with other processes' on the same key.
+    pub fn set_key_lock(&mut self, lock: crate::ctap2::key_lock::KeyLock) {
+        self.key_lock = Some(lock);
     }
 
     // Raw access to the channel and to arbitrary commands would let a caller skip the PIN

@@ -118,6 +118,16 @@ impl<T: Transport> Session<T> {
         Ok(retries)
     }
 
+    /// Waits for any other glasskey process using this key (key_lock.rs); the guard must live
+    /// from the fresh retries read through the reply to the PIN-bearing request.
+    fn hold_key(&mut self) -> Result<Option<crate::ctap2::key_lock::KeyLockGuard>, Ctap2Error> {
+        let Some(lock) = self.key_lock.clone() else {
+            return Ok(None);
+        };
+        let cancel = self.hid.cancel_flag();
+        Ok(Some(lock.hold(self.timeout, Some(&cancel))?))
+    }
+
     /// Turns a PIN failure into the typed error, reading the retries left. Never resends.
     fn pin_failure(&mut self, error: Ctap2Error) -> Ctap2Error {
         match error.status() {
@@ -168,6 +178,7 @@ impl<T: Transport> Session<T> {
             TokenPurpose::MakeCredential => permission::MAKE_CREDENTIAL,
             TokenPurpose::GetAssertion => permission::GET_ASSERTION,
         };
+        let _key_held = self.hold_key()?;
         self.check_retries_before_pin(force)?;
         let shared = self.key_agreement(protocol.as_ref())?;
         let pin_hash_enc = protocol.encrypt(
@@ -226,6 +237,7 @@ impl<T: Transport> Session<T> {
         }
         self.check_min_length(new_pin)?;
         let protocol = self.protocol()?;
+        let _key_held = self.hold_key()?;
         let shared = self.key_agreement(protocol.as_ref())?;
         let new_pin_enc = protocol.encrypt(&shared.shared_secret, &pad_pin(new_pin.as_bytes())?)?;
         let auth = protocol.authenticate(&shared.shared_secret, &new_pin_enc);
@@ -253,6 +265,7 @@ impl<T: Transport> Session<T> {
         }
         self.check_min_length(new_pin)?;
         let protocol = self.protocol()?;
+        let _key_held = self.hold_key()?;
         self.check_retries_before_pin(force)?;
         let shared = self.key_agreement(protocol.as_ref())?;
         let new_pin_enc = protocol.encrypt(&shared.shared_secret, &pad_pin(new_pin.as_bytes())?)?;

@@ -254,6 +254,7 @@ fn audit_observation_through_the_library() {
             vendor_serial: None,
             aaguid: info.aaguid_string(),
             model: None,
+            model_source: None,
             firmware: None,
             form_factor: None,
             ctap_versions: info.versions.clone(),

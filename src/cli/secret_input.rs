@@ -1,0 +1,200 @@
+//! Reading PINs without leaving copies behind (deliverable 7): a no-echo terminal prompt and a
+//! buffered stdin reader whose buffers are ours and zeroized. Standard library and prompt crates
+//! keep their own buffers (std's `Stdin` holds an 8 KiB one for the life of the process), so PIN
+//! input goes straight to file descriptor 0 and never through them.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rustix::event::{poll, PollFd, PollFlags, Timespec};
+use rustix::io::Errno;
+use rustix::termios::{self, LocalModes, OptionalActions, Termios};
+use zeroize::Zeroizing;
+
+use super::error::CliError;
+use crate::secret::MAX_PIN_LINE;
+
+/// How often a waiting prompt looks at the Ctrl-C flag.
+const CANCEL_POLL: Timespec = Timespec {
+    tv_sec: 0,
+    tv_nsec: 100_000_000,
+};
+
+/// Echo is off while this lives; dropping it puts the terminal back as it was, on every path
+/// out of the prompt (a PIN, an error, Ctrl-C, a panic unwinding).
+struct EchoOff {
+    saved: Termios,
+    /// Discard unread input when restoring: the rest of an over-long line must not reach the
+    /// shell, which would echo it and run it as a command.
+    discard_input: bool,
+}
+
+impl EchoOff {
+    fn new() -> Result<Self, CliError> {
+        let fd = rustix::stdio::stdin();
+        let saved = termios::tcgetattr(fd).map_err(|e| {
+            CliError::usage(format!(
+                "could not read the PIN: stdin is not a terminal ({e})"
+            ))
+        })?;
+        let mut quiet = saved.clone();
+        quiet
+            .local_modes
+            .remove(LocalModes::ECHO | LocalModes::ECHOE | LocalModes::ECHOK);
+        // The Enter that ends the PIN still moves to the next line.
+        quiet
+            .local_modes
+            .insert(LocalModes::ECHONL | LocalModes::ICANON);
+        termios::tcsetattr(fd, OptionalActions::Now, &quiet)
+            .map_err(|e| CliError::usage(format!("could not turn off echo: {e}")))?;
+        Ok(Self {
+            saved,
+            discard_input: false,
+        })
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        let how = if self.discard_input {
+            OptionalActions::Flush
+        } else {
+            OptionalActions::Now
+        };
+        let _ = termios::tcsetattr(rustix::stdio::stdin(), how, &self.saved);
+    }
+}
+
+/// Waits until stdin has input, looking at `cancel` in between. True when input is ready.
+fn wait_readable(cancel: &AtomicBool) -> Result<bool, CliError> {
+    loop {
+        if cancel.load(Ordering::SeqCst) {
+            return Ok(false);
+        }
+        let fd = rustix::stdio::stdin();
+        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+        match poll(&mut fds, Some(&CANCEL_POLL)) {
+            Ok(0) | Err(Errno::INTR) => continue,
+            Ok(_) => return Ok(true),
+            Err(e) => return Err(CliError::usage(format!("could not read the PIN: {e}"))),
+        }
+    }
+}
+
+/// Prompts on stderr and reads one line from the terminal without echo, into zeroizing memory.
+/// At most `MAX_PIN_LINE` bytes are kept; a longer line is refused. Ctrl-C (`cancel`) ends the
+/// prompt at once with nothing sent.
+pub fn read_hidden(prompt: &str, cancel: &AtomicBool) -> Result<Zeroizing<String>, CliError> {
+    let mut echo_off = EchoOff::new()?;
+    eprint!("{prompt}: ");
+    let _ = std::io::stderr().flush();
+    let mut line = Zeroizing::new([0u8; MAX_PIN_LINE + 1]);
+    let mut len = 0;
+    loop {
+        if !wait_readable(cancel)? {
+            eprintln!();
+            return Err(CliError::device(
+                "cancelled at the PIN prompt; nothing was sent",
+            ));
+        }
+        let n = match rustix::io::read(rustix::stdio::stdin(), &mut line[len..]) {
+            Ok(n) => n,
+            Err(Errno::INTR | Errno::AGAIN) => continue,
+            Err(e) => return Err(CliError::usage(format!("could not read the PIN: {e}"))),
+        };
+        if n == 0 {
+            eprintln!();
+            return Err(CliError::usage(
+                "no PIN was typed (end of input); nothing was sent",
+            ));
+        }
+        len += n;
+        if let Some(end) = line[..len].iter().position(|&b| b == b'\n') {
+            len = end;
+            break;
+        }
+        if len > MAX_PIN_LINE {
+            echo_off.discard_input = true;
+            eprintln!();
+            return Err(CliError::usage(format!(
+                "the PIN line is longer than {MAX_PIN_LINE} bytes: that is not a PIN; nothing was sent"
+            )));
+        }
+    }
+    drop(echo_off);
+    let text = line[..len].strip_suffix(b"\r").unwrap_or(&line[..len]);
+    let text = std::str::from_utf8(text)
+        .map_err(|_| CliError::usage("the PIN is not valid UTF-8; nothing was sent"))?;
+    Ok(Zeroizing::new(text.to_owned()))
+}
+
+/// Reads a new PIN twice without echo; the entries must match.
+pub fn read_hidden_confirmed(
+    prompt: &str,
+    cancel: &AtomicBool,
+) -> Result<Zeroizing<String>, CliError> {
+    let first = read_hidden(prompt, cancel)?;
+    let second = read_hidden("Repeat the new PIN", cancel)?;
+    if *first != *second {
+        return Err(CliError::usage(
+            "the two entries differ; nothing was changed",
+        ));
+    }
+    Ok(first)
+}
+
+/// Buffered reading of file descriptor 0 for `--pin-stdin`, through a buffer of ours that is
+/// zeroized when dropped (std's `Stdin` buffer is never cleared).
+pub struct SecretStdin {
+    buffer: Zeroizing<Vec<u8>>,
+    start: usize,
+    end: usize,
+}
+
+impl SecretStdin {
+    pub fn new() -> Self {
+        Self {
+            buffer: Zeroizing::new(vec![0u8; 4 * (MAX_PIN_LINE + 1)]),
+            start: 0,
+            end: 0,
+        }
+    }
+}
+
+impl Default for SecretStdin {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::io::Read for SecretStdin {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let available = std::io::BufRead::fill_buf(self)?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        std::io::BufRead::consume(self, n);
+        Ok(n)
+    }
+}
+
+impl std::io::BufRead for SecretStdin {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.start == self.end {
+            // Bytes already handed out are cleared before the buffer is reused.
+            zeroize::Zeroize::zeroize(&mut self.buffer[..self.end]);
+            self.start = 0;
+            self.end = loop {
+                match rustix::io::read(rustix::stdio::stdin(), &mut self.buffer[..]) {
+                    Ok(n) => break n,
+                    Err(Errno::INTR) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            };
+        }
+        Ok(&self.buffer[self.start..self.end])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.start = (self.start + amount).min(self.end);
+    }
+}

@@ -1,0 +1,69 @@
+//! Advisory whole-file locks (fs4/flock) with a bounded wait: the one waiting loop behind the
+//! inventory's writers' lock, the per-key PIN lock (ctap2/key_lock.rs) and the virtual key's
+//! state lock. A lock is released when its file is closed, so a process that dies releases it too.
+
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use fs4::{FileExt, TryLockError};
+
+const POLL: Duration = Duration::from_millis(20);
+
+/// Why a lock was not taken.
+#[derive(Debug)]
+pub enum NotLocked {
+    /// Another holder kept it for the whole wait (seconds waited).
+    Busy(u64),
+    /// The cancel flag (Ctrl-C) was raised while waiting.
+    Cancelled,
+    Failed(std::io::Error),
+}
+
+/// `.NAME.lock` beside `target` (a file with symlinks resolved): a file that is replaced by
+/// rename cannot carry its own lock (a lock on the old inode would not stop a writer that
+/// opened the new one), so the lock lives beside it and is never deleted.
+pub fn beside(target: &Path) -> std::path::PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    target.with_file_name(format!(".{name}.lock"))
+}
+
+/// Opens (creating with `mode` if needed) a lock file read-write, never through a symlink.
+pub fn open(path: &Path, mode: u32) -> std::io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(mode)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+}
+
+/// Takes an exclusive lock on `file`, polling for up to `wait`; gives up at once when `cancel`
+/// is raised.
+pub fn lock_within(
+    file: &File,
+    wait: Duration,
+    cancel: Option<&AtomicBool>,
+) -> Result<(), NotLocked> {
+    let start = Instant::now();
+    loop {
+        if cancel.is_some_and(|c| c.load(Ordering::SeqCst)) {
+            return Err(NotLocked::Cancelled);
+        }
+        match FileExt::try_lock(file) {
+            Ok(()) => return Ok(()),
+            Err(TryLockError::WouldBlock) if start.elapsed() < wait => std::thread::sleep(POLL),
+            Err(TryLockError::WouldBlock) => {
+                return Err(NotLocked::Busy(start.elapsed().as_secs()))
+            }
+            Err(TryLockError::Error(e)) => return Err(NotLocked::Failed(e)),
+        }
+    }
+}
