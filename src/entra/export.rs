@@ -9,11 +9,18 @@ use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+pub use super::method::{Bounded, Method};
 use super::EntraError;
 
 /// A few break-glass accounts make an export of kilobytes; 128 MiB leaves room for tenants that
 /// export thousands of accounts (see benches/entra.rs) and refuses anything absurd.
 pub const MAX_EXPORT_BYTES: u64 = 128 * 1024 * 1024;
+/// List bounds, far above anything a break-glass export holds (an account has a handful of
+/// methods, a tenant a few break-glass accounts): a longer list is refused while it is read.
+pub const MAX_METHODS: usize = 1000;
+pub const MAX_GROUPS: usize = 100_000;
+pub const MAX_ACCOUNTS: usize = 100_000;
+pub const MAX_DOMAINS: usize = 5000;
 /// The bundle format this glasskey reads.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -23,10 +30,11 @@ pub struct Timestamp(pub OffsetDateTime);
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = std::borrow::Cow::<str>::deserialize(d)?;
-        OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
-            .map(Timestamp)
-            .map_err(|_| serde::de::Error::custom(format!("{text:?} is not an RFC 3339 date")))
+        super::method::read_str(d, |text| {
+            OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                .map(Timestamp)
+                .map_err(|_| format!("{text:?} is not an RFC 3339 date"))
+        })
     }
 }
 
@@ -54,7 +62,7 @@ pub struct Bundle {
     pub tenant: Tenant,
     /// GET /v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/fido2
     pub fido2_configuration: Fido2Configuration,
-    pub accounts: Vec<AccountExport>,
+    pub accounts: Bounded<AccountExport, MAX_ACCOUNTS>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -62,8 +70,15 @@ pub struct Bundle {
 pub struct Tenant {
     pub id: String,
     pub default_domain: String,
+    /// The `*.onmicrosoft.com` domain Entra created with the tenant (`isInitial`): it cannot be
+    /// removed or moved to another tenant, so it names the tenant even when a custom domain is
+    /// the default. Absent from bundles written before the scripts recorded it.
     #[serde(default)]
-    pub verified_domains: Vec<String>,
+    pub initial_domain: Option<String>,
+    /// Never matched: a verified domain says which domains the export's tenant holds, not that it
+    /// is the inventory's tenant.
+    #[serde(default)]
+    pub verified_domains: Bounded<String, MAX_DOMAINS>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -73,19 +88,19 @@ pub struct AccountExport {
     /// GET /v1.0/users/{upn}?$select=id,userPrincipalName,accountEnabled,onPremisesSyncEnabled[,signInActivity]
     pub user: User,
     /// GET /v1.0/users/{upn}/authentication/methods
-    pub methods: Collection<Method>,
+    pub methods: Collection<Method, MAX_METHODS>,
     /// GET /beta/users/{upn}/authentication/fido2Methods
-    pub fido2_methods: Collection<Method>,
+    pub fido2_methods: Collection<Method, MAX_METHODS>,
     /// GET /v1.0/users/{upn}/transitiveMemberOf?$select=id
-    pub transitive_member_of: Collection<DirectoryObject>,
+    pub transitive_member_of: Collection<DirectoryObject, MAX_GROUPS>,
 }
 
-/// A Graph collection response, pages already joined by the script.
+/// A Graph collection response, pages already joined by the script, of at most N entries.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Collection<T> {
+pub struct Collection<T, const N: usize> {
     #[serde(rename = "@odata.nextLink", default)]
     pub next_link: Option<String>,
-    pub value: Vec<T>,
+    pub value: Bounded<T, N>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -116,58 +131,6 @@ pub struct DirectoryObject {
 
 /// Text from Graph, kept compact: an export holds hundreds of thousands of these.
 pub type Text = Box<str>;
-
-/// One authenticationMethod of any derived type: the fields glasskey reads, all optional
-/// because each type has its own. Fields glasskey does not read are skipped.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Method {
-    #[serde(rename = "@odata.type", default)]
-    pub odata_type: Option<Text>,
-    pub id: String,
-    #[serde(default)]
-    pub display_name: Option<Text>,
-    #[serde(default)]
-    pub created_date_time: Option<Timestamp>,
-    /// The methods list spells the fido2 registration date this way.
-    #[serde(default)]
-    pub creation_date_time: Option<Timestamp>,
-    #[serde(default)]
-    pub last_used_date_time: Option<Timestamp>,
-    #[serde(default)]
-    pub aa_guid: Option<Text>,
-    #[serde(default)]
-    pub model: Option<Text>,
-    #[serde(default)]
-    pub attestation_certificates: Option<Vec<Text>>,
-    #[serde(default)]
-    pub attestation_level: Option<Text>,
-    #[serde(default)]
-    pub passkey_type: Option<Text>,
-    #[serde(default)]
-    pub is_usable: Option<bool>,
-    #[serde(default)]
-    pub method_usability_reason: Option<Text>,
-    #[serde(default)]
-    pub start_date_time: Option<Timestamp>,
-    #[serde(default)]
-    pub lifetime_in_minutes: Option<i64>,
-    #[serde(default)]
-    pub is_usable_once: Option<bool>,
-    #[serde(default)]
-    pub phone_number: Option<Text>,
-    #[serde(default)]
-    pub phone_type: Option<Text>,
-    #[serde(default)]
-    pub email_address: Option<Text>,
-}
-
-impl Method {
-    /// Registration date, under either of Graph's spellings.
-    pub fn created(&self) -> Option<Timestamp> {
-        self.created_date_time.or(self.creation_date_time)
-    }
-}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -257,7 +220,8 @@ pub fn load(path: &Path) -> Result<Export, EntraError> {
     };
     // A FIFO or a device is refused at once rather than read without end.
     let file = crate::inventory::store::open_regular(path).map_err(io)?;
-    // Sized from the file, so that reading never holds two growing copies of a large export.
+    // Sized from the file, so that reading never holds two growing copies of a large export;
+    // the bytes are dropped as soon as they are parsed.
     let expected = file
         .metadata()
         .map_or(0, |m| m.len())
@@ -276,15 +240,9 @@ pub fn load(path: &Path) -> Result<Export, EntraError> {
 
 /// Parses an export from its bytes.
 pub fn parse(bytes: &[u8]) -> Result<Export, EntraError> {
+    byte_order_mark(bytes)?;
     let sha256 = hex::encode(Sha256::digest(bytes));
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let bundle: Bundle = serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        EntraError::Json {
-            path,
-            message: e.into_inner().to_string(),
-        }
-    })?;
+    let mut bundle = deserialize(bytes)?;
     if bundle.glasskey_entra_export != FORMAT_VERSION {
         return Err(EntraError::Json {
             path: "glasskeyEntraExport".into(),
@@ -294,26 +252,54 @@ pub fn parse(bytes: &[u8]) -> Result<Export, EntraError> {
             ),
         });
     }
-    check_complete(&bundle)?;
+    super::consistency::check(&mut bundle)?;
     Ok(Export { bundle, sha256 })
 }
 
-/// A collection that still has a next page is an export cut short.
-fn check_complete(bundle: &Bundle) -> Result<(), EntraError> {
-    for (i, a) in bundle.accounts.iter().enumerate() {
-        let pages = [
-            ("methods", a.methods.next_link.is_some()),
-            ("fido2Methods", a.fido2_methods.next_link.is_some()),
-            (
-                "transitiveMemberOf",
-                a.transitive_member_of.next_link.is_some(),
-            ),
-        ];
-        if let Some((name, _)) = pages.iter().find(|(_, more)| *more) {
-            return Err(EntraError::Incomplete {
-                path: format!("accounts[{i}].{name}.@odata.nextLink"),
-            });
-        }
+/// The bundle, and nothing after it but white space. Parsed first without tracking where it is
+/// (tracking costs an allocation per JSON key); only a failed parse is repeated with tracking,
+/// to name the path where the same error happens.
+fn deserialize(bytes: &[u8]) -> Result<Bundle, EntraError> {
+    let fast = &mut serde_json::Deserializer::from_slice(bytes);
+    let first = Bundle::deserialize(&mut *fast).map(|b| (b, fast.end()));
+    let error = match first {
+        Ok((bundle, Ok(()))) => return Ok(bundle),
+        Ok((_, Err(e))) => return Err(trailing(e)),
+        Err(e) => e,
+    };
+    let tracked = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, Bundle>(&mut *tracked) {
+        Err(e) => Err(EntraError::Json {
+            path: e.path().to_string(),
+            message: e.into_inner().to_string(),
+        }),
+        // Parsing is deterministic: this only happens if the bytes changed, which they cannot.
+        Ok(_) => Err(EntraError::Json {
+            path: ".".into(),
+            message: error.to_string(),
+        }),
     }
-    Ok(())
+}
+
+/// Windows PowerShell 5 writes a byte-order mark (and `Out-File` UTF-16): name it, rather than
+/// let the parser say "expected value at line 1 column 1".
+fn byte_order_mark(bytes: &[u8]) -> Result<(), EntraError> {
+    let encoding = match bytes {
+        [0xEF, 0xBB, 0xBF, ..] => "UTF-8",
+        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => "UTF-16",
+        _ => return Ok(()),
+    };
+    Err(EntraError::Json {
+        path: "the start of the file".into(),
+        message: format!(
+            "it begins with a {encoding} byte-order mark; the export is UTF-8 without one (run the script with PowerShell 7, which writes it so, and do not re-save the file)"
+        ),
+    })
+}
+
+fn trailing(e: serde_json::Error) -> EntraError {
+    EntraError::Json {
+        path: "the end of the export".into(),
+        message: format!("{e}: a file holds one export and nothing after it but white space"),
+    }
 }

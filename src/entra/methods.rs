@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::export::Method;
+use super::method::{Detail, Method};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -91,16 +91,15 @@ impl MethodKind {
 
 /// What distinguishes one method of a kind from another, for messages.
 pub fn describe(kind: MethodKind, m: &Method) -> String {
-    let detail = match kind {
-        MethodKind::Phone => m
-            .phone_type
+    let detail = match &m.detail {
+        Detail::Phone { phone_type, number } => phone_type
             .iter()
-            .chain(m.phone_number.iter())
+            .chain(number.iter())
             .map(|s| &**s)
             .collect::<Vec<&str>>()
             .join(" "),
-        MethodKind::Email => m.email_address.as_deref().unwrap_or_default().to_owned(),
-        MethodKind::Unknown => m.odata_type.as_deref().unwrap_or_default().to_owned(),
+        Detail::Email { address } => address.as_deref().unwrap_or_default().to_owned(),
+        Detail::Unknown { odata_type } => odata_type.to_string(),
         _ => m.display_name.as_deref().unwrap_or_default().to_owned(),
     };
     if detail.is_empty() {

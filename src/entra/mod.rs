@@ -3,8 +3,10 @@
 //! credential ID. glasskey never talks to Graph: `script` prints what the admin runs with their
 //! own session, `export` reads the file it writes, `reconcile` turns both into findings.
 
+pub mod consistency;
 pub mod credential_id;
 pub mod export;
+pub mod method;
 pub mod methods;
 pub mod policy;
 pub mod reconcile;

@@ -8,7 +8,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::credential_id;
-use super::export::{AccountExport, Export, Method, MethodState, Text, Timestamp};
+use super::export::{AccountExport, Export, MethodState, Text, Timestamp};
+use super::method::{self, Detail, Method};
 use super::methods::{describe, MethodKind};
 use super::policy;
 use super::rules::*;
@@ -90,81 +91,63 @@ pub struct Reconciliation {
     pub findings: Vec<Finding>,
 }
 
-fn finding(rule: &Rule, key: Option<&str>, account: &str, msg: String) -> Finding {
+fn finding(rule: &Rule, key: Option<&str>, account: &str, mut msg: String) -> Finding {
+    // Formatting leaves slack behind; a large tenant's export makes tens of thousands of these.
+    msg.shrink_to_fit();
     Finding::new(rule, key, Some(account), msg)
 }
 
+/// The inventory names its tenant by id or domain; the export's tenant answers to its id, its
+/// default domain and its initial `*.onmicrosoft.com` domain, never to the rest of its
+/// verified domains: those say what the export's tenant holds, not that it is ours.
 fn tenant_matches(inv: &Inventory, export: &Export) -> bool {
     let want = inv.tenant.trim();
     let t = &export.bundle.tenant;
-    std::iter::once(&t.id)
-        .chain(std::iter::once(&t.default_domain))
-        .chain(t.verified_domains.iter())
-        .any(|d| d.trim().eq_ignore_ascii_case(want))
+    [
+        Some(&t.id),
+        Some(&t.default_domain),
+        t.initial_domain.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|d| d.trim().eq_ignore_ascii_case(want))
 }
 
-/// A passkey of the account, from either list, with the path it came from.
+/// A passkey of the account, from either list.
 struct Passkey<'a> {
     method: &'a Method,
-    /// Registration date when only the other list carried it.
+    detail: &'a method::Passkey,
+    /// Registration date, from the other list when this one lacks it.
     created: Option<Timestamp>,
-    credential_id: Vec<u8>,
 }
 
 /// The account's passkeys: the beta fido2Methods list (it carries lastUsedDateTime and
-/// passkeyType) joined with the fido2 entries of the methods list, by id.
-fn passkeys<'a>(i: usize, a: &'a AccountExport) -> Result<Vec<Passkey<'a>>, EntraError> {
-    let mut out: Vec<Passkey<'a>> = Vec::new();
-    let lists = [
-        ("fido2Methods", &a.fido2_methods.value, true),
-        ("methods", &a.methods.value, false),
-    ];
-    for (list, methods, fido2_only) in lists {
-        for (j, m) in methods.iter().enumerate() {
-            let path = format!("accounts[{i}].{list}.value[{j}]");
-            let kind = match &m.odata_type {
-                Some(t) => MethodKind::from_odata_type(t),
-                None if fido2_only => MethodKind::Fido2,
-                None => {
-                    return Err(EntraError::Json {
-                        path: format!("{path}.@odata.type"),
-                        message: "missing: every method in the methods list names its type".into(),
-                    })
-                }
-            };
-            if kind != MethodKind::Fido2 {
-                if fido2_only {
-                    return Err(EntraError::Json {
-                        path: format!("{path}.@odata.type"),
-                        message: "fido2Methods lists only fido2AuthenticationMethod".into(),
-                    });
-                }
-                continue;
+/// passkeyType) joined with the fido2 entries of the methods list, by credential ID (the
+/// export's checks made sure each list names a credential once).
+fn passkeys(a: &AccountExport) -> Vec<Passkey<'_>> {
+    let mut out: Vec<Passkey<'_>> = Vec::new();
+    let mut at: HashMap<&[u8], usize> = HashMap::new();
+    for m in a.fido2_methods.value.iter().chain(a.methods.value.iter()) {
+        let Some(detail) = m.passkey() else { continue };
+        match at.get(&*detail.credential_id) {
+            Some(&i) => out[i].created = out[i].created.or(m.created),
+            None => {
+                at.insert(&detail.credential_id, out.len());
+                out.push(Passkey {
+                    method: m,
+                    detail,
+                    created: m.created,
+                });
             }
-            if let Some(seen) = out.iter_mut().find(|p| p.method.id == m.id) {
-                seen.created = seen.created.or(m.created());
-                continue;
-            }
-            let credential_id =
-                credential_id::decode(&m.id).map_err(|reason| EntraError::BadCredentialId {
-                    path: format!("{path}.id"),
-                    id: m.id.clone(),
-                    reason,
-                })?;
-            out.push(Passkey {
-                method: m,
-                created: m.created(),
-                credential_id,
-            });
         }
     }
-    Ok(out)
+    out
 }
 
-/// Credential ID bytes on each inventoried key, from its last observation.
-fn credential_index(inv: &Inventory) -> HashMap<Vec<u8>, &KeyEntry> {
+/// Credential ID bytes on each inventoried key (its position), from its last observation.
+fn credential_index(inv: &Inventory) -> HashMap<Vec<u8>, usize> {
     let mut index = HashMap::new();
-    for key in &inv.keys {
+    for (position, key) in inv.keys.iter().enumerate() {
         let Some(passkeys) = key
             .last_observation
             .as_ref()
@@ -174,7 +157,7 @@ fn credential_index(inv: &Inventory) -> HashMap<Vec<u8>, &KeyEntry> {
         };
         for p in passkeys {
             if let Ok(bytes) = hex::decode(&p.credential_id) {
-                index.entry(bytes).or_insert(key);
+                index.entry(bytes).or_insert(position);
             }
         }
     }
@@ -268,25 +251,30 @@ pub fn reconcile(
             .or_default()
             .push(key);
     }
-    let mut registered: HashMap<String, HashSet<Vec<u8>>> = HashMap::new();
-    let mut matched_keys: HashMap<String, MatchedMethod> = HashMap::new();
+    let lowered: Vec<String> = inv.accounts.iter().map(|a| a.upn.to_lowercase()).collect();
+    let inventory_upns: HashSet<&str> = lowered.iter().map(String::as_str).collect();
+    // Each registered credential, by the (lower-case) account it is registered on.
+    let mut registered: HashMap<&[u8], &str> = HashMap::new();
+    // What Entra says about each inventoried key, by its position.
+    let mut matched_keys: Vec<Option<MatchedMethod>> = vec![None; inv.keys.len()];
     let mut accounts = Vec::new();
-    for account in &inv.accounts {
+    for (account, lower) in inv.accounts.iter().zip(&lowered) {
         let upn = account.upn.as_str();
         let i = *by_upn
-            .get(&upn.to_lowercase())
+            .get(lower)
             .ok_or_else(|| EntraError::MissingAccount(upn.to_owned()))?;
         let a = &bundle.accounts[i];
-        let passkeys = passkeys(i, a)?;
-        let mut views = Vec::with_capacity(passkeys.len() + a.methods.value.len());
+        let passkeys = passkeys(a);
+        let others = a.methods.value.iter().filter(|m| m.passkey().is_none());
+        let mut views = Vec::with_capacity(passkeys.len() + others.count());
         let mut drill: Option<SignInEvidence> = None;
         let mut latest: Option<Timestamp> = None;
-        let mut consider = |date: Option<Timestamp>, source: String| {
+        let mut consider = |date: Option<Timestamp>, source: &dyn Fn() -> String| {
             if let Some(d) = date {
                 if latest.is_none_or(|l| d > l) {
                     latest = Some(d);
                     drill = Some(SignInEvidence {
-                        source,
+                        source: source(),
                         date: d.to_string(),
                     });
                 }
@@ -297,13 +285,13 @@ pub fn reconcile(
                 .sign_in_activity
                 .as_ref()
                 .and_then(|s| s.last_successful_sign_in_date_time),
-            "signInActivity.lastSuccessfulSignInDateTime".into(),
+            &|| "signInActivity.lastSuccessfulSignInDateTime".into(),
         );
-        let own = registered.entry(upn.to_lowercase()).or_default();
         for p in &passkeys {
             let m = p.method;
-            let key = index.get(&p.credential_id).copied();
-            own.insert(p.credential_id.clone());
+            let position = index.get(&*p.detail.credential_id).copied();
+            let key = position.map(|k| &inv.keys[k]);
+            registered.insert(&p.detail.credential_id, lower);
             let label = key.map(|k| k.label.as_str());
             match key {
                 None => findings.push(finding(
@@ -316,22 +304,34 @@ pub fn reconcile(
                     ),
                 )),
                 Some(k) => {
-                    if k.account.eq_ignore_ascii_case(upn) {
-                        consider(
-                            m.last_used_date_time,
-                            format!("fido2 lastUsedDateTime of {}", k.label),
-                        );
-                        matched_keys
-                            .entry(k.label.clone())
-                            .or_insert(MatchedMethod {
+                    if !k.account.eq_ignore_ascii_case(upn) {
+                        findings.push(finding(
+                            &UNKNOWN_PASSKEY,
+                            Some(&k.label),
+                            upn,
+                            format!(
+                                "{} is on key {}, which the inventory assigns to {}, not to this account",
+                                describe(MethodKind::Fido2, m),
+                                k.label,
+                                k.account
+                            ),
+                        ));
+                    } else {
+                        consider(m.last_used, &|| {
+                            format!("fido2 lastUsedDateTime of {}", k.label)
+                        });
+                        let slot = position.and_then(|k| matched_keys.get_mut(k));
+                        if let Some(slot @ None) = slot {
+                            *slot = Some(MatchedMethod {
                                 account: upn.to_owned(),
-                                method_id: m.id.clone(),
+                                method_id: m.id.to_string(),
                                 display_name: m.display_name.as_deref().map(str::to_owned),
                                 created: text(p.created),
-                                last_used: text(m.last_used_date_time),
+                                last_used: text(m.last_used),
                             });
+                        }
                     }
-                    if let Some(aa) = &m.aa_guid {
+                    if let Some(aa) = &p.detail.aa_guid {
                         if !aa.trim().eq_ignore_ascii_case(k.aaguid.trim()) {
                             findings.push(finding(
                                 &AAGUID_MISMATCH,
@@ -347,7 +347,7 @@ pub fn reconcile(
                     }
                 }
             }
-            if m.attestation_level.as_deref() == Some("notAttested") {
+            if p.detail.not_attested {
                 findings.push(finding(
                     &NOT_ATTESTED,
                     label,
@@ -358,7 +358,7 @@ pub fn reconcile(
                     ),
                 ));
             }
-            if m.passkey_type.as_deref() == Some("synced") {
+            if p.detail.synced {
                 findings.push(finding(
                     &WEAK_METHOD,
                     label,
@@ -372,22 +372,19 @@ pub fn reconcile(
             views.push(MethodView {
                 kind: MethodKind::Fido2,
                 odata_type: None,
-                id: m.id.as_str().into(),
+                id: m.id.clone(),
                 display_name: m.display_name.clone(),
                 created: p.created,
-                last_used: m.last_used_date_time,
+                last_used: m.last_used,
                 key: label.map(Into::into),
             });
         }
-        for m in &a.methods.value {
-            let kind = m
-                .odata_type
-                .as_deref()
-                .map_or(MethodKind::Unknown, MethodKind::from_odata_type);
-            match kind {
-                MethodKind::Fido2 => continue,
-                MethodKind::TemporaryAccessPass => findings.push(tap_finding(upn, m)),
-                k if k.is_weak_or_personal() => findings.push(finding(
+        for m in a.methods.value.iter() {
+            let kind = m.kind();
+            match (kind, &m.detail) {
+                (MethodKind::Fido2, _) => continue,
+                (_, Detail::TemporaryAccessPass(tap)) => findings.push(tap_finding(upn, m, tap)),
+                (k, _) if k.is_weak_or_personal() => findings.push(finding(
                     &WEAK_METHOD,
                     None,
                     upn,
@@ -397,11 +394,11 @@ pub fn reconcile(
             }
             views.push(MethodView {
                 kind,
-                odata_type: m.odata_type.clone().filter(|_| kind == MethodKind::Unknown),
-                id: m.id.as_str().into(),
+                odata_type: m.unknown_type().cloned(),
+                id: m.id.clone(),
                 display_name: m.display_name.clone(),
-                created: m.created(),
-                last_used: m.last_used_date_time,
+                created: m.created,
+                last_used: m.last_used,
                 key: None,
             });
         }
@@ -515,7 +512,7 @@ pub fn reconcile(
     }
 
     let mut keys = Vec::new();
-    for key in &inv.keys {
+    for (position, key) in inv.keys.iter().enumerate() {
         let upn = key.account.to_lowercase();
         let own_passkeys: Vec<&crate::inventory::ObservedPasskey> = key
             .last_observation
@@ -527,10 +524,10 @@ pub fn reconcile(
                     .collect()
             })
             .unwrap_or_default();
-        if let Some(set) = registered.get(&upn) {
+        if inventory_upns.contains(upn.as_str()) {
             for p in &own_passkeys {
                 let bytes = hex::decode(&p.credential_id).unwrap_or_default();
-                if !set.contains(&bytes) {
+                if registered.get(bytes.as_slice()) != Some(&upn.as_str()) {
                     findings.push(finding(
                         &PASSKEY_NOT_REGISTERED,
                         Some(&key.label),
@@ -551,7 +548,7 @@ pub fn reconcile(
                 .last_observation
                 .as_ref()
                 .is_some_and(|o| o.passkeys.is_some()),
-            entra: matched_keys.get(&key.label).cloned(),
+            entra: matched_keys[position].take(),
         });
     }
     let mut registered_keys: HashMap<String, usize> = HashMap::new();
@@ -575,15 +572,14 @@ pub fn reconcile(
             ));
         }
     }
-    let inventory_upns: HashSet<String> =
-        inv.accounts.iter().map(|a| a.upn.to_lowercase()).collect();
     let other_accounts = bundle
         .accounts
         .iter()
-        .filter(|a| !inventory_upns.contains(&a.upn.to_lowercase()))
+        .filter(|a| !inventory_upns.contains(a.upn.to_lowercase().as_str()))
         .map(|a| a.upn.clone())
         .collect();
-    findings.sort_by(|a, b| {
+    // Unstable (in place, no scratch copy): findings equal in these four fields are duplicates.
+    findings.sort_unstable_by(|a, b| {
         (a.rule, &a.account, &a.key, &a.message).cmp(&(b.rule, &b.account, &b.key, &b.message))
     });
     findings.dedup();
@@ -604,18 +600,15 @@ pub fn reconcile(
 }
 
 /// GK033: high while the pass works or will, low once it cannot.
-fn tap_finding(upn: &str, m: &Method) -> Finding {
-    let reason = m
-        .method_usability_reason
-        .as_deref()
-        .unwrap_or("no reason given");
-    let live = m.is_usable == Some(true) || reason.eq_ignore_ascii_case("NotYetValid");
-    let when = m
-        .start_date_time
+fn tap_finding(upn: &str, m: &Method, tap: &method::TemporaryAccessPass) -> Finding {
+    let reason = tap.usability_reason.as_deref().unwrap_or("no reason given");
+    let live = tap.is_usable == Some(true) || reason.eq_ignore_ascii_case("NotYetValid");
+    let when = tap
+        .start
         .map(|s| {
             format!(
                 ", valid from {s} for {} minutes",
-                m.lifetime_in_minutes.unwrap_or(0)
+                tap.lifetime_minutes.unwrap_or(0)
             )
         })
         .unwrap_or_default();

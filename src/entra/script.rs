@@ -77,6 +77,7 @@ function Get-AllPages([string]$Uri) {{
 $org = (Get-Graph 'https://graph.microsoft.com/v1.0/organization?$select=id,verifiedDomains')['value'][0]
 $domains = @($org['verifiedDomains'] | ForEach-Object {{ $_['name'] }})
 $default = @($org['verifiedDomains'] | Where-Object {{ $_['isDefault'] }})[0]['name']
+$initial = @($org['verifiedDomains'] | Where-Object {{ $_['isInitial'] }})[0]['name']
 $accounts = foreach ($upn in $Upns) {{
     $u = [uri]::EscapeDataString($upn)
     $select = 'id,userPrincipalName,accountEnabled,onPremisesSyncEnabled'
@@ -97,7 +98,7 @@ $accounts = foreach ($upn in $Upns) {{
 $bundle = [ordered]@{{
     glasskeyEntraExport = 1
     exportedDateTime    = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
-    tenant              = [ordered]@{{ id = $org['id']; defaultDomain = $default; verifiedDomains = $domains }}
+    tenant              = [ordered]@{{ id = $org['id']; defaultDomain = $default; initialDomain = $initial; verifiedDomains = $domains }}
     fido2Configuration  = Get-Graph 'https://graph.microsoft.com/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/fido2'
     accounts            = @($accounts)
 }}
@@ -156,6 +157,7 @@ jq -n --argjson org "$org" --slurpfile accounts "$tmp/accounts" --slurpfile fido
   --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
   '{{glasskeyEntraExport: 1, exportedDateTime: $date,
     tenant: {{id: $org.id, defaultDomain: ($org.verifiedDomains[] | select(.isDefault) | .name),
+             initialDomain: ([$org.verifiedDomains[] | select(.isInitial) | .name] | first),
              verifiedDomains: [$org.verifiedDomains[].name]}},
     fido2Configuration: $fido2[0], accounts: $accounts}}' >"$out.tmp"
 mv "$out.tmp" "$out"
