@@ -3,16 +3,19 @@
 //! credential ID. glasskey never talks to Graph: `script` prints what the admin runs with their
 //! own session, `export` reads the file it writes, `reconcile` turns both into findings.
 
+mod account_policy;
 pub mod consistency;
 pub mod credential_id;
 pub mod export;
 pub mod method;
 pub mod methods;
+mod other_methods;
 pub mod policy;
 pub mod reconcile;
 pub mod rules;
 pub mod script;
 pub mod synth;
+pub mod view;
 
 pub use export::{load, parse, Export};
 pub use reconcile::{reconcile, Reconciliation};

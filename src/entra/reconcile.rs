@@ -4,94 +4,28 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde::Serialize;
 use time::OffsetDateTime;
 
+use super::account_policy;
 use super::credential_id;
-use super::export::{AccountExport, Export, MethodState, Text, Timestamp};
-use super::method::{self, Detail, Method};
+use super::export::{AccountExport, Export, MethodState, Timestamp};
+use super::method::{self, Method};
 use super::methods::{describe, MethodKind};
+use super::other_methods;
 use super::policy;
 use super::rules::*;
 use super::EntraError;
-use crate::audit::{Finding, Rule, Severity};
+use crate::audit::{Finding, Rule};
 use crate::inventory::model::{Inventory, KeyEntry};
 
 /// An export dated further ahead than this is refused (clocks drift, not by hours).
 const FUTURE_SLACK_MINUTES: i64 = 60;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct ExportInfo {
-    pub sha256: String,
-    pub date: String,
-    pub age_days: i64,
-    pub tenant_id: String,
-    pub tenant_domain: String,
-}
+pub use super::view::{
+    AccountView, ExportInfo, KeyView, MatchedMethod, MethodView, Reconciliation, SignInEvidence,
+};
 
-/// What Entra says about one inventoried key's passkey.
-#[derive(Debug, Clone, Serialize)]
-pub struct MatchedMethod {
-    pub account: String,
-    pub method_id: String,
-    pub display_name: Option<String>,
-    pub created: Option<String>,
-    pub last_used: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct KeyView {
-    pub label: String,
-    pub account: String,
-    /// None when the key's passkeys were never read (no observation yet).
-    pub observed: bool,
-    pub entra: Option<MatchedMethod>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct MethodView {
-    pub kind: MethodKind,
-    /// Graph's type name, kept for a type glasskey does not know.
-    pub odata_type: Option<Text>,
-    pub id: Text,
-    pub display_name: Option<Text>,
-    pub created: Option<Timestamp>,
-    pub last_used: Option<Timestamp>,
-    /// The inventoried key holding this passkey.
-    pub key: Option<Text>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SignInEvidence {
-    /// Which field the date came from.
-    pub source: String,
-    pub date: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct AccountView {
-    pub upn: String,
-    pub user_id: String,
-    pub account_enabled: bool,
-    pub on_premises_sync_enabled: bool,
-    pub fido2_policy_targets: bool,
-    /// The latest successful sign-in the export shows; None when it carries no such evidence.
-    pub last_sign_in: Option<SignInEvidence>,
-    pub methods: Vec<MethodView>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Reconciliation {
-    pub export: ExportInfo,
-    pub fido2_method_enabled: bool,
-    pub accounts: Vec<AccountView>,
-    pub keys: Vec<KeyView>,
-    /// Accounts in the export that the inventory does not list (not checked).
-    pub other_accounts: Vec<String>,
-    pub findings: Vec<Finding>,
-}
-
-fn finding(rule: &Rule, key: Option<&str>, account: &str, mut msg: String) -> Finding {
+pub(super) fn finding(rule: &Rule, key: Option<&str>, account: &str, mut msg: String) -> Finding {
     // Formatting leaves slack behind; a large tenant's export makes tens of thousands of these.
     msg.shrink_to_fit();
     Finding::new(rule, key, Some(account), msg)
@@ -379,29 +313,7 @@ pub fn reconcile(
                 key: label.map(Into::into),
             });
         }
-        for m in a.methods.value.iter() {
-            let kind = m.kind();
-            match (kind, &m.detail) {
-                (MethodKind::Fido2, _) => continue,
-                (_, Detail::TemporaryAccessPass(tap)) => findings.push(tap_finding(upn, m, tap)),
-                (k, _) if k.is_weak_or_personal() => findings.push(finding(
-                    &WEAK_METHOD,
-                    None,
-                    upn,
-                    format!("{} is registered", describe(k, m)),
-                )),
-                _ => {}
-            }
-            views.push(MethodView {
-                kind,
-                odata_type: m.unknown_type().cloned(),
-                id: m.id.clone(),
-                display_name: m.display_name.clone(),
-                created: m.created,
-                last_used: m.last_used,
-                key: None,
-            });
-        }
+        other_methods::check(a, upn, &mut findings, &mut views);
         if a.user.on_premises_sync_enabled == Some(true) {
             findings.push(finding(
                 &ACCOUNT_STATE,
@@ -433,73 +345,17 @@ pub fn reconcile(
                 ));
             }
         }
-        let groups: Vec<String> = a
-            .transitive_member_of
-            .value
-            .iter()
-            .map(|g| g.id.clone())
-            .collect();
-        let applied = policy::applied(config, &a.user.id, &groups);
-        let targeted = applied.included && applied.excluded_by.is_none();
-        if enabled {
-            if !applied.included {
-                findings.push(finding(
-                    &FIDO2_POLICY_EXCLUDES,
-                    None,
-                    upn,
-                    "the FIDO2 policy targets neither the account nor any of its groups".into(),
-                ));
-            }
-            if let Some(g) = applied.excluded_by {
-                findings.push(finding(
-                    &FIDO2_POLICY_EXCLUDES,
-                    None,
-                    upn,
-                    format!("the FIDO2 policy excludes the account (exclude target {g})"),
-                ));
-            }
-        }
-        for p in applied.profiles.iter().filter(|p| !p.allows_device_bound()) {
-            findings.push(finding(
-                &FIDO2_POLICY_EXCLUDES,
-                None,
-                upn,
-                format!(
-                    "passkey profile {} targeting the account allows only {} passkeys, not device-bound ones",
-                    p.name.as_deref().unwrap_or(&p.id),
-                    p.passkey_types
-                ),
-            ));
-        }
-        for missing in &applied.missing_profiles {
-            findings.push(finding(&FIDO2_POLICY_EXCLUDES, None, upn, format!("the FIDO2 policy names passkey profile {missing}, which the export does not define")));
-        }
-        let own_keys = keys_by_account.get(&upn.to_lowercase());
-        for key in own_keys
-            .into_iter()
-            .flatten()
-            .filter(|_| !applied.profiles.is_empty())
-        {
-            for p in &applied.profiles {
-                if let Some(r) = p
-                    .key_restrictions
-                    .as_ref()
-                    .filter(|r| policy::blocks(r, &key.aaguid))
-                {
-                    findings.push(finding(
-                        &KEY_RESTRICTION_BLOCKS,
-                        Some(&key.label),
-                        upn,
-                        format!(
-                            "passkey profile {}'s key restrictions ({:?} list) refuse AAGUID {}",
-                            p.name.as_deref().unwrap_or(&p.id),
-                            r.enforcement_type,
-                            key.aaguid
-                        ),
-                    ));
-                }
-            }
-        }
+        let targeted = account_policy::findings(
+            config,
+            enabled,
+            a,
+            upn,
+            keys_by_account
+                .get(lower)
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+            &mut findings,
+        );
         accounts.push(AccountView {
             upn: upn.to_owned(),
             user_id: a.user.id.clone(),
@@ -597,39 +453,4 @@ pub fn reconcile(
         other_accounts,
         findings,
     })
-}
-
-/// GK033: high while the pass works or will, low once it cannot.
-fn tap_finding(upn: &str, m: &Method, tap: &method::TemporaryAccessPass) -> Finding {
-    let reason = tap.usability_reason.as_deref().unwrap_or("no reason given");
-    let live = tap.is_usable == Some(true) || reason.eq_ignore_ascii_case("NotYetValid");
-    let when = tap
-        .start
-        .map(|s| {
-            format!(
-                ", valid from {s} for {} minutes",
-                tap.lifetime_minutes.unwrap_or(0)
-            )
-        })
-        .unwrap_or_default();
-    let mut f = finding(
-        &TEMPORARY_ACCESS_PASS,
-        None,
-        upn,
-        if live {
-            format!(
-                "a Temporary Access Pass (id {}) is usable or not yet valid ({reason}{when})",
-                m.id
-            )
-        } else {
-            format!(
-                "an expired or used Temporary Access Pass (id {}) is still listed ({reason}{when})",
-                m.id
-            )
-        },
-    );
-    if !live {
-        f.severity = Severity::Low;
-    }
-    f
 }
