@@ -580,6 +580,15 @@ fn audit_with_entra_checks_both_sides_and_records_the_export() {
     assert_eq!(recorded.sha256, digest);
     assert_eq!(recorded.date, "2026-11-25T10:00:00Z");
     ok(&["inventory", "verify", p(&c.inv)], None);
+    let history = run(&["inventory", "history", p(&c.inv)], None);
+    let history = String::from_utf8_lossy(&history.stdout);
+    assert!(
+        history.contains(&format!(
+            "Entra export of 2026-11-25T10:00:00Z ({})",
+            &digest[..16]
+        )),
+        "{history}"
+    );
 
     // Findings on the account side fail the quarterly check.
     c.edit(|v| {

@@ -288,6 +288,20 @@ fn check_audit(blob: Blob) {
         .args(["inventory", "verify", p(&inv)])
         .assert()
         .success();
+    // `inventory history` shows it under the check.
+    let history = stdout(&["inventory", "history", p(&inv)]);
+    let expected = match c.blob {
+        Blob::None => "no FIDO MDS consulted".to_owned(),
+        Blob::Fresh => format!(
+            "FIDO MDS BLOB no. 300 ({})",
+            &c.sha256.as_deref().unwrap()[..16]
+        ),
+        Blob::Stale => format!(
+            "FIDO MDS BLOB no. 300 ({}), stale",
+            &c.sha256.as_deref().unwrap()[..16]
+        ),
+    };
+    assert!(history.contains(&expected), "{expected}: {history}");
 }
 
 #[test]
