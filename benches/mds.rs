@@ -65,8 +65,21 @@ fn main() {
         blob.len() as f64 / 1e6
     );
 
-    // Whole process, as an admin runs it: best of three (each re-imports the same number).
-    let (secs, mb) = common::best_of_three(&["mds", "import", "--trust-root", &root, blob_arg]);
+    // Whole process, as an admin runs it: best of three, each into an empty store (importing
+    // the stored BLOB again writes nothing, so it would not measure the store's write).
+    let store_file = dir.path().join("data").join("mds.index");
+    let (secs, mb) = (0..3)
+        .map(|_| {
+            let _ = std::fs::remove_file(&store_file);
+            let (secs, mb, code) =
+                common::measure(&["mds", "import", "--trust-root", &root, blob_arg]);
+            assert_eq!(code, 0, "mds import failed");
+            (secs, mb)
+        })
+        .fold(
+            (f64::MAX, 0.0),
+            |best, run| if run.0 < best.0 { run } else { best },
+        );
     println!("glasskey mds import (verify + parse + store): {secs:.3} s, max RSS {mb:.0} MB (target < 0.5 s)");
 
     // In-process, the three steps apart.

@@ -6,75 +6,14 @@
 mod common;
 #[path = "support/mds_blob.rs"]
 mod mds_blob;
+#[path = "support/mds_env.rs"]
+mod mds_env;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use mds_blob::{entry, payload, sign, Signer};
+use mds_env::{fresh, rules, vet, vet_command, virtual_key, Env, PIN, YUBIKEY_5_NFC};
 use serde_json::Value;
-
-const YUBIKEY_5_NFC: &str = "2fc0579f-8113-47ea-b116-bb5a8db9202a";
-const TODAY: &str = "2026-11-26T10:00:00Z";
-const PIN: &str = "Kq7!mZ2p";
-
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn glasskey(&self) -> Command {
-        let mut c = common::bin::glasskey();
-        c.env("GLASSKEY_DATA_DIR", self.data())
-            .args(["--now", TODAY]);
-        c
-    }
-
-    fn blob(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    /// Runs `mds import` with the TEST MDS root trusted; (exit code, stdout JSON or stderr).
-    fn import(&self, blob: &Path) -> (i32, String) {
-        let out = self
-            .glasskey()
-            .args(["mds", "import", "--json", "--trust-root"])
-            .arg(mds_blob::fixture_path("root.pem"))
-            .arg(blob)
-            .output()
-            .unwrap();
-        let text = if out.status.success() {
-            String::from_utf8(out.stdout).unwrap()
-        } else {
-            String::from_utf8(out.stderr).unwrap()
-        };
-        (out.status.code().unwrap(), text)
-    }
-
-    fn status(&self) -> Value {
-        let out = self
-            .glasskey()
-            .args(["mds", "status", "--json"])
-            .output()
-            .unwrap();
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-}
-
-fn fresh(no: u64, extra: Vec<Value>) -> String {
-    sign(&payload(no, "2026-12-15", extra), Signer::Es256)
-}
 
 #[test]
 fn an_imported_blob_is_shown_by_aaguid() {
@@ -220,66 +159,6 @@ fn each_bad_blob_is_a_clear_error_and_keeps_the_previous_import() {
     assert_eq!(env.status(), before);
 }
 
-fn virtual_key(env: &Env, attestation: &str) -> (PathBuf, String) {
-    let k = env.dir.path().join("k.json");
-    env.glasskey()
-        .args(["virtual", "create"])
-        .arg(&k)
-        .args([
-            "--profile",
-            "yubikey-5.7",
-            "--attestation",
-            attestation,
-            "--pin-stdin",
-        ])
-        .write_stdin(format!("{PIN}\n"))
-        .assert()
-        .success();
-    let out = env
-        .glasskey()
-        .args([
-            "info",
-            "--json",
-            "--device",
-            &format!("virtual:{}", k.display()),
-        ])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    (k, v["facts"]["aaguid"].as_str().unwrap().to_owned())
-}
-
-fn vet(env: &Env, k: &Path) -> Value {
-    let out = env
-        .glasskey()
-        .args([
-            "vet",
-            "--json",
-            "--pin-stdin",
-            "--device",
-            &format!("virtual:{}", k.display()),
-        ])
-        .arg("--trust-root")
-        .arg(format!(
-            "{}/data/test-ca/test-root.pem",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .write_stdin(format!("{PIN}\n"))
-        .output()
-        .unwrap();
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
-}
-
-fn rules(v: &Value) -> Vec<String> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[test]
 fn without_a_blob_vet_says_no_mds_was_consulted() {
     let env = Env::new();
@@ -287,22 +166,7 @@ fn without_a_blob_vet_says_no_mds_was_consulted() {
     let v = vet(&env, &k);
     assert_eq!(v["mds"]["consulted"], false);
     assert_eq!(v["verdict"], "pass", "{v}");
-    let out = env
-        .glasskey()
-        .args([
-            "vet",
-            "--pin-stdin",
-            "--device",
-            &format!("virtual:{}", k.display()),
-        ])
-        .arg("--trust-root")
-        .arg(format!(
-            "{}/data/test-ca/test-root.pem",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .write_stdin(format!("{PIN}\n"))
-        .output()
-        .unwrap();
+    let out = vet_command(&env, &k).output().unwrap();
     assert!(String::from_utf8(out.stdout)
         .unwrap()
         .contains("MDS           none consulted (no BLOB imported"));

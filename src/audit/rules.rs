@@ -70,6 +70,7 @@ rules! {
     MDS_NOT_CERTIFIED = "GK084", "mds-not-certified", Medium, "The FIDO Metadata Service reports this model as not FIDO certified: prefer a certified model for break-glass accounts.";
     MDS_STALE = "GK085", "mds-stale", Medium, "The imported FIDO Metadata Service BLOB is past its nextUpdate date: download the current BLOB and run `glasskey mds import FILE`.";
     MDS_UNLISTED = "GK086", "mds-unlisted", Low, "The key's model (AAGUID) is not in the imported FIDO Metadata Service BLOB: its maker publishes no statement or status for it. Prefer a listed model.";
+    MDS_UNKNOWN_STATUS = "GK087", "mds-status-unknown", High, "The FIDO Metadata Service gives this model a status glasskey does not know (a status added after this release, or a misspelt one): it may be a compromise. Read the report at its URL and decide before trusting the model; update glasskey.";
 }
 
 pub fn parse_date(s: &str) -> Option<OffsetDateTime> {

@@ -36,7 +36,21 @@ pub enum MdsCommand {
         #[command(flatten)]
         output: JsonArg,
     },
-    /// Print which BLOB is imported: number, nextUpdate (stale or not), signer, date of import
+    /// Forget the imported BLOB, so that the next import may carry any number. Only for a BLOB
+    /// imported in error (e.g. from a test mirror with a huge number, which makes every real
+    /// BLOB look older): rollback protection starts again from the next import
+    #[command(
+        after_help = "Example:\n  glasskey mds status          # shows the imported number\n  glasskey mds forget --blob-no 18446744073709551615\n  glasskey mds import blob.jwt\n\nThe number must be the imported one: a wrong number forgets nothing (exit 2)."
+    )]
+    Forget {
+        /// The imported BLOB's number, as `glasskey mds status` prints it
+        #[arg(long = "blob-no", value_name = "NO")]
+        blob_no: u64,
+        #[command(flatten)]
+        output: JsonArg,
+    },
+    /// Print which BLOB is imported: number, nextUpdate (stale or not), signer, date of import;
+    /// checks every stored entry against its digest
     #[command(after_help = "Example:\n  glasskey mds status")]
     Status {
         #[command(flatten)]

@@ -14,7 +14,7 @@ use crate::mds::MdsError;
 impl From<MdsError> for CliError {
     fn from(e: MdsError) -> Self {
         match e {
-            MdsError::Write { .. } => Self {
+            MdsError::Write { .. } | MdsError::Busy { .. } => Self {
                 code: super::error::EXIT_WRITE,
                 message: e.to_string(),
             },
@@ -35,16 +35,23 @@ pub fn run(ctx: &mut Context, command: &MdsCommand) -> Result<(), CliError> {
         } => import(ctx, file, trust_roots),
         MdsCommand::Show { aaguid, .. } => show(ctx, aaguid),
         MdsCommand::Status { .. } => status(ctx),
+        MdsCommand::Forget { blob_no, .. } => forget(ctx, *blob_no),
     }
 }
+
+/// The largest BLOB file read: the real one is about 10 MB.
+const MAX_BLOB: u64 = 64 * 1024 * 1024;
 
 fn import(
     ctx: &mut Context,
     file: &std::path::Path,
     trust_roots: &[std::path::PathBuf],
 ) -> Result<(), CliError> {
-    let blob = std::fs::read_to_string(file)
-        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", file.display())))?;
+    let cannot =
+        |e: &dyn std::fmt::Display| CliError::usage(format!("cannot read {}: {e}", file.display()));
+    let bytes = crate::util::regular_file::read_regular_at_most(file, MAX_BLOB, "an MDS BLOB")
+        .map_err(|e| cannot(&e))?;
+    let blob = String::from_utf8(bytes).map_err(|_| cannot(&"not text, so not an MDS BLOB"))?;
     let mut anchors = crate::mds::roots::bundled();
     anchors.extend(super::vet::load_extra_roots(trust_roots)?);
     let now = ctx.now()?;
@@ -56,6 +63,14 @@ fn import(
         );
     }
     ctx.emit(&imported, |w| {
+        if imported.already_imported {
+            return writeln!(
+                w,
+                "MDS BLOB no. {} is already imported (sha256 {}): nothing changed.",
+                imported.no,
+                crate::mds::short(&imported.blob_sha256)
+            );
+        }
         writeln!(
             w,
             "Imported MDS BLOB no. {} ({} models; next update {}), signed by {} under {}.",
@@ -75,13 +90,18 @@ struct ShowOutput {
     entry: crate::mds::payload::Entry,
 }
 
-fn show(ctx: &mut Context, aaguid: &str) -> Result<(), CliError> {
-    let aaguid = aaguid.trim().to_ascii_lowercase();
-    if crate::util::parse_uuid(&aaguid).is_none() {
+fn show(ctx: &mut Context, given: &str) -> Result<(), CliError> {
+    // With or without dashes or braces, in either case: the store keys the dashed lower case.
+    let trimmed = given.trim();
+    let bare = trimmed
+        .strip_prefix('{')
+        .and_then(|s| s.strip_suffix('}'))
+        .unwrap_or(trimmed);
+    let Some(aaguid) = crate::util::parse_uuid(bare).map(|b| crate::util::format_uuid(&b)) else {
         return Err(CliError::usage(format!(
-            "{aaguid:?} is not an AAGUID: give it as glasskey info prints it, e.g. 2fc0579f-8113-47ea-b116-bb5a8db9202a"
+            "{given:?} is not an AAGUID: give it as glasskey info prints it, e.g. 2fc0579f-8113-47ea-b116-bb5a8db9202a"
         )));
-    }
+    };
     let Some((header, entry)) = store()?.lookup(&aaguid)? else {
         return Err(CliError::usage(
             "no MDS BLOB imported: download it and run `glasskey mds import FILE`",
@@ -139,7 +159,14 @@ fn write_entry(w: &mut dyn Write, out: &ShowOutput) -> std::io::Result<()> {
         writeln!(w, "    {}", text(&described))?;
     }
     if let Some(info) = e.authenticator_get_info() {
-        writeln!(w, "  authenticatorGetInfo (as published)")?;
+        match e.get_info_aaguid_mismatch() {
+            Some(other) => writeln!(
+                w,
+                "  authenticatorGetInfo (as published; its aaguid {} is not this model's)",
+                text(&other)
+            )?,
+            None => writeln!(w, "  authenticatorGetInfo (as published)")?,
+        }
         let pretty = serde_json::to_string_pretty(info).unwrap_or_default();
         for line in pretty.lines() {
             writeln!(w, "    {}", text(line))?;
@@ -153,9 +180,47 @@ pub fn base64_der(b64: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(b64).ok()
 }
 
+fn forget(ctx: &mut Context, blob_no: u64) -> Result<(), CliError> {
+    let store = store()?;
+    let lock = store.lock()?;
+    let Some(header) = store.header()? else {
+        return Err(CliError::usage(format!(
+            "no MDS BLOB imported ({}): nothing to forget",
+            store.path().display()
+        )));
+    };
+    if header.no != blob_no {
+        return Err(CliError::usage(format!(
+            "the imported BLOB is no. {}, not no. {blob_no}: nothing forgotten. Name the imported number to forget it",
+            header.no
+        )));
+    }
+    store.remove(&lock)?;
+    #[derive(Serialize)]
+    struct Forgot {
+        forgot: u64,
+        blob_sha256: String,
+        path: std::path::PathBuf,
+    }
+    let out = Forgot {
+        forgot: header.no,
+        blob_sha256: header.blob_sha256,
+        path: store.path(),
+    };
+    ctx.emit(&out, |w| {
+        writeln!(
+            w,
+            "Forgot MDS BLOB no. {} (sha256 {}): vet, enroll and audit consult no MDS until the next `glasskey mds import`, which may be any number.",
+            out.forgot,
+            crate::mds::short(&out.blob_sha256)
+        )
+    })
+}
+
 fn status(ctx: &mut Context) -> Result<(), CliError> {
     let store = store()?;
-    let header = store.header()?;
+    // The one command that reads every entry: it says whether the whole store is intact.
+    let header = store.verified_header()?;
     let today = ctx.now()?.date();
     #[derive(Serialize)]
     struct Status {
@@ -171,6 +236,7 @@ fn status(ctx: &mut Context) -> Result<(), CliError> {
         stale: header.as_ref().map(|h| h.stale_on(today)),
         header: header.map(|mut h| {
             h.index.clear();
+            h.seal.clear();
             h
         }),
     };
@@ -205,7 +271,10 @@ pub fn lookup(
 ) -> Result<(MdsView, Option<crate::mds::payload::Entry>), CliError> {
     let dir = match crate::mds::data_dir() {
         Ok(dir) => dir,
-        Err(_) => return Ok((MdsView::not_consulted(), None)),
+        Err(_) => {
+            let none = crate::mds::provenance::Provenance::no_data_dir();
+            return Ok((MdsView::without(none), None));
+        }
     };
     Ok(crate::mds::findings::consult(
         &Store::new(dir),
@@ -218,7 +287,7 @@ pub fn lookup(
 pub fn provenance(today: time::Date) -> Result<crate::mds::provenance::Provenance, CliError> {
     use crate::mds::provenance::Provenance;
     let Ok(dir) = crate::mds::data_dir() else {
-        return Ok(Provenance::none());
+        return Ok(Provenance::no_data_dir());
     };
     Ok(Store::new(dir)
         .header()?

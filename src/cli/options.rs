@@ -165,6 +165,7 @@ fn declared(command: &Command) -> Declared<'_> {
             MdsCommand::Import { output, .. } => D::named("mds import").json(output),
             MdsCommand::Show { output, .. } => D::named("mds show").json(output),
             MdsCommand::Status { output } => D::named("mds status").json(output),
+            MdsCommand::Forget { output, .. } => D::named("mds forget").json(output),
         },
         Command::Demo => D::named("demo"),
         Command::Completions { .. } => D::named("completions"),

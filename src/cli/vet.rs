@@ -43,8 +43,17 @@ pub(crate) fn load_extra_roots(files: &[PathBuf]) -> Result<Vec<Root>, CliError>
     files
         .iter()
         .map(|f| {
-            let text = std::fs::read_to_string(f)
-                .map_err(|e| CliError::usage(format!("cannot read {}: {e}", f.display())))?;
+            let cannot = |e: &dyn std::fmt::Display| {
+                CliError::usage(format!("cannot read {}: {e}", f.display()))
+            };
+            // A root is a few kilobytes of PEM: a device or a huge file is refused, not read.
+            let bytes = crate::util::regular_file::read_regular_at_most(
+                f,
+                1024 * 1024,
+                "a PEM certificate",
+            )
+            .map_err(|e| cannot(&e))?;
+            let text = String::from_utf8(bytes).map_err(|_| cannot(&"not PEM text"))?;
             let cert = Cert::from_pem(&text)
                 .map_err(|e| CliError::usage(format!("{}: {e}", f.display())))?;
             Ok(Root {

@@ -1,4 +1,4 @@
-//! What the imported MDS says about one key's model, and the findings that follow (GK082-GK086).
+//! What the imported MDS says about one key's model, and the findings that follow (GK082-GK087).
 
 use serde::Serialize;
 
@@ -15,6 +15,18 @@ pub const COMPROMISED: &[&str] = &[
     "USER_VERIFICATION_BYPASS",
     "USER_KEY_REMOTE_COMPROMISE",
     "USER_KEY_PHYSICAL_COMPROMISE",
+];
+
+/// Statuses MDS3 defines (§3.1.4, AuthenticatorStatus) that call for no finding of their own.
+pub const BENIGN: &[&str] = &[
+    "FIDO_CERTIFIED",
+    "FIDO_CERTIFIED_L1",
+    "FIDO_CERTIFIED_L1plus",
+    "FIDO_CERTIFIED_L2",
+    "FIDO_CERTIFIED_L2plus",
+    "FIDO_CERTIFIED_L3",
+    "FIDO_CERTIFIED_L3plus",
+    "SELF_ASSERTION_SUBMITTED",
 ];
 
 /// The MDS's word on one model, as reports show it.
@@ -35,8 +47,13 @@ pub struct MdsView {
 
 impl MdsView {
     pub fn not_consulted() -> Self {
+        Self::without(Provenance::none())
+    }
+
+    /// No BLOB was consulted, for the reason `blob` gives.
+    pub fn without(blob: Provenance) -> Self {
         Self {
-            blob: Provenance::none(),
+            blob,
             listed: false,
             description: None,
             certification_level: None,
@@ -138,7 +155,19 @@ pub fn findings(
             s if COMPROMISED.contains(&s) => &rules::MDS_COMPROMISED,
             "UPDATE_AVAILABLE" => &rules::MDS_UPDATE_AVAILABLE,
             "NOT_FIDO_CERTIFIED" => &rules::MDS_NOT_CERTIFIED,
-            _ => continue,
+            s if BENIGN.contains(&s) => continue,
+            // Kept, not refused: a status the Alliance adds later must not block every
+            // update (and the revocations in it) until glasskey learns it.
+            unknown => {
+                out.push(f(
+                    &rules::MDS_UNKNOWN_STATUS,
+                    format!(
+                        "the FIDO MDS gives {model} a status {unknown:?} that glasskey does not know: {}",
+                        report_text(r)
+                    ),
+                ));
+                continue;
+            }
         };
         out.push(f(
             rule,

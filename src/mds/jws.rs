@@ -25,6 +25,28 @@ struct Header {
     alg: String,
     #[serde(default)]
     x5c: Vec<String>,
+    /// Extensions the signer says must be understood (RFC 7515 §4.1.11): glasskey implements
+    /// none, so any is refused.
+    #[serde(default)]
+    crit: Option<serde_json::Value>,
+    /// RFC 7797's unencoded payload: it changes what was signed, and the MDS never uses it.
+    #[serde(default)]
+    b64: Option<serde_json::Value>,
+}
+
+/// Refuses header parameters that would change how the BLOB must be read.
+fn check_extensions(header: &Header) -> Result<(), MdsError> {
+    if let Some(b64) = &header.b64 {
+        return Err(MdsError::Header(format!(
+            "header parameter \"b64\" ({b64}, RFC 7797) is not used by the FIDO MDS"
+        )));
+    }
+    if let Some(crit) = &header.crit {
+        return Err(MdsError::Header(format!(
+            "header parameter \"crit\" names extensions glasskey does not implement ({crit}); RFC 7515 §4.1.11 requires refusing it"
+        )));
+    }
+    Ok(())
 }
 
 fn b64url(part: &str, what: &str) -> Result<Vec<u8>, MdsError> {
@@ -45,6 +67,7 @@ pub fn verify(text: &str, anchors: &[Root], now_unix: u64) -> Result<Verified, M
     };
     let header: Header = serde_json::from_slice(&b64url(header_b64, "the header")?)
         .map_err(|e| MdsError::Format(format!("the header is not JSON ({e})")))?;
+    check_extensions(&header)?;
     // A signature cut short often stops being valid base64 too: both mean the same to the admin.
     let signature =
         b64url(signature_b64, "the signature").map_err(|e| MdsError::Signature(e.to_string()))?;

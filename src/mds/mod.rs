@@ -35,6 +35,16 @@ pub enum MdsError {
     Payload(String),
     #[error("BLOB no. {new} is older than the imported no. {stored}: refusing to go back to older metadata. Download the current BLOB")]
     Rollback { new: u64, stored: u64 },
+    #[error("BLOB no. {no} is already imported with other content (sha256 {stored}, this file {new}): refusing to replace a BLOB by another of the same number. Download the current BLOB again; if the imported one came from a mirror in error, see `glasskey mds forget --help`")]
+    SameNumber {
+        no: u64,
+        stored: String,
+        new: String,
+    },
+    #[error("the BLOB's JWS header is not acceptable: {0}")]
+    Header(String),
+    #[error("another glasskey is changing the MDS store (it holds {path}); waited {waited} s and changed nothing. Let it finish, then rerun")]
+    Busy { path: PathBuf, waited: u64 },
     #[error("cannot write the MDS store {path}: {source}")]
     Write {
         path: PathBuf,
@@ -42,9 +52,11 @@ pub enum MdsError {
     },
     #[error("the MDS store {path} is damaged ({message}): import the BLOB again with `glasskey mds import FILE`")]
     Damaged { path: PathBuf, message: String },
-    #[error("no data directory: set GLASSKEY_DATA_DIR, XDG_DATA_HOME or HOME")]
+    #[error("{}", NO_DATA_DIR)]
     NoDataDir,
 }
+
+pub const NO_DATA_DIR: &str = "no data directory: set GLASSKEY_DATA_DIR, XDG_DATA_HOME or HOME";
 
 /// Where glasskey keeps its data: $GLASSKEY_DATA_DIR, else $XDG_DATA_HOME/glasskey, else
 /// ~/.local/share/glasskey.
@@ -76,8 +88,12 @@ pub struct Imported {
     pub skipped: usize,
     /// The BLOB number it replaced, if any.
     pub replaced: Option<u64>,
+    /// The same BLOB (same number, same SHA-256) was imported before: nothing changed.
+    pub already_imported: bool,
     pub signer: String,
     pub anchor: String,
+    /// SHA-256 of the BLOB file.
+    pub blob_sha256: String,
     pub path: PathBuf,
 }
 
@@ -93,44 +109,72 @@ pub fn import(
     let now_unix = u64::try_from(now.unix_timestamp()).unwrap_or(0);
     let verified = jws::verify(blob, anchors, now_unix)?;
     let payload = payload::parse(&verified.payload)?;
+    let blob_sha256 = hex::encode(sha2::Sha256::digest(blob.trim().as_bytes()));
+    // From reading the stored number to the rename: another import cannot slip in between.
+    let lock = store.lock()?;
     // A damaged store must not block the import that repairs it.
     let previous = match store.header() {
         Ok(h) => h,
         Err(MdsError::Damaged { .. }) => None,
         Err(e) => return Err(e),
     };
-    if let Some(p) = &previous {
-        if payload.no < p.no {
+    let unchanged = match &previous {
+        Some(p) if payload.no < p.no => {
             return Err(MdsError::Rollback {
                 new: payload.no,
                 stored: p.no,
-            });
+            })
         }
-    }
-    let header = store::Header {
-        format: 1,
-        no: payload.no,
-        next_update: payload.next_update.to_string(),
-        imported_at: now
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
-        blob_sha256: hex::encode(sha2::Sha256::digest(blob.trim().as_bytes())),
-        algorithm: verified.algorithm,
-        signer: verified.signer,
-        anchor: verified.anchor,
-        legal_header: payload.legal_header,
-        index: Default::default(),
+        // One number names one BLOB: other content under it could drop a status report.
+        Some(p) if payload.no == p.no && p.blob_sha256 != blob_sha256 => {
+            return Err(MdsError::SameNumber {
+                no: p.no,
+                stored: short(&p.blob_sha256),
+                new: short(&blob_sha256),
+            })
+        }
+        Some(p) if payload.no == p.no => Some(p.clone()),
+        _ => None,
     };
-    let header = store.write(header, &payload.entries)?;
+    let header = match unchanged {
+        Some(header) => header,
+        None => store.write(
+            &lock,
+            store::Header {
+                format: 0,
+                no: payload.no,
+                next_update: payload.next_update.to_string(),
+                imported_at: now
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+                blob_sha256,
+                algorithm: verified.algorithm,
+                signer: verified.signer,
+                anchor: verified.anchor,
+                legal_header: payload.legal_header,
+                index: Default::default(),
+                seal: String::new(),
+            },
+            &payload.entries,
+        )?,
+    };
+    let already_imported = previous.as_ref() == Some(&header);
     Ok(Imported {
         no: header.no,
         stale: header.stale_on(now.date()),
         next_update: header.next_update,
         models: payload.entries.len(),
         skipped: payload.skipped,
-        replaced: previous.map(|p| p.no),
+        replaced: previous.filter(|_| !already_imported).map(|p| p.no),
+        already_imported,
         signer: header.signer,
         anchor: header.anchor,
+        blob_sha256: header.blob_sha256,
         path: store.path(),
     })
+}
+
+/// The first 16 hex digits of a SHA-256, as reports show it.
+pub fn short(sha256: &str) -> String {
+    sha256.chars().take(16).collect()
 }

@@ -139,6 +139,7 @@ pub fn parse(bytes: &[u8]) -> Result<Payload, MdsError> {
                 "entry {i}: a status report has no status ({r:?})"
             )));
         }
+        check_statement(&aaguid, entry.metadata_statement.as_ref())?;
         let mut statement = entry.metadata_statement;
         if let Some(Value::Object(map)) = statement.as_mut() {
             map.remove("icon");
@@ -157,4 +158,66 @@ pub fn parse(bytes: &[u8]) -> Result<Payload, MdsError> {
         entries,
         skipped,
     })
+}
+
+/// The AAGUID as 32 lower-case hex digits, however it is spelt.
+fn compact(aaguid: &str) -> String {
+    aaguid.replace('-', "").to_ascii_lowercase()
+}
+
+/// A metadata statement must describe the entry's own model (its `aaguid`; the copy inside
+/// authenticatorGetInfo is only shown, and the real BLOB has an entry where it differs), and the attestation roots it
+/// publishes (which `vet` trusts for this AAGUID) must be base64: anything else is an
+/// entry glasskey cannot vouch for, so the BLOB is refused naming it.
+fn check_statement(aaguid: &str, statement: Option<&Value>) -> Result<(), MdsError> {
+    let Some(statement) = statement else {
+        return Ok(());
+    };
+    let refuse = |what: String| Err(MdsError::Payload(format!("entry {aaguid}: {what}")));
+    match statement.get("aaguid") {
+        None => {}
+        Some(Value::String(s)) if compact(s) == compact(aaguid) => {}
+        Some(other) => {
+            let shown = other
+                .as_str()
+                .map_or_else(|| other.to_string(), str::to_owned);
+            return refuse(format!(
+                "metadataStatement.aaguid {shown} differs from the entry's AAGUID"
+            ));
+        }
+    }
+    let roots = match statement.get("attestationRootCertificates") {
+        None => return Ok(()),
+        Some(Value::Array(roots)) => roots,
+        Some(_) => return refuse("attestationRootCertificates is not a list".into()),
+    };
+    // Base64 is checked, the DER inside is not: the real BLOB carries roots that are not strict
+    // DER (webpki refuses them); `vet` skips those and `mds show` marks them unreadable.
+    for (n, root) in roots.iter().enumerate() {
+        let decodes = root.as_str().is_some_and(|b64| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .is_ok()
+        });
+        if !decodes {
+            return refuse(format!(
+                "attestation root certificate {} is not base64",
+                n + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Entry {
+    /// authenticatorGetInfo's own `aaguid` when it names another model (a publishing error
+    /// seen in the real BLOB): `mds show` says so instead of presenting it as this model's.
+    pub fn get_info_aaguid_mismatch(&self) -> Option<String> {
+        let given = self.authenticator_get_info()?.get("aaguid")?;
+        let shown = given
+            .as_str()
+            .map_or_else(|| given.to_string(), str::to_owned);
+        (compact(&shown) != compact(&self.aaguid)).then_some(shown)
+    }
 }

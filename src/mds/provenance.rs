@@ -21,6 +21,9 @@ pub struct Provenance {
     pub blob_sha256: Option<String>,
     /// The BLOB is past its nextUpdate.
     pub stale: bool,
+    /// Why none was consulted when that was not for want of an import.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_consulted_because: Option<String>,
 }
 
 impl Provenance {
@@ -32,6 +35,15 @@ impl Provenance {
             imported_at: None,
             blob_sha256: None,
             stale: false,
+            not_consulted_because: None,
+        }
+    }
+
+    /// No data directory could be determined, so no store was looked for.
+    pub fn no_data_dir() -> Self {
+        Self {
+            not_consulted_because: Some(super::NO_DATA_DIR.into()),
+            ..Self::none()
         }
     }
 
@@ -43,13 +55,17 @@ impl Provenance {
             imported_at: Some(header.imported_at.clone()),
             blob_sha256: Some(header.blob_sha256.clone()),
             stale: header.stale_on(today),
+            not_consulted_because: None,
         }
     }
 
     /// One line for the text reports.
     pub fn line(&self) -> String {
         if !self.consulted {
-            return "none consulted (no BLOB imported; see `glasskey mds import`)".into();
+            return match &self.not_consulted_because {
+                Some(why) => format!("none consulted ({why})"),
+                None => "none consulted (no BLOB imported; see `glasskey mds import`)".into(),
+            };
         }
         let sha = self.blob_sha256.as_deref().unwrap_or("?");
         format!(
@@ -57,7 +73,7 @@ impl Provenance {
             self.blob_no.unwrap_or(0),
             self.next_update.as_deref().unwrap_or("?"),
             self.imported_at.as_deref().unwrap_or("?"),
-            &sha[..16.min(sha.len())],
+            super::short(sha),
             if self.stale {
                 ", STALE: past its next update, import a current BLOB"
             } else {

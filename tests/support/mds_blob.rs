@@ -36,6 +36,11 @@ fn x5c(pem: &str) -> Vec<String> {
 
 /// The compact JWS of `payload` signed by `signer`.
 pub fn sign(payload: &[u8], signer: Signer) -> String {
+    sign_with_header(payload, signer, serde_json::json!({}))
+}
+
+/// As [`sign`], with `extra`'s members added to the protected header (e.g. `crit`).
+pub fn sign_with_header(payload: &[u8], signer: Signer, extra: Value) -> String {
     use sha2::Digest;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let (alg, pem) = match signer {
@@ -43,7 +48,10 @@ pub fn sign(payload: &[u8], signer: Signer) -> String {
         Signer::Rs256 => ("RS256", "signer-rs256.pem"),
         Signer::Expired => ("ES256", "signer-expired.pem"),
     };
-    let header = serde_json::json!({"alg": alg, "typ": "JWT", "x5c": x5c(pem)});
+    let mut header = serde_json::json!({"alg": alg, "typ": "JWT", "x5c": x5c(pem)});
+    if let (Some(h), Value::Object(extra)) = (header.as_object_mut(), extra) {
+        h.extend(extra);
+    }
     let signing_input = format!(
         "{}.{}",
         b64.encode(serde_json::to_vec(&header).unwrap()),
