@@ -419,3 +419,16 @@ fn a_get_info_naming_another_model_is_kept_and_flagged_by_show() {
         "{text}"
     );
 }
+
+#[test]
+fn a_data_directory_that_is_a_file_is_an_input_error() {
+    let env = Env::new();
+    std::fs::write(env.data(), "not a directory").unwrap();
+    let (code, err) = env.import(&env.blob("b.jwt", &fresh(300, vec![])));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is not a directory"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(env.data()).unwrap(),
+        "not a directory"
+    );
+}

@@ -52,6 +52,8 @@ pub enum MdsError {
     },
     #[error("the MDS store {path} is damaged ({message}): import the BLOB again with `glasskey mds import FILE`")]
     Damaged { path: PathBuf, message: String },
+    #[error("the data directory {0} is not a directory: point GLASSKEY_DATA_DIR at a directory")]
+    NotADirectory(PathBuf),
     #[error("{}", NO_DATA_DIR)]
     NoDataDir,
 }

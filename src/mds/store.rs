@@ -114,6 +114,9 @@ impl Store {
     /// Serialises writers (see the module comment), waiting for another one to finish.
     pub fn lock(&self) -> Result<WriteLock, MdsError> {
         use crate::files::lock;
+        if self.dir.exists() && !self.dir.is_dir() {
+            return Err(MdsError::NotADirectory(self.dir.clone()));
+        }
         std::fs::create_dir_all(&self.dir).map_err(|e| self.write_err(e))?;
         let path = lock::beside(&self.path());
         let file = lock::open(&path, 0o600).map_err(|e| self.write_err(e))?;
@@ -151,7 +154,7 @@ impl Store {
             serde_json::from_slice(&line).map_err(|e| self.damaged(format!("header: {e}")))?;
         if header.format != FORMAT {
             return Err(self.damaged(format!(
-                "format {} (this glasskey writes {FORMAT})",
+                "format {}, written by another glasskey version (this one reads {FORMAT})",
                 header.format
             )));
         }

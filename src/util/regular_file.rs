@@ -30,14 +30,21 @@ pub fn open_regular(path: &Path) -> std::io::Result<fs::File> {
 /// refused as not being `what`.
 pub fn read_regular_at_most(path: &Path, max: u64, what: &str) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
+    let too_large = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {} MiB, so not {what}", max / (1024 * 1024)),
+        )
+    };
     let file = open_regular(path)?;
+    // Refused before reading when its size already says so; `take` still bounds a growing file.
+    if file.metadata()?.len() > max {
+        return Err(too_large());
+    }
     let mut bytes = Vec::new();
     file.take(max + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("larger than {} MiB, so not {what}", max / (1024 * 1024)),
-        ));
+        return Err(too_large());
     }
     Ok(bytes)
 }
