@@ -233,6 +233,29 @@ impl PinLines {
         Ok(Some(PinLine { number, name, pin }))
     }
 
+    /// After a new PIN was taken from stdin: the rest of the input may hold one line that
+    /// repeats it (a confirmation, as at the prompt) and nothing else. A confirmation that
+    /// differs, or any further line, refuses the new PIN before anything is sent.
+    pub fn confirm_new(&mut self, new: &Pin, run: &PinRun) -> Result<(), CliError> {
+        let taken = self.read;
+        let mut rest = std::mem::take(&mut self.waiting);
+        while let Some(line) = self.next_line(run)? {
+            rest.push(line);
+        }
+        match rest.as_slice() {
+            [] => Ok(()),
+            [confirm] if confirm.name.is_none() && confirm.pin.expose() == new.expose() => Ok(()),
+            [confirm] if confirm.name.is_none() => Err(CliError::usage(format!(
+                "line {} on stdin does not repeat the new PIN on line {taken}: give the new PIN once, or twice the same; nothing was changed",
+                confirm.number
+            ))),
+            _ => Err(CliError::usage(format!(
+                "stdin holds {} more lines after the new PIN on line {taken}: give the new PIN once, or twice the same; nothing was changed",
+                rest.len()
+            ))),
+        }
+    }
+
     /// The PIN for `target`: the line naming it, or the unnamed line when it is the only key of
     /// the run that needs a PIN. A run of one key reads one line; a run of several reads every
     /// line first (see [`PinLines::drain`]).
