@@ -9,7 +9,8 @@ use super::args::JsonArg;
 #[derive(Debug, Subcommand)]
 pub enum MdsCommand {
     /// Verify a downloaded FIDO Metadata Service BLOB and store it for vet, enroll and audit
-    /// (offline: glasskey never downloads it). Refuses a BLOB older than the one imported
+    /// (offline: glasskey never downloads it). Refuses a BLOB older than the one imported, or
+    /// other content under the imported number; the same BLOB again changes nothing
     #[command(
         after_help = "Example:\n  curl -sLo blob.jwt https://mds3.fidoalliance.org/\n  glasskey mds import blob.jwt\n\nThe store lives in $GLASSKEY_DATA_DIR, else $XDG_DATA_HOME/glasskey, else ~/.local/share/glasskey."
     )]
