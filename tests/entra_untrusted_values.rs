@@ -134,10 +134,19 @@ fn an_aaguid_that_is_not_one_is_malformed() {
 
 #[test]
 fn the_two_method_lists_contradicting_each_other_is_malformed() {
+    // Both lists document aaGuid and attestationLevel: one of them null or missing while the
+    // other gives a value is a contradiction too.
     for (field, value) in [
-        ("aaGuid", json!("00000000-0000-0000-0000-000000000000")),
-        ("attestationLevel", json!("notAttested")),
-        ("creationDateTime", json!("2026-01-01T00:00:00Z")),
+        (
+            "aaGuid",
+            Some(json!("00000000-0000-0000-0000-000000000000")),
+        ),
+        ("aaGuid", Some(Value::Null)),
+        ("aaGuid", None),
+        ("attestationLevel", Some(json!("notAttested"))),
+        ("attestationLevel", Some(Value::Null)),
+        ("attestationLevel", None),
+        ("creationDateTime", Some(json!("2026-01-01T00:00:00Z"))),
     ] {
         let c = case();
         c.edit(|v| {
@@ -148,14 +157,19 @@ fn the_two_method_lists_contradicting_each_other_is_malformed() {
                 .iter_mut()
                 .find(|m| m["@odata.type"] == FIDO2)
                 .unwrap();
-            m[field] = value.clone();
+            match &value {
+                Some(x) => m[field] = x.clone(),
+                None => {
+                    m.as_object_mut().unwrap().remove(field);
+                }
+            }
         });
         let err = c.fail();
         assert!(
             err.contains("accounts[0].methods.value[1]")
                 && err.contains("accounts[0].fido2Methods.value[0]")
                 && err.contains("contradict"),
-            "{field}: {err}"
+            "{field} {value:?}: {err}"
         );
     }
 }

@@ -89,6 +89,8 @@ fn lists_agree(i: usize, a: &AccountExport) -> Result<(), EntraError> {
     Ok(())
 }
 
+/// A field both lists document: a value in one and another value, null or nothing in the other
+/// is a contradiction (the unstated side must not let the stated one decide).
 fn agree<T: PartialEq + Display>(
     here: &str,
     there: &str,
@@ -96,15 +98,16 @@ fn agree<T: PartialEq + Display>(
     a: Option<T>,
     b: Option<T>,
 ) -> Result<(), EntraError> {
-    match (a, b) {
-        (Some(a), Some(b)) if a != b => Err(contradiction(
-            format!("{here}.{field}"),
-            format!("{there}.{field}"),
-            &a,
-            &b,
-        )),
-        _ => Ok(()),
+    if a == b {
+        return Ok(());
     }
+    let shown = |v: Option<T>| v.map_or_else(|| "absent or null".to_owned(), |v| v.to_string());
+    Err(contradiction(
+        format!("{here}.{field}"),
+        format!("{there}.{field}"),
+        &shown(a),
+        &shown(b),
+    ))
 }
 
 fn created_agrees(here: &str, there: &str, m: &Method, other: &Method) -> Result<(), EntraError> {
