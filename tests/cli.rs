@@ -559,3 +559,62 @@ fn no_key_is_a_device_error_with_advice() {
     assert_eq!(code, 0);
     assert!(text.contains("No FIDO security key found"), "{text}");
 }
+
+/// A UPN is one name, one '@' and a dotted domain: `a@contoso.com@evil.com` would put an
+/// account no tenant holds into the inventory, its scripts and its sheets. The same check
+/// serves `inventory init` and `inventory add-account`.
+#[test]
+fn inventory_refuses_a_upn_that_is_not_user_at_domain() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("bg.toml");
+    for bad in [
+        "a@contoso.com@evil.com",
+        "@contoso.com",
+        "a@",
+        "a@contoso",
+        "a@.contoso.com",
+        "a@contoso..com",
+        "a@contoso.com.",
+    ] {
+        let out = glasskey()
+            .args(["inventory", "init"])
+            .arg(&inv)
+            .args(["--tenant", "contoso.onmicrosoft.com", "--account", bad])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {err}");
+        assert!(err.contains("is not a UPN"), "{bad}: {err}");
+        assert!(!inv.exists(), "{bad}: nothing written");
+    }
+    glasskey()
+        .args(["inventory", "init"])
+        .arg(&inv)
+        .args([
+            "--tenant",
+            "contoso.onmicrosoft.com",
+            "--account",
+            "bg-01@contoso.onmicrosoft.com",
+        ])
+        .assert()
+        .success();
+    for good in [
+        "guest_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+        "a+b@contoso.com",
+    ] {
+        glasskey()
+            .args(["inventory", "add-account"])
+            .arg(&inv)
+            .args(["--upn", good])
+            .assert()
+            .success();
+    }
+    let out = glasskey()
+        .args(["inventory", "add-account"])
+        .arg(&inv)
+        .args(["--upn", "b@contoso.com@evil.com"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a UPN"));
+}

@@ -44,7 +44,8 @@ fn documented_responses_reconcile_by_credential_id() {
     let want: BTreeSet<(&str, String)> = [
         // The documented TAP is NotYetValid: it will work, so it is high.
         ("GK033", "high".to_owned()),
-        // Windows Hello for Business lives on Jordan's Surface Book.
+        // Windows Hello for Business lives on Jordan's Surface Book; and the example predates
+        // passkeyType, so it does not say the two passkeys are device-bound.
         ("GK034", "high".to_owned()),
         // The documented policy has state "disabled".
         ("GK037", "critical".to_owned()),
@@ -56,6 +57,12 @@ fn documented_responses_reconcile_by_credential_id() {
         .findings
         .iter()
         .any(|f| f.message.contains("Jordan's Surface Book")));
+    let unstated = r
+        .findings
+        .iter()
+        .filter(|f| f.message.contains("does not say it is device-bound"))
+        .count();
+    assert_eq!(unstated, 2, "{:#?}", r.findings);
     // The export names the tenant by its verified domains as well as its default domain.
     assert_eq!(r.export.tenant_domain, "contoso.com");
 }

@@ -36,8 +36,17 @@ fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
-#[test]
-fn bash_script_exports_every_page_and_checks_clean() {
+/// An inventory with one enrolled virtual key, the export Entra would give for it (what the
+/// stand-in `az` serves), and the bash script glasskey prints for the inventory.
+struct Setup {
+    dir: tempfile::TempDir,
+    inv: std::path::PathBuf,
+    truth: std::path::PathBuf,
+    script: std::path::PathBuf,
+    bin: std::path::PathBuf,
+}
+
+fn setup() -> Setup {
     assert!(
         std::process::Command::new("jq")
             .arg("--version")
@@ -139,22 +148,47 @@ fn bash_script_exports_every_page_and_checks_clean() {
         bin.join("az"),
     )
     .unwrap();
-    let log = d.join("az.log");
-    let out_file = d.join("glasskey-entra-export.json");
-    let status = std::process::Command::new("bash")
-        .arg(&script)
+    Setup {
+        inv,
+        truth,
+        script,
+        bin,
+        dir,
+    }
+}
+
+/// Runs the script against the stand-in `az`, `signin` saying how it answers a request for
+/// signInActivity; the export file (if written), the exit status and the URLs requested.
+fn run_script(s: &Setup, signin: &str) -> (std::path::PathBuf, std::process::Output, String) {
+    let d = s.dir.path();
+    let log = d.join(format!("az-{signin}.log"));
+    let out_file = d.join(format!("export-{signin}.json"));
+    let out = std::process::Command::new("bash")
+        .arg(&s.script)
         .arg(&out_file)
         .env(
             "PATH",
-            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+            format!("{}:{}", s.bin.display(), std::env::var("PATH").unwrap()),
         )
-        .env("FAKE_AZ_EXPORT", &truth)
+        .env("FAKE_AZ_EXPORT", &s.truth)
         .env("FAKE_AZ_LOG", &log)
-        .status()
+        .env("FAKE_AZ_SIGNIN", signin)
+        .output()
         .unwrap();
-    assert!(status.success());
+    let urls = std::fs::read_to_string(&log).unwrap_or_default();
+    (out_file, out, urls)
+}
 
-    let urls = std::fs::read_to_string(&log).unwrap();
+#[test]
+fn bash_script_exports_every_page_and_checks_clean() {
+    let s = setup();
+    let (out_file, out, urls) = run_script(&s, "unlicensed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let inv = &s.inv;
     assert!(
         urls.contains("/authentication/methods?$skiptoken=page2")
             && urls.contains("/authentication/fido2Methods?$skiptoken=page2"),
@@ -199,7 +233,7 @@ fn bash_script_exports_every_page_and_checks_clean() {
             "entra",
             "check",
             "--inventory",
-            p(&inv),
+            p(inv),
             "--export",
             p(&out_file),
             "--json",
@@ -277,5 +311,31 @@ fn powershell_script_parses() {
         !out.status.success(),
         "the checker must catch a missing brace: {}",
         String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// Only the unlicensed tenant's refusal of signInActivity (403,
+/// Authentication_RequestFromNonPremiumTenantOrB2CTenant) lets the script read the user without
+/// it: any other failure (throttling here) stops the script with Graph's error and no export,
+/// rather than an export that silently lacks the sign-in evidence GK039 reads.
+#[test]
+fn bash_script_fails_loudly_unless_sign_in_activity_is_refused_for_the_licence() {
+    let s = setup();
+    let (out_file, out, _) = run_script(&s, "throttled");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("TooManyRequests"), "{stderr}");
+    assert!(!out_file.exists(), "no export is written");
+    // A licensed tenant's signInActivity is kept.
+    let (out_file, out, _) = run_script(&s, "licensed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let export: Value = serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+    assert_eq!(
+        export["accounts"][0]["user"]["signInActivity"]["lastSuccessfulSignInDateTime"],
+        "2026-01-01T00:00:00Z"
     );
 }

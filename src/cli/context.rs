@@ -1,7 +1,7 @@
 //! What every command needs: the chosen key, the PIN (from the right place), output in the
 //! requested format, and the Ctrl-C flag.
 
-use std::io::{IsTerminal, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,6 +16,9 @@ use crate::device::{discover, DeviceError, DeviceSpec, Key, OpenOptions};
 use crate::secret::Pin;
 use crate::transport::Report;
 use crate::untrusted::{Escape, VisibleWriter};
+
+/// Bytes gathered before output is escaped, and again before it reaches stdout.
+const OUTPUT_BUFFER: usize = 64 * 1024;
 
 /// Where the PIN comes from. `Given` is for the demo, which drives its own virtual keys.
 #[derive(Clone)]
@@ -92,14 +95,27 @@ impl Context {
         value: &T,
         human: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<(), CliError> {
+        // Buffered on both sides of the escaping: serde_json writes token by token and stdout
+        // flushes at every line end, so a large report (an Entra check of a big tenant) would
+        // otherwise cost an escape pass and an allocation per token and a syscall per line.
+        let escape = if self.global.json {
+            Escape::Json
+        } else {
+            Escape::Text
+        };
+        let mut w = BufWriter::with_capacity(
+            OUTPUT_BUFFER,
+            VisibleWriter::new(
+                BufWriter::with_capacity(OUTPUT_BUFFER, &mut *self.out),
+                escape,
+            ),
+        );
         let result = if self.global.json {
-            let mut w = VisibleWriter::new(&mut *self.out, Escape::Json);
             serde_json::to_writer_pretty(&mut w, value)
                 .map_err(std::io::Error::other)
                 .and_then(|()| writeln!(w))
                 .and_then(|()| w.flush())
         } else {
-            let mut w = VisibleWriter::new(&mut *self.out, Escape::Text);
             human(&mut w).and_then(|()| w.flush())
         };
         result.map_err(io_error)

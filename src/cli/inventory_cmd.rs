@@ -47,11 +47,11 @@ pub fn typed_text(field: &str, value: &str) -> Result<(), CliError> {
 
 fn check_upn(upn: &str) -> Result<(), CliError> {
     typed_text("the UPN", upn)?;
-    if upn.contains('@') && !upn.contains(char::is_whitespace) {
+    if Account::is_upn(upn) {
         Ok(())
     } else {
         Err(CliError::usage(format!(
-            "{upn:?} is not a UPN (expected name@tenant.onmicrosoft.com)"
+            "{upn:?} is not a UPN (expected one name, one @ and a domain, e.g. bg-01@contoso.onmicrosoft.com)"
         )))
     }
 }

@@ -61,11 +61,8 @@ pub fn findings(
     }
     for key in own_keys.iter().filter(|_| !applied.profiles.is_empty()) {
         for p in &applied.profiles {
-            if let Some(r) = p
-                .key_restrictions
-                .as_ref()
-                .filter(|r| policy::blocks(r, &key.aaguid))
-            {
+            let r = &p.key_restrictions;
+            if policy::blocks(r, &key.aaguid) {
                 findings.push(finding(
                     &KEY_RESTRICTION_BLOCKS,
                     Some(&key.label),

@@ -48,7 +48,9 @@ pub fn check(bundle: &mut Bundle) -> Result<(), EntraError> {
             }
         }
     }
-    one_account_per_credential(bundle)
+    one_account_per_credential(bundle)?;
+    super::chronology::check(bundle)?;
+    super::agreement::check(bundle)
 }
 
 /// A collection that still has a next page is an export cut short.

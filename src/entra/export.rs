@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use super::aaguid::Aaguid;
 pub use super::method::{Bounded, Method};
 use super::EntraError;
 
@@ -138,10 +139,11 @@ pub struct Fido2Configuration {
     pub state: MethodState,
     #[serde(default)]
     pub is_attestation_enforced: Option<bool>,
-    #[serde(default)]
-    pub key_restrictions: Option<KeyRestrictions>,
+    /// Graph returns the policy's key restrictions and both target lists on every GET (an
+    /// empty list as `[]`): an export without them cannot say whether a block list or an
+    /// exclusion reaches the keys, so each is required and may not be null.
+    pub key_restrictions: KeyRestrictions,
     pub include_targets: Vec<Target>,
-    #[serde(default)]
     pub exclude_targets: Vec<Target>,
     #[serde(default)]
     pub passkey_profiles: Vec<PasskeyProfile>,
@@ -163,8 +165,8 @@ pub struct KeyRestrictions {
     #[serde(alias = "isEnforcementEnabled")]
     pub is_enforced: bool,
     pub enforcement_type: EnforcementType,
-    #[serde(default)]
-    pub aa_guids: Vec<String>,
+    /// Read in any spelling (dashes, braces, case) so that both list kinds compare alike.
+    pub aa_guids: Vec<Aaguid>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -192,8 +194,8 @@ pub struct PasskeyProfile {
     pub name: Option<String>,
     /// A flags value: "deviceBound", "synced" or "deviceBound,synced".
     pub passkey_types: String,
-    #[serde(default)]
-    pub key_restrictions: Option<KeyRestrictions>,
+    /// Required in every profile (Graph's passkeyProfile).
+    pub key_restrictions: KeyRestrictions,
 }
 
 impl PasskeyProfile {

@@ -9,6 +9,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
+use super::aaguid::Aaguid;
 use super::export::{Text, Timestamp};
 use super::methods::MethodKind;
 
@@ -22,6 +23,8 @@ pub struct Method {
     /// Registration date: `createdDateTime`, or `creationDateTime` as the methods list spells
     /// it for passkeys.
     pub created: Option<Timestamp>,
+    /// Which spelling `created` came from, to name its path.
+    pub created_field: DateField,
     /// beta fido2Methods only.
     pub last_used: Option<Timestamp>,
     pub detail: Detail,
@@ -47,11 +50,76 @@ pub enum Detail {
     },
 }
 
+/// The spelling of a method's registration date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DateField {
+    #[default]
+    CreatedDateTime,
+    CreationDateTime,
+}
+
+impl DateField {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::CreatedDateTime => "createdDateTime",
+            Self::CreationDateTime => "creationDateTime",
+        }
+    }
+}
+
+/// Declares one of Graph's string enums: its documented values only, each read as written
+/// (Graph writes camelCase). Any other string is refused with the values it may hold, so an
+/// unexpected spelling never reads as the safe value; absent or null is `None`, which the
+/// rules treat as unstated, never as safe.
+macro_rules! graph_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                read_str(d, |s| match s {
+                    $($text => Ok(Self::$variant),)+
+                    other => Err(format!(
+                        "{other:?} is not one of Graph's values ({})",
+                        [$($text),+].join(", ")
+                    )),
+                })
+            }
+        }
+    };
+}
+
+graph_enum!(
+    /// `attestationLevel` of a fido2AuthenticationMethod.
+    AttestationLevel {
+        Attested = "attested",
+        NotAttested = "notAttested",
+        UnknownFutureValue = "unknownFutureValue",
+    }
+);
+graph_enum!(
+    /// `passkeyType` of a fido2AuthenticationMethod (beta fido2Methods only).
+    PasskeyType {
+        DeviceBound = "deviceBound",
+        Synced = "synced",
+        UnknownFutureValue = "unknownFutureValue",
+    }
+);
+
 #[derive(Debug, Clone, Default)]
 pub struct Passkey {
-    pub aa_guid: Option<Text>,
-    pub not_attested: bool,
-    pub synced: bool,
+    /// None when Graph gives none (absent or null).
+    pub aa_guid: Option<Aaguid>,
+    pub attestation: Option<AttestationLevel>,
+    pub passkey_type: Option<PasskeyType>,
     /// The WebAuthn credential ID the method id names, decoded by the export's checks.
     pub credential_id: Box<[u8]>,
 }
@@ -143,20 +211,6 @@ impl<'de> Deserialize<'de> for CheckedStr {
     }
 }
 
-/// Whether a string field holds the one value a rule looks for (`notAttested`, `synced`).
-macro_rules! word {
-    ($name:ident, $word:literal) => {
-        struct $name(bool);
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                read_str(d, |s| Ok($name(s == $word)))
-            }
-        }
-    };
-}
-word!(NotAttested, "notAttested");
-word!(Synced, "synced");
-
 /// One field's slot: set at most once (a key given twice is an error, as for every other
 /// object in the export).
 struct Slot<T>(Option<T>);
@@ -203,11 +257,11 @@ impl<'de> Visitor<'de> for MethodVisitor {
         let mut created: Nullable<Timestamp> = Slot(None);
         let mut creation: Nullable<Timestamp> = Slot(None);
         let mut last_used: Nullable<Timestamp> = Slot(None);
-        let mut aa_guid: Nullable<Text> = Slot(None);
+        let mut aa_guid: Nullable<Aaguid> = Slot(None);
         let mut model: Nullable<CheckedStr> = Slot(None);
         let mut certificates: Nullable<Vec<CheckedStr>> = Slot(None);
-        let mut attestation: Nullable<NotAttested> = Slot(None);
-        let mut passkey_type: Nullable<Synced> = Slot(None);
+        let mut attestation: Nullable<AttestationLevel> = Slot(None);
+        let mut passkey_type: Nullable<PasskeyType> = Slot(None);
         let mut is_usable: Nullable<bool> = Slot(None);
         let mut reason: Nullable<Text> = Slot(None);
         let mut start: Nullable<Timestamp> = Slot(None);
@@ -251,8 +305,8 @@ impl<'de> Visitor<'de> for MethodVisitor {
             // A passkey may name no type in fido2Methods, the one list that holds only passkeys.
             Some(MethodKind::Fido2) | None => Detail::Passkey(Passkey {
                 aa_guid: aa_guid.get(),
-                not_attested: attestation.get().is_some_and(|w| w.0),
-                synced: passkey_type.get().is_some_and(|w| w.0),
+                attestation: attestation.get(),
+                passkey_type: passkey_type.get(),
                 credential_id: Box::default(),
             }),
             Some(MethodKind::TemporaryAccessPass) => {
@@ -275,11 +329,23 @@ impl<'de> Visitor<'de> for MethodVisitor {
             },
             Some(_) => Detail::None,
         };
+        // Both spellings of the registration date in one method must agree.
+        let (created, created_field) = match (created.get(), creation.get()) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(de::Error::custom(format!(
+                    "createdDateTime {a} and creationDateTime {b} give one method two registration dates"
+                )))
+            }
+            (Some(a), _) => (Some(a), DateField::CreatedDateTime),
+            (None, Some(b)) => (Some(b), DateField::CreationDateTime),
+            (None, None) => (None, DateField::CreatedDateTime),
+        };
         Ok(Method {
             kind,
             id,
             display_name: display_name.get(),
-            created: created.get().or(creation.get()),
+            created,
+            created_field,
             last_used: last_used.get(),
             detail,
         })

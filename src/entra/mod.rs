@@ -3,10 +3,14 @@
 //! credential ID. glasskey never talks to Graph: `script` prints what the admin runs with their
 //! own session, `export` reads the file it writes, `reconcile` turns both into findings.
 
+pub mod aaguid;
 mod account_policy;
+mod agreement;
+mod chronology;
 pub mod consistency;
 pub mod credential_id;
 pub mod export;
+mod joined;
 pub mod method;
 pub mod methods;
 mod other_methods;

@@ -1,6 +1,7 @@
 //! The tenant's FIDO2 (passkey) method policy as it applies to one account: is the method
 //! enabled, is the account targeted, which passkey profiles and key restrictions apply.
 
+use super::aaguid::Aaguid;
 use super::export::{EnforcementType, Fido2Configuration, KeyRestrictions, PasskeyProfile};
 
 /// The id Graph gives the "all users" target.
@@ -63,15 +64,13 @@ pub fn applied<'a>(
     out
 }
 
-/// Whether enforced key restrictions refuse this AAGUID.
+/// Whether enforced key restrictions refuse this AAGUID (the inventory's spelling; one that is
+/// not an AAGUID is on no list, so an allow list refuses it).
 pub fn blocks(restrictions: &KeyRestrictions, aaguid: &str) -> bool {
     if !restrictions.is_enforced {
         return false;
     }
-    let listed = restrictions
-        .aa_guids
-        .iter()
-        .any(|a| a.trim().eq_ignore_ascii_case(aaguid.trim()));
+    let listed = Aaguid::parse(aaguid).is_ok_and(|a| restrictions.aa_guids.contains(&a));
     match restrictions.enforcement_type {
         EnforcementType::Allow => !listed,
         EnforcementType::Block => listed,
@@ -82,8 +81,20 @@ pub fn blocks(restrictions: &KeyRestrictions, aaguid: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// A policy with Graph's defaults for what the test does not set.
     fn config(json: &str) -> Fido2Configuration {
-        serde_json::from_str(json).unwrap()
+        let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
+        let defaults = serde_json::json!({
+            "excludeTargets": [],
+            "keyRestrictions": {"isEnforced": false, "enforcementType": "block", "aaGuids": []}
+        });
+        for (k, d) in defaults.as_object().unwrap() {
+            v.as_object_mut()
+                .unwrap()
+                .entry(k.clone())
+                .or_insert(d.clone());
+        }
+        serde_json::from_value(v).unwrap()
     }
 
     #[test]
@@ -108,10 +119,13 @@ mod tests {
 
     #[test]
     fn profiles_come_from_the_target_or_the_default() {
+        let none =
+            r#""keyRestrictions":{"isEnforced":false,"enforcementType":"block","aaGuids":[]}"#;
         let c = config(
-            r#"{"state":"enabled","defaultPasskeyProfile":"p0",
+            &r#"{"state":"enabled","defaultPasskeyProfile":"p0",
                 "includeTargets":[{"id":"all_users"},{"id":"g1","allowedPasskeyProfiles":["p1","p9"]}],
-                "passkeyProfiles":[{"id":"p0","passkeyTypes":"deviceBound,synced"},{"id":"p1","passkeyTypes":"synced"}]}"#,
+                "passkeyProfiles":[{"id":"p0","passkeyTypes":"deviceBound,synced",{NONE}},{"id":"p1","passkeyTypes":"synced",{NONE}}]}"#
+                .replace("{NONE}", none),
         );
         let a = applied(&c, "u1", &["g1".into()]);
         let ids: Vec<&str> = a.profiles.iter().map(|p| p.id.as_str()).collect();

@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 
 use super::account_policy;
 use super::credential_id;
-use super::export::{AccountExport, Export, MethodState, Timestamp};
-use super::method::{self, Method};
+use super::export::{Export, MethodState, Timestamp};
+use super::joined;
 use super::methods::{describe, MethodKind};
 use super::other_methods;
 use super::policy;
@@ -17,9 +17,6 @@ use super::rules::*;
 use super::EntraError;
 use crate::audit::{Finding, Rule};
 use crate::inventory::model::{Inventory, KeyEntry};
-
-/// An export dated further ahead than this is refused (clocks drift, not by hours).
-const FUTURE_SLACK_MINUTES: i64 = 60;
 
 pub use super::view::{
     AccountView, ExportInfo, KeyView, MatchedMethod, MethodView, Reconciliation, SignInEvidence,
@@ -45,37 +42,6 @@ fn tenant_matches(inv: &Inventory, export: &Export) -> bool {
     .into_iter()
     .flatten()
     .any(|d| d.trim().eq_ignore_ascii_case(want))
-}
-
-/// A passkey of the account, from either list.
-struct Passkey<'a> {
-    method: &'a Method,
-    detail: &'a method::Passkey,
-    /// Registration date, from the other list when this one lacks it.
-    created: Option<Timestamp>,
-}
-
-/// The account's passkeys: the beta fido2Methods list (it carries lastUsedDateTime and
-/// passkeyType) joined with the fido2 entries of the methods list, by credential ID (the
-/// export's checks made sure each list names a credential once).
-fn passkeys(a: &AccountExport) -> Vec<Passkey<'_>> {
-    let mut out: Vec<Passkey<'_>> = Vec::new();
-    let mut at: HashMap<&[u8], usize> = HashMap::new();
-    for m in a.fido2_methods.value.iter().chain(a.methods.value.iter()) {
-        let Some(detail) = m.passkey() else { continue };
-        match at.get(&*detail.credential_id) {
-            Some(&i) => out[i].created = out[i].created.or(m.created),
-            None => {
-                at.insert(&detail.credential_id, out.len());
-                out.push(Passkey {
-                    method: m,
-                    detail,
-                    created: m.created,
-                });
-            }
-        }
-    }
-    out
 }
 
 /// Credential ID bytes on each inventoried key (its position), from its last observation.
@@ -115,20 +81,27 @@ pub fn reconcile(
         });
     }
     let exported = bundle.exported_date_time.0;
-    if (exported - now).whole_minutes() > FUTURE_SLACK_MINUTES {
+    if exported - now > super::chronology::SLACK {
         return Err(EntraError::FromTheFuture {
             date: bundle.exported_date_time.to_string(),
         });
     }
-    let age_days = (now - exported).whole_days().max(0);
+    // The exact age is compared: 7 days 23 hours is more than 7 days.
+    let age = (now - exported).max(time::Duration::ZERO);
+    let age_days = age.whole_days();
     let mut findings = Vec::new();
-    if age_days > MAX_EXPORT_AGE_DAYS {
+    if age > time::Duration::days(MAX_EXPORT_AGE_DAYS) {
+        let hours = age.whole_hours() % 24;
+        let shown = match hours {
+            0 => format!("{age_days} days"),
+            h => format!("{age_days} days {h} hours"),
+        };
         findings.push(Finding::new(
             &STALE_EXPORT,
             None,
             None,
             format!(
-                "the export is {age_days} days old (exported {})",
+                "the export is {shown} old (exported {})",
                 bundle.exported_date_time
             ),
         ));
@@ -143,7 +116,8 @@ pub fn reconcile(
             "the tenant's FIDO2 (passkey) authentication method is disabled",
         ));
     }
-    if let Some(r) = &config.key_restrictions {
+    {
+        let r = &config.key_restrictions;
         for key in &inv.keys {
             if policy::blocks(r, &key.aaguid) {
                 findings.push(finding(
@@ -198,7 +172,7 @@ pub fn reconcile(
             .get(lower)
             .ok_or_else(|| EntraError::MissingAccount(upn.to_owned()))?;
         let a = &bundle.accounts[i];
-        let passkeys = passkeys(a);
+        let passkeys = joined::passkeys(a);
         let others = a.methods.value.iter().filter(|m| m.passkey().is_none());
         let mut views = Vec::with_capacity(passkeys.len() + others.count());
         let mut drill: Option<SignInEvidence> = None;
@@ -223,9 +197,9 @@ pub fn reconcile(
         );
         for p in &passkeys {
             let m = p.method;
-            let position = index.get(&*p.detail.credential_id).copied();
+            let position = index.get(p.credential_id).copied();
             let key = position.map(|k| &inv.keys[k]);
-            registered.insert(&p.detail.credential_id, lower);
+            registered.insert(p.credential_id, lower);
             let label = key.map(|k| k.label.as_str());
             match key {
                 None => findings.push(finding(
@@ -265,44 +239,9 @@ pub fn reconcile(
                             });
                         }
                     }
-                    if let Some(aa) = &p.detail.aa_guid {
-                        if !aa.trim().eq_ignore_ascii_case(k.aaguid.trim()) {
-                            findings.push(finding(
-                                &AAGUID_MISMATCH,
-                                Some(&k.label),
-                                upn,
-                                format!(
-                                    "Entra records AAGUID {aa} for {}, the inventory {}",
-                                    describe(MethodKind::Fido2, m),
-                                    k.aaguid
-                                ),
-                            ));
-                        }
-                    }
                 }
             }
-            if p.detail.not_attested {
-                findings.push(finding(
-                    &NOT_ATTESTED,
-                    label,
-                    upn,
-                    format!(
-                        "{} was registered without attestation",
-                        describe(MethodKind::Fido2, m)
-                    ),
-                ));
-            }
-            if p.detail.synced {
-                findings.push(finding(
-                    &WEAK_METHOD,
-                    label,
-                    upn,
-                    format!(
-                        "{} is a synced passkey, not bound to a key in the safe",
-                        describe(MethodKind::Fido2, m)
-                    ),
-                ));
-            }
+            joined::findings(p, key, upn, &mut findings);
             views.push(MethodView {
                 kind: MethodKind::Fido2,
                 odata_type: None,
@@ -331,8 +270,9 @@ pub fn reconcile(
             ));
         }
         if let Some(d) = latest {
-            let days = (now - d.0).whole_days();
-            if days > i64::from(inv.policy.check_interval_days) {
+            let since = now - d.0;
+            let days = since.whole_days();
+            if since > time::Duration::days(i64::from(inv.policy.check_interval_days)) {
                 let source = drill.as_ref().map_or("", |e| e.source.as_str());
                 findings.push(finding(
                     &NO_RECENT_DRILL,

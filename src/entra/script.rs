@@ -14,6 +14,10 @@ pub const SCOPES: &[&str] = &[
     "Policy.Read.AuthenticationMethod",
 ];
 
+/// The error code Graph answers (403) for `signInActivity` in a tenant without a Microsoft Entra
+/// ID P1/P2 licence: the one failure after which the scripts read the user without it.
+pub const NO_LICENCE: &str = "Authentication_RequestFromNonPremiumTenantOrB2CTenant";
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "{0:?} cannot go into a script: a UPN or tenant holds no quotes, spaces or control characters"
@@ -84,7 +88,9 @@ $accounts = foreach ($upn in $Upns) {{
     try {{
         $user = Get-Graph "https://graph.microsoft.com/v1.0/users/$u`?`$select=$select,signInActivity"
     }} catch {{
-        # signInActivity needs a Microsoft Entra ID P1/P2 licence; the check says when it is absent.
+        # signInActivity needs a Microsoft Entra ID P1/P2 licence (without one Graph answers 403
+        # {licence}); the check says when it is absent. Any other failure stops the script.
+        if ("$($_.ErrorDetails.Message) $($_.Exception.Message)" -notmatch '{licence}') {{ throw }}
         $user = Get-Graph "https://graph.microsoft.com/v1.0/users/$u`?`$select=$select"
     }}
     [ordered]@{{
@@ -97,7 +103,7 @@ $accounts = foreach ($upn in $Upns) {{
 }}
 $bundle = [ordered]@{{
     glasskeyEntraExport = 1
-    exportedDateTime    = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
+    exportedDateTime    = [DateTime]::UtcNow.ToString('o', [System.Globalization.CultureInfo]::InvariantCulture)
     tenant              = [ordered]@{{ id = $org['id']; defaultDomain = $default; initialDomain = $initial; verifiedDomains = $domains }}
     fido2Configuration  = Get-Graph 'https://graph.microsoft.com/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/fido2'
     accounts            = @($accounts)
@@ -105,7 +111,8 @@ $bundle = [ordered]@{{
 $bundle | ConvertTo-Json -Depth 32 | Set-Content -Path $Out -Encoding utf8NoBOM
 Write-Host "Wrote $Out. Next: glasskey entra check --inventory INVENTORY --export $Out"
 "#,
-        scopes = scopes.join(", ")
+        scopes = scopes.join(", "),
+        licence = NO_LICENCE,
     ))
 }
 
@@ -142,9 +149,16 @@ org=$(get "$graph/v1.0/organization?\$select=id,verifiedDomains" | jq '.value[0]
 for upn in "${{upns[@]}}"; do
   u=$(jq -rn --arg u "$upn" '$u|@uri')
   select='id,userPrincipalName,accountEnabled,onPremisesSyncEnabled'
-  # signInActivity needs a Microsoft Entra ID P1/P2 licence; the check says when it is absent.
-  user=$(get "$graph/v1.0/users/$u?\$select=$select,signInActivity" 2>/dev/null) ||
+  # signInActivity needs a Microsoft Entra ID P1/P2 licence (without one Graph answers 403
+  # {licence}); the check says when it is absent. Any other failure stops the script.
+  if ! user=$(get "$graph/v1.0/users/$u?\$select=$select,signInActivity" 2>"$tmp/err"); then
+    if ! grep -q '{licence}' "$tmp/err"; then
+      cat "$tmp/err" >&2
+      echo "glasskey: reading $upn failed; run the script again" >&2
+      exit 1
+    fi
     user=$(get "$graph/v1.0/users/$u?\$select=$select")
+  fi
   get_all "$graph/v1.0/users/$u/authentication/methods" >"$tmp/methods"
   get_all "$graph/beta/users/$u/authentication/fido2Methods" >"$tmp/fido2"
   get_all "$graph/v1.0/users/$u/transitiveMemberOf?\$select=id" >"$tmp/groups"
@@ -162,7 +176,8 @@ jq -n --argjson org "$org" --slurpfile accounts "$tmp/accounts" --slurpfile fido
     fido2Configuration: $fido2[0], accounts: $accounts}}' >"$out.tmp"
 mv "$out.tmp" "$out"
 echo "Wrote $out. Next: glasskey entra check --inventory INVENTORY --export $out" >&2
-"#
+"#,
+        licence = NO_LICENCE,
     ))
 }
 
@@ -187,5 +202,18 @@ mod tests {
         );
         assert!(powershell("t\n", &[]).is_err());
         assert!(powershell("t", &["a$(calc)@x"]).is_err());
+    }
+
+    /// PowerShell is not available to run the script (docs/entra-export.md): what it says is
+    /// checked as text. The date is written with the invariant culture (a custom format's ':'
+    /// is the culture's time separator), and only the licence refusal is caught.
+    #[test]
+    fn powershell_writes_an_invariant_date_and_falls_back_only_without_a_licence() {
+        let ps = powershell("contoso.onmicrosoft.com", &["a@contoso.com"]).unwrap();
+        assert!(ps.contains(
+            "[DateTime]::UtcNow.ToString('o', [System.Globalization.CultureInfo]::InvariantCulture)"
+        ));
+        assert!(!ps.contains("ToString('yyyy"));
+        assert!(ps.contains(&format!("-notmatch '{NO_LICENCE}') {{ throw }}")));
     }
 }

@@ -184,6 +184,22 @@ pub struct Account {
     pub display_name: Option<String>,
 }
 
+impl Account {
+    /// Whether `upn` has the shape of a user principal name: a non-empty name, exactly one '@',
+    /// and a domain of non-empty dot-separated labels (Entra domains always have a dot), no
+    /// white space. Every place that admits a UPN into an inventory asks this.
+    pub fn is_upn(upn: &str) -> bool {
+        let Some((name, domain)) = upn.split_once('@') else {
+            return false;
+        };
+        !name.is_empty()
+            && !domain.contains('@')
+            && domain.contains('.')
+            && domain.split('.').all(|label| !label.is_empty())
+            && !upn.contains(char::is_whitespace)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyEntry {
