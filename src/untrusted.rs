@@ -13,7 +13,9 @@ use std::io::{self, Write};
 
 /// Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt, Unicode 15): bidi
 /// controls, zero-width characters, fillers, variation selectors and tags, which render as
-/// nothing or change how other characters render.
+/// nothing or change how other characters render; plus the Egyptian hieroglyph format controls
+/// (U+13430-U+1343F, format characters that render as nothing) and U+2800 BRAILLE PATTERN
+/// BLANK, which renders as a blank but is no space.
 const INVISIBLE: &[(char, char)] = &[
     ('\u{ad}', '\u{ad}'),
     ('\u{34f}', '\u{34f}'),
@@ -24,11 +26,13 @@ const INVISIBLE: &[(char, char)] = &[
     ('\u{200b}', '\u{200f}'),
     ('\u{202a}', '\u{202e}'),
     ('\u{2060}', '\u{206f}'),
+    ('\u{2800}', '\u{2800}'),
     ('\u{3164}', '\u{3164}'),
     ('\u{fe00}', '\u{fe0f}'),
     ('\u{feff}', '\u{feff}'),
     ('\u{ffa0}', '\u{ffa0}'),
     ('\u{fff0}', '\u{fff8}'),
+    ('\u{13430}', '\u{1343f}'),
     ('\u{1bca0}', '\u{1bca3}'),
     ('\u{1d173}', '\u{1d17a}'),
     ('\u{e0000}', '\u{e0fff}'),

@@ -23,13 +23,18 @@ fn retries(device: &str) -> u64 {
     v["retries"].as_u64().unwrap()
 }
 
-/// Starts `PARALLEL` `pin verify` runs with a wrong PIN at once; returns their stderr texts.
-fn wrong_pins_at_once(device: &str, runtime_dir: &std::path::Path) -> Vec<String> {
+/// Starts `PARALLEL` `pin verify` runs with a wrong PIN at once, each with the environment
+/// `env(i)` sets; returns their stderr texts.
+fn wrong_pins_at_once(
+    device: &str,
+    env: impl Fn(usize, &mut std::process::Command),
+) -> Vec<String> {
     let children: Vec<_> = (0..PARALLEL)
-        .map(|_| {
-            let mut child = common::bin::std_command()
+        .map(|i| {
+            let mut command = common::bin::std_command();
+            env(i, &mut command);
+            let mut child = command
                 .args(["pin", "verify", "--device", device, "--pin-stdin"])
-                .env("XDG_RUNTIME_DIR", runtime_dir)
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -52,11 +57,20 @@ fn wrong_pins_at_once(device: &str, runtime_dir: &std::path::Path) -> Vec<String
 fn parallel_wrong_pins_never_take_a_key_below_three_without_force() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
     for trial in 0..TRIALS {
         let key = virtual_key(dir.path(), &format!("k{trial}.json")).create();
         edit_json(&key, |s| s["pin_retries"] = 4.into());
         let server = serve(&key);
-        let errors = wrong_pins_at_once(&server.device, runtime.path());
+        // Runs from different environments (a desktop session, cron, `env -i`, another
+        // TMPDIR) must still take one lock (HOSTILE-4 finding 1).
+        let errors = wrong_pins_at_once(&server.device, |i, c| {
+            match i % 3 {
+                0 => c.env("XDG_RUNTIME_DIR", runtime.path()),
+                1 => c.env_remove("XDG_RUNTIME_DIR").env("TMPDIR", tmp.path()),
+                _ => c.env_remove("XDG_RUNTIME_DIR").env_remove("TMPDIR"),
+            };
+        });
         let left = retries(&server.device);
         let wrong = errors.iter().filter(|e| e.contains("wrong PIN")).count();
         assert_eq!(
@@ -76,19 +90,17 @@ fn parallel_wrong_pins_never_take_a_key_below_three_without_force() {
 
 /// A key another glasskey holds: after the bounded wait (`--timeout`), exit 3 with a message
 /// naming the key and the lock, and no PIN sent (the retries are untouched). The lock lives in
-/// a private directory under $XDG_RUNTIME_DIR.
+/// the user's private directory /tmp/glasskey-UID, whatever the environment says.
 #[test]
 fn a_key_held_by_another_glasskey_gets_no_pin_and_a_clear_exit_3() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = tempfile::tempdir().unwrap();
     let key = virtual_key(dir.path(), "held.json").create();
     let server = serve(&key);
-    // The test process plays the other glasskey: same endpoint, same runtime directory.
-    std::env::set_var("XDG_RUNTIME_DIR", runtime.path());
+    // The test process plays the other glasskey, with another environment than the child.
     let endpoint = server.device.clone();
-    let held = glasskey::ctap2::key_lock::KeyLock::for_endpoint(endpoint)
-        .hold(std::time::Duration::ZERO, None)
-        .unwrap();
+    let lock = glasskey::ctap2::key_lock::KeyLock::for_endpoint(endpoint);
+    let held = lock.hold(std::time::Duration::ZERO, None).unwrap();
     let out = glasskey()
         .args(["pin", "verify", "--device", &server.device, "--pin-stdin"])
         .args(["--timeout", "1"])
@@ -105,10 +117,21 @@ fn a_key_held_by_another_glasskey_gets_no_pin_and_a_clear_exit_3() {
     );
     drop(held);
     assert_eq!(retries(&server.device), 8);
-    let lock_dir = runtime.path().join("glasskey");
+    let path = lock.path().unwrap();
+    let lock_dir = path.parent().unwrap();
+    let uid = rustix::process::geteuid().as_raw();
+    assert_eq!(
+        lock_dir,
+        std::path::Path::new(&format!("/tmp/glasskey-{uid}"))
+    );
     let mode = std::os::unix::fs::PermissionsExt::mode(
-        &std::fs::symlink_metadata(&lock_dir).unwrap().permissions(),
+        &std::fs::symlink_metadata(lock_dir).unwrap().permissions(),
     );
     assert_eq!(mode & 0o777, 0o700);
-    assert_eq!(std::fs::read_dir(&lock_dir).unwrap().count(), 1);
+    assert!(path.is_file());
+    assert_eq!(
+        std::fs::read_dir(runtime.path()).unwrap().count(),
+        0,
+        "nothing under XDG_RUNTIME_DIR"
+    );
 }

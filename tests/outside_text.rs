@@ -437,3 +437,68 @@ fn hidden_characters_are_refused_at_input() {
     );
     assert_eq!(std::fs::read(&s.inv).unwrap(), before);
 }
+
+/// A label is how the admin names the key in PIN lines, on sheets and in the history: it must
+/// be one that can be typed and told apart (HOSTILE-4 finding 8).
+#[test]
+fn labels_that_cannot_be_typed_or_told_apart_are_refused() {
+    let s = setup("example.com", "someone@example.com", "Ana", "Safe 1");
+    let before = std::fs::read(&s.inv).unwrap();
+    let long = "X".repeat(65);
+    for (label, says) in [
+        ("", "empty"),
+        (" BG01-B", "blanks"),
+        ("BG01-B ", "blanks"),
+        ("A=B", "'='"),
+        ("2002", "digits only"),
+        ("bg01-a", "BG01-A"),
+        ("ＢＧ０１－Ａ", "BG01-A"),
+        ("BG\u{2800}1", "\\u{2800}"),
+        (long.as_str(), "64"),
+    ] {
+        let out = run(&[
+            "--device",
+            &s.dev,
+            "--now",
+            T0,
+            "enroll",
+            "--inventory",
+            p(&s.inv),
+            "--label",
+            label,
+            "--account",
+            BG1,
+            "--custodian",
+            "C",
+            "--location",
+            "L",
+            "--pin-stdin",
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{label:?}: {err}");
+        let lines: Vec<&str> = err
+            .lines()
+            .filter(|l| !l.contains("note:") && !l.contains("warning:"))
+            .collect();
+        assert_eq!(lines.len(), 1, "{label:?}: {err}");
+        assert!(
+            lines[0].contains("--label") && lines[0].contains(says),
+            "{label:?}: {err}"
+        );
+        assert_eq!(std::fs::read(&s.inv).unwrap(), before, "{label:?}");
+    }
+    // Egyptian hieroglyph format controls render as nothing too.
+    let out = run(&[
+        "inventory",
+        "add-account",
+        p(&s.inv),
+        "--upn",
+        "bg-02@contoso.onmicrosoft.com\u{13430}",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -197,3 +197,48 @@ fn change_refuses_a_trivial_or_unchanged_new_pin() {
     assert!(out.contains("same as the current"), "{out}");
     assert_eq!(state(&k)["pin_retries"], 8, "nothing was sent");
 }
+
+/// A confirmation line on stdin must repeat the new PIN: a typo in it refuses the change with
+/// nothing sent, instead of setting the PIN on the line before (HOSTILE-4 finding 5).
+#[test]
+fn a_confirmation_line_that_differs_refuses_the_new_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key(dir.path(), "yubikey-5.7", Some("Kq7!mZ2p"));
+    let (code, out) = run(
+        &k,
+        &["pin", "change", "--pin-stdin", "--yes"],
+        "Kq7!mZ2p\n58213948\n58213947\n",
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("does not repeat the new PIN"), "{out}");
+    assert_eq!(state(&k)["pin_retries"], 8, "nothing was sent");
+    assert_eq!(
+        run(&k, &["pin", "verify", "--pin-stdin"], "Kq7!mZ2p\n").0,
+        0,
+        "the PIN is unchanged"
+    );
+    let (code, out) = run(
+        &k,
+        &["pin", "change", "--pin-stdin", "--yes"],
+        "Kq7!mZ2p\n58213948\n58213948\n",
+    );
+    assert_eq!(code, 0, "a matching confirmation is taken: {out}");
+    let fresh = tempfile::tempdir().unwrap();
+    let k = key(fresh.path(), "yubikey-5.7", None);
+    let (code, out) = run(
+        &k,
+        &["pin", "set", "--pin-stdin", "--yes"],
+        "58213948\n58213947\n",
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(state(&k)["pin_hash"].is_null(), "no PIN was set");
+    let (code, out) = run(
+        &k,
+        &["pin", "set", "--pin-stdin", "--yes"],
+        "58213948\n58213948\nextra\n",
+    );
+    assert_eq!(
+        code, 2,
+        "a line beyond the confirmation is refused too: {out}"
+    );
+}

@@ -74,7 +74,10 @@ pub fn audit_with_report(
         .iter()
         .map(|(_, check, _)| {
             let name = check.label.as_deref().or(check.claimed.as_deref());
-            PinTarget::from_facts(&check.facts, name)
+            PinTarget {
+                needs_pin: check.wants_pin,
+                ..PinTarget::from_facts(&check.facts, name)
+            }
         })
         .collect();
     let needing = observed.iter().filter(|(_, c, _)| c.wants_pin).count();

@@ -142,12 +142,21 @@ impl Context {
         }
     }
 
-    /// A new PIN for `target`: its next stdin line, or typed twice at the terminal.
+    /// A new PIN for `target`: its next stdin line (optionally repeated on the line after), or
+    /// typed twice at the terminal.
     pub fn new_pin(&mut self, target: &PinTarget) -> Result<Pin, CliError> {
         match self.pin_source.clone() {
             PinSource::Given(p) => Ok(p),
-            PinSource::Stdin => self.pin_for(target, &PinRun::single(target), None),
-            PinSource::Prompt => {
+            PinSource::Stdin if !std::io::stdin().is_terminal() => {
+                let run = PinRun::single(target);
+                let pin = self.pin_for(target, &run, None)?;
+                if let Some(lines) = self.stdin.as_mut() {
+                    lines.confirm_new(&pin, &run)?;
+                }
+                Ok(pin)
+            }
+            // At a terminal, --pin-stdin or not, a new PIN is typed twice without echo.
+            PinSource::Stdin | PinSource::Prompt => {
                 if !std::io::stdin().is_terminal() {
                     return Err(CliError::usage(
                         "a new PIN is needed: run in a terminal, or pipe it with --pin-stdin",

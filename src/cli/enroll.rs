@@ -50,6 +50,7 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
             a.inventory.display()
         )));
     }
+    super::labels::check_new_label(&a.label, &inv)?;
     let Some(account) = inv.account(&a.account).map(|acc| acc.upn.clone()) else {
         return Err(CliError::usage(format!(
             "{} is not an account in {}: add it with `glasskey inventory add-account`",

@@ -14,6 +14,7 @@ pub mod error;
 pub mod identity_gate;
 pub mod inventory_cmd;
 pub mod keys;
+pub mod labels;
 pub mod mds_args;
 pub mod mds_cmd;
 pub mod options;

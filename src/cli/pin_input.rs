@@ -5,8 +5,11 @@
 //! its serial number (as `glasskey list` shows it). A line is read as named only when the text
 //! before the first `=` or tab is the label or serial of a key in this run; a line whose name
 //! part names no key is refused (nothing is sent), and a line that starts with `=` is an unnamed
-//! PIN that may itself hold `=`. A line without a separator is an unnamed PIN. An unnamed line is accepted only when exactly one key needs a PIN. A PIN is
-//! never offered to a key other than the one its line names.
+//! PIN that may itself hold `=`. A line without a separator is an unnamed PIN. An unnamed line
+//! is accepted only when exactly one key needs a PIN. With several keys every line is read
+//! before any PIN is handed out, so that two lines for one key, or a name that two keys needing
+//! a PIN answer to, are refused before anything is sent. A PIN is never offered to a key other
+//! than the one its line names.
 
 use zeroize::Zeroizing;
 
@@ -25,6 +28,10 @@ pub struct PinTarget {
     pub serials: Vec<String>,
     /// How glasskey reached the key (`--device` form): its name when it has no label or serial.
     pub device: Option<String>,
+    /// Whether this key will be given a PIN in this run. A line may name a key that gets none
+    /// (one that failed its proof, answering to the genuine key's label): that is no error,
+    /// and no ambiguity, since nothing is sent to it.
+    pub needs_pin: bool,
 }
 
 impl PinTarget {
@@ -40,6 +47,7 @@ impl PinTarget {
             label: label.map(str::to_owned),
             serials,
             device: Some(facts.device.clone()),
+            needs_pin: true,
         }
     }
 
@@ -118,6 +126,20 @@ impl PinRun {
             return Ok((None, rest));
         }
         // The same test `take` uses, so a line read as named is one some key will take.
+        let needing: Vec<&PinTarget> = self
+            .targets
+            .iter()
+            .filter(|t| t.needs_pin && t.is_named(name))
+            .collect();
+        if needing.len() > 1 {
+            let keys: Vec<String> = needing.iter().map(|t| t.describe()).collect();
+            return Err(CliError::usage(format!(
+                "line {number} on stdin names {}, which {} keys of this run answer to ({}): name each key by its inventory label instead; no PIN was sent",
+                crate::untrusted::Shown(name),
+                needing.len(),
+                keys.join(", ")
+            )));
+        }
         if self.targets.iter().any(|t| t.is_named(name)) {
             return Ok((Some(name.to_owned()), rest));
         }
@@ -140,6 +162,8 @@ pub struct PinLines {
     read: usize,
     /// Named lines read while looking for another key's line.
     waiting: Vec<PinLine>,
+    /// Every line has been read (runs of several keys read all before giving any PIN).
+    drained: bool,
 }
 
 impl PinLines {
@@ -148,6 +172,52 @@ impl PinLines {
             reader,
             read: 0,
             waiting: Vec::new(),
+            drained: false,
+        }
+    }
+
+    /// With several keys, every line is read before any PIN is handed out, so that two lines
+    /// for one key, or unnamed lines that could be meant for more than one key, are refused
+    /// before anything is sent.
+    fn drain(&mut self, run: &PinRun) -> Result<(), CliError> {
+        if self.drained {
+            return Ok(());
+        }
+        while let Some(line) = self.next_line(run)? {
+            self.waiting.push(line);
+        }
+        self.drained = true;
+        for target in run.targets.iter().filter(|t| t.needs_pin) {
+            let numbers: Vec<usize> = self
+                .waiting
+                .iter()
+                .filter(|l| l.name.as_deref().is_some_and(|n| target.is_named(n)))
+                .map(|l| l.number)
+                .collect();
+            if let [first, second, ..] = numbers.as_slice() {
+                return Err(CliError::usage(format!(
+                    "lines {first} and {second} on stdin both give a PIN for {}: give one line per key; no PIN was sent",
+                    target.describe()
+                )));
+            }
+        }
+        let unnamed: Vec<usize> = self
+            .waiting
+            .iter()
+            .filter(|l| l.name.is_none())
+            .map(|l| l.number)
+            .collect();
+        match unnamed.first() {
+            None => Ok(()),
+            Some(number) if run.keys_needing_pin > 1 => Err(CliError::usage(format!(
+                "{} keys need a PIN but line {number} on stdin does not name its key: write each as LABEL=PIN or SERIAL=PIN; no PIN was sent",
+                run.keys_needing_pin
+            ))),
+            Some(_) if unnamed.len() == 1 => Ok(()),
+            Some(_) => Err(CliError::usage(format!(
+                "{} keys are plugged in and stdin holds more than one unnamed PIN line, but only one key needs a PIN: name the key on each line as LABEL=PIN or SERIAL=PIN; no PIN was sent",
+                run.keys
+            ))),
         }
     }
 
@@ -170,9 +240,53 @@ impl PinLines {
         Ok(Some(PinLine { number, name, pin }))
     }
 
-    /// The PIN for `target`: the next line naming it, or the next unnamed line when it is the
-    /// only key of the run that needs a PIN.
+    /// After a new PIN was taken from stdin: the rest of the input may hold one line that
+    /// repeats it (a confirmation, as at the prompt) and nothing else. A confirmation that
+    /// differs, or any further line, refuses the new PIN before anything is sent.
+    pub fn confirm_new(&mut self, new: &Pin, run: &PinRun) -> Result<(), CliError> {
+        let taken = self.read;
+        let mut rest = std::mem::take(&mut self.waiting);
+        while let Some(line) = self.next_line(run)? {
+            rest.push(line);
+        }
+        match rest.as_slice() {
+            [] => Ok(()),
+            [confirm] if confirm.name.is_none() && confirm.pin.expose() == new.expose() => Ok(()),
+            [confirm] if confirm.name.is_none() => Err(CliError::usage(format!(
+                "line {} on stdin does not repeat the new PIN on line {taken}: give the new PIN once, or twice the same; nothing was changed",
+                confirm.number
+            ))),
+            _ => Err(CliError::usage(format!(
+                "stdin holds {} more lines after the new PIN on line {taken}: give the new PIN once, or twice the same; nothing was changed",
+                rest.len()
+            ))),
+        }
+    }
+
+    /// The PIN for `target`: the line naming it, or the unnamed line when it is the only key of
+    /// the run that needs a PIN. A run of one key reads one line; a run of several reads every
+    /// line first (see [`PinLines::drain`]).
     pub fn take(&mut self, target: &PinTarget, run: &PinRun) -> Result<Pin, CliError> {
+        let who = target.describe();
+        let missing = || {
+            CliError::usage(format!(
+                "no PIN for {who} on stdin: give one line per key as LABEL=PIN or SERIAL=PIN (a single unnamed line only when one key needs a PIN)"
+            ))
+        };
+        if run.keys > 1 {
+            self.drain(run)?;
+            let named = self
+                .waiting
+                .iter()
+                .position(|l| l.name.as_deref().is_some_and(|n| target.is_named(n)));
+            let unnamed = || {
+                (run.keys_needing_pin == 1)
+                    .then(|| self.waiting.iter().position(|l| l.name.is_none()))
+                    .flatten()
+            };
+            let i = named.or_else(unnamed).ok_or_else(missing)?;
+            return Ok(self.waiting.remove(i).pin);
+        }
         if let Some(i) = self
             .waiting
             .iter()
@@ -180,36 +294,13 @@ impl PinLines {
         {
             return Ok(self.waiting.remove(i).pin);
         }
-        let who = target.describe();
         loop {
             let Some(line) = self.next_line(run)? else {
-                return Err(CliError::usage(format!(
-                    "no PIN for {who} on stdin: give one line per key as LABEL=PIN or SERIAL=PIN (a single unnamed line only when one key needs a PIN)"
-                )));
+                return Err(missing());
             };
             match &line.name {
                 Some(n) if target.is_named(n) => return Ok(line.pin),
                 Some(_) => self.waiting.push(line),
-                None if run.keys_needing_pin > 1 => {
-                    return Err(CliError::usage(format!(
-                        "{} keys need a PIN but line {} on stdin does not name its key: write each as LABEL=PIN or SERIAL=PIN; no PIN was sent",
-                        run.keys_needing_pin, line.number
-                    )))
-                }
-                // With several keys plugged in, an unnamed line is unambiguous only if it is
-                // the only one: a second would have been meant for another key.
-                None if run.keys > 1 => {
-                    while let Some(more) = self.next_line(run)? {
-                        if more.name.is_none() {
-                            return Err(CliError::usage(format!(
-                                "{} keys are plugged in and stdin holds more than one unnamed PIN line, but only {who} needs a PIN: name the key on each line as LABEL=PIN or SERIAL=PIN; no PIN was sent",
-                                run.keys
-                            )));
-                        }
-                        self.waiting.push(more);
-                    }
-                    return Ok(line.pin);
-                }
                 None => return Ok(line.pin),
             }
         }
@@ -225,6 +316,7 @@ mod tests {
             label: Some(label.into()),
             serials: vec![serial.into()],
             device: None,
+            needs_pin: true,
         }
     }
 
@@ -314,6 +406,55 @@ mod tests {
                 err.message
             );
         }
+    }
+
+    #[test]
+    fn a_name_that_two_keys_needing_a_pin_answer_to_is_refused() {
+        // Two keys reporting one serial; a label that is another key's serial.
+        for (a, b, line) in [
+            (
+                target("KA", "2001"),
+                target("KB", "2001"),
+                "2001=44444444\n",
+            ),
+            (target("2002", "1"), target("Y", "2002"), "2002=44444444\n"),
+        ] {
+            let run = PinRun::new([&a, &b], 2);
+            let err = lines(line).take(&a, &run).unwrap_err();
+            assert!(
+                err.message.contains("2 keys of this run"),
+                "{}",
+                err.message
+            );
+            assert!(err.message.contains("no PIN was sent"), "{}", err.message);
+        }
+        // A key that needs no PIN (a look-alike answering to the label) makes no ambiguity.
+        let (a, mut b) = (target("KA", "2001"), target("KA", "9"));
+        b.needs_pin = false;
+        let run = PinRun::new([&a, &b], 1);
+        assert_eq!(
+            lines("KA=44444444\n").take(&a, &run).unwrap().expose(),
+            "44444444"
+        );
+    }
+
+    #[test]
+    fn two_lines_for_one_key_are_refused_before_any_pin_is_given() {
+        let (a, b) = (target("BG01-A", "1"), target("BG02-A", "2"));
+        let run = PinRun::new([&a, &b], 2);
+        let err = lines("BG01-A=11111111\nBG02-A=22222222\nBG01-A=33333333\n")
+            .take(&a, &run)
+            .unwrap_err();
+        assert!(
+            err.message.contains("lines 1 and 3") && err.message.contains("BG01-A"),
+            "{}",
+            err.message
+        );
+        // Also when the key is named once by label and once by serial.
+        let err = lines("BG02-A=22222222\n1=11111111\nBG01-A=33333333\n")
+            .take(&a, &run)
+            .unwrap_err();
+        assert!(err.message.contains("lines 2 and 3"), "{}", err.message);
     }
 
     #[test]

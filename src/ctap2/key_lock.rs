@@ -8,9 +8,9 @@
 //! key says about itself: the device node (its device number) for USB, the resolved socket
 //! address for `udp:`, the canonical file path for `virtual:`. Two processes talking to one key
 //! necessarily open the same endpoint; a serial is key-supplied (a look-alike can copy it) and
-//! unknown before the session is open. Lock files live in `$XDG_RUNTIME_DIR/glasskey/` or, without
-//! one, in `glasskey-UID` under the temporary directory, a directory that must be the user's own
-//! with mode 0700 (never a symlink). They are never deleted: deleting one would let two processes
+//! unknown before the session is open. Lock files live in `/tmp/glasskey-UID`, whatever the
+//! environment says (so a cron job and a desktop session of one user meet), a directory that must
+//! be the user's own with mode 0700 (never a symlink). They are never deleted: deleting one would let two processes
 //! lock two different files.
 //!
 //! This is advisory: it orders glasskey processes of the same user, not other FIDO clients
@@ -97,23 +97,21 @@ impl KeyLock {
     }
 }
 
-/// `$XDG_RUNTIME_DIR/glasskey` when that variable holds an absolute path, else
-/// `TMPDIR/glasskey-UID`; created 0700 and checked to be the user's own private directory.
+/// `/tmp/glasskey-UID`, created 0700 and checked to be the user's own private directory. Never
+/// taken from the environment (`XDG_RUNTIME_DIR`, `TMPDIR`): a desktop session, a cron job and
+/// an `env -i` script of one user must all find the same lock (HOSTILE-4 finding 1).
 pub fn lock_dir() -> Result<PathBuf, KeyLockError> {
     let uid = rustix::process::geteuid().as_raw();
-    let dir = match std::env::var_os("XDG_RUNTIME_DIR")
-        .map(PathBuf::from)
-        .filter(|d| d.is_absolute())
-    {
-        Some(runtime) => runtime.join("glasskey"),
-        None => std::env::temp_dir().join(format!("glasskey-{uid}")),
-    };
+    let dir = Path::new(LOCK_PARENT).join(format!("glasskey-{uid}"));
     ensure_private_dir(&dir, uid).map_err(|reason| KeyLockError::Unusable {
         path: dir.clone(),
         reason,
     })?;
     Ok(dir)
 }
+
+/// The one directory every process of every environment sees (FHS: /tmp is always there).
+const LOCK_PARENT: &str = "/tmp";
 
 /// Creates `dir` with mode 0700 if it is missing, then checks without following symlinks that
 /// it is a directory owned by `uid` that nobody else can enter: in a shared temporary directory
@@ -130,7 +128,7 @@ fn ensure_private_dir(dir: &Path, uid: u32) -> Result<(), String> {
     }
     if meta.uid() != uid {
         return Err(format!(
-            "it belongs to user {} instead of you ({uid}); remove it or set XDG_RUNTIME_DIR",
+            "it belongs to user {} instead of you ({uid}); have it removed (another user may have created it to block you)",
             meta.uid()
         ));
     }
