@@ -52,11 +52,12 @@ pub fn lock(path: &Path, wait: LockWait<'_>) -> Result<KeyFileLock, StateError> 
         move |source| StateError::Read { path: at, source }
     };
     let target = fs::canonicalize(path).map_err(read_err(path))?;
+    // A FIFO or a device named as a key is refused here, before any lock file is made for it.
+    let state_file = crate::util::regular_file::open_regular(&target).map_err(read_err(path))?;
     let started = Instant::now();
     let beside = file_lock::beside(&target);
     let beside_file = file_lock::open(&beside, 0o600).map_err(read_err(&beside))?;
     hold(&beside_file, path, &beside, started, wait)?;
-    let state_file = fs::File::open(&target).map_err(read_err(&target))?;
     hold(&state_file, path, &target, started, wait)?;
     Ok(KeyFileLock {
         _beside: beside_file,
