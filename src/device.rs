@@ -88,7 +88,15 @@ pub fn discover() -> Result<Vec<(DeviceSpec, Option<HidDeviceInfo>)>, DeviceErro
         Err(_) => Vec::new(),
     };
     if let Some(paths) = std::env::var_os(VIRTUAL_KEYS_ENV) {
+        use std::os::unix::fs::MetadataExt;
+        // One file listed twice (another spelling, a symlink, a hard link) is one key: its
+        // second entry would wait on the first one's lock, or pass for a second key.
+        let mut seen = std::collections::HashSet::new();
         for path in std::env::split_paths(&paths).filter(|p| !p.as_os_str().is_empty()) {
+            let file = std::fs::metadata(&path).map(|m| (m.dev(), m.ino()));
+            if file.is_ok_and(|id| !seen.insert(id)) {
+                continue;
+            }
             found.push((DeviceSpec::Virtual(path), None));
         }
     }
@@ -171,7 +179,7 @@ fn hid_lock(path: &str) -> KeyLock {
     }
 }
 
-fn open_transport(spec: &DeviceSpec) -> Result<Opened, DeviceError> {
+fn open_transport(spec: &DeviceSpec, options: &OpenOptions) -> Result<Opened, DeviceError> {
     match spec {
         DeviceSpec::Hid(path) => {
             let info = hid::enumerate()
@@ -180,7 +188,11 @@ fn open_transport(spec: &DeviceSpec) -> Result<Opened, DeviceError> {
             Ok((Box::new(HidTransport::open(path)?), info, hid_lock(path)))
         }
         DeviceSpec::Virtual(path) => {
-            let t = virtual_key::open_transport(path)?;
+            let wait = virtual_key::state::LockWait {
+                limit: options.timeout,
+                cancel: Some(&options.cancel),
+            };
+            let t = virtual_key::open_transport(path, wait)?;
             let p = t.device().authenticator().profile();
             let serial = t.device().authenticator().state().serial;
             let info = HidDeviceInfo {
@@ -210,7 +222,7 @@ impl Key {
         if let DeviceSpec::Serial(wanted) = spec {
             return Self::open_by_serial(wanted, options);
         }
-        let (transport, usb, lock) = open_transport(spec)?;
+        let (transport, usb, lock) = open_transport(spec, options)?;
         let trace = options.trace.as_ref().map(|make| make());
         let mut hid = CtapHid::open_with_trace(
             transport,

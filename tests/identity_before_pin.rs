@@ -254,3 +254,48 @@ fn identify_never_headlines_an_identity_that_failed_proof() {
     assert_eq!(v["label"], Json::Null, "{v}");
     assert_eq!(v["claimed_label"], "BG01-A", "{v}");
 }
+
+/// The genuine key's recorded fingerprint, account and location are never shown as a
+/// look-alike's own: on the terminal only as what the claimed key's record says, and in JSON
+/// only under `claimed_*` names; `identity_fingerprint` is null.
+#[test]
+fn identify_shows_a_claimed_fingerprint_only_as_the_claimed_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path());
+    let key = ScriptedKey::serve(
+        authenticator("yubikey-5.7", 31_337_001),
+        echo_identity(false),
+    );
+    let out = glasskey()
+        .args(["--device", &key.device, "identify", "--inventory", p(&inv)])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(!text.contains("identity fingerprint"), "{text}");
+    assert!(
+        text.contains("claims to be BG01-A, whose recorded fingerprint is "),
+        "{text}"
+    );
+    assert!(text.contains("this key's identity is NOT proved"), "{text}");
+
+    let out = glasskey()
+        .args([
+            "--device",
+            &key.device,
+            "--json",
+            "identify",
+            "--inventory",
+            p(&inv),
+        ])
+        .output()
+        .unwrap();
+    let v: Json = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["identity_fingerprint"], Json::Null, "{v}");
+    assert_eq!(v["account"], Json::Null, "{v}");
+    assert_eq!(v["location"], Json::Null, "{v}");
+    assert_eq!(v["claimed_account"], BG1, "{v}");
+    let claimed = v["claimed_fingerprint"].as_str().unwrap_or_default();
+    assert!(claimed.len() >= 16, "{v}");
+    assert!(text.contains(&claimed[..4]), "{text}");
+}

@@ -281,3 +281,96 @@ fn a_new_pin_is_asked_twice_without_echo() {
     assert!(!text.contains("Zt4#"), "echoed: {text}");
     assert!(text.contains("ECHO=echo"), "{text}");
 }
+
+/// A signal that ends glasskey at the no-echo prompt (SIGTERM from a supervisor, SIGHUP from
+/// a closed session, SIGQUIT from Ctrl-\) leaves the terminal echoing, and glasskey still dies
+/// of that signal (exit status 128 + signal), as the signal's default action would.
+#[test]
+fn signals_at_the_pin_prompt_restore_echo_and_keep_their_exit_status() {
+    if !have_script() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let k = create(dir.path(), "k.json", 10, true);
+    for (signal, status, pin_stdin) in [
+        ("TERM", 143, ""),
+        ("HUP", 129, ""),
+        ("QUIT", 131, ""),
+        ("TERM", 143, " --pin-stdin"),
+    ] {
+        // `$$` is the shell that then becomes glasskey through exec.
+        let command = format!(
+            "sh -c '(sleep 1; kill -{signal} $$) & exec {} --device virtual:{k} pin verify{pin_stdin}'",
+            bin()
+        );
+        let text = in_pty_then_echo_flag(&command, b"");
+        assert!(text.contains("PIN"), "{signal}: no prompt: {text}");
+        assert!(text.contains(&format!("EXIT={status}")), "{signal}: {text}");
+        assert!(
+            text.contains("ECHO=echo"),
+            "{signal}: echo left off: {text}"
+        );
+    }
+    assert_eq!(retries_of(&k), 8);
+}
+
+/// Runs an interactive bash in a pseudo-terminal and types `steps` into it, each after its
+/// pause (milliseconds); returns everything the terminal showed.
+fn interactive_bash(steps: &[(u64, &[u8])]) -> String {
+    let mut c = Command::new("timeout");
+    common::bin::isolate(&mut c);
+    c.args([
+        "40",
+        "script",
+        "-qec",
+        "bash --norc --noprofile -i",
+        "/dev/null",
+    ])
+    .env("PS1", "$ ")
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for (pause, bytes) in steps {
+        std::thread::sleep(Duration::from_millis(*pause));
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+/// Ctrl-Z at the prompt, then `fg` (bash hands the job its own, echoing, terminal modes): the
+/// PIN typed afterwards is still not echoed. While stopped, the shell has its terminal back.
+#[test]
+fn ctrl_z_then_fg_at_the_pin_prompt_keeps_the_pin_hidden() {
+    if !have_script()
+        || !Command::new("bash")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let k = create(dir.path(), "k.json", 11, true);
+    let run = format!("{} --device virtual:{k} pin verify\n", bin());
+    let stty = b"echo STOPPED_ECHO=$(stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo)\n";
+    let pin = format!("{PIN}\n");
+    let after = b"echo ECHO=$(stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo)\nexit\n";
+    let text = interactive_bash(&[
+        (800, run.as_bytes()),
+        (1500, b"\x1a"),
+        (1000, stty),
+        (1000, b"fg\n"),
+        (1500, pin.as_bytes()),
+        (2000, after),
+    ]);
+    assert!(text.contains("PIN correct"), "{text}");
+    assert!(!text.contains(PIN), "the PIN was echoed after fg: {text}");
+    assert!(text.contains("STOPPED_ECHO=echo"), "{text}");
+    assert!(text.contains("ECHO=echo"), "{text}");
+}

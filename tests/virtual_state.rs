@@ -93,7 +93,12 @@ fn a_virtual_key_held_by_another_glasskey_is_refused_clearly() {
     let key = virtual_key(dir.path(), "held.json").create();
     let before = std::fs::read(&key).unwrap();
     let _server = common::bin::serve(&key);
-    let out = wrong_pin(&dev(&key));
+    let out = glasskey()
+        .args(["pin", "verify", "--device", &dev(&key), "--pin-stdin"])
+        .args(["--timeout", "1"])
+        .write_stdin("000000\n")
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(

@@ -189,9 +189,15 @@ struct Identified {
     label: Option<String>,
     /// The inventoried key this one answered as, when it failed the proof (look-alike or clone).
     claimed_label: Option<String>,
+    /// This key's account, location and fingerprint: set only when the identity is proved.
     account: Option<String>,
     location: Option<String>,
     identity_fingerprint: Option<String>,
+    /// What the claimed key's record says, for a key that failed the proof: never this key's
+    /// own (hostile-4 F7: a look-alike must not show the genuine key's sheet fingerprint).
+    claimed_account: Option<String>,
+    claimed_location: Option<String>,
+    claimed_fingerprint: Option<String>,
     signature_valid: bool,
     sign_count_regressed: bool,
 }
@@ -210,15 +216,19 @@ pub fn identify(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
         }
         IdentityCheck::Unknown { .. } => (false, false),
     };
+    let (own, claimed) = if proved { (entry, None) } else { (None, entry) };
     let out = Identified {
         device: device.clone(),
         in_inventory: entry.is_some(),
         identity_proved: proved,
-        label: entry.filter(|_| proved).map(|e| e.label.clone()),
-        claimed_label: entry.filter(|_| !proved).map(|e| e.label.clone()),
-        account: entry.map(|e| e.account.clone()),
-        location: entry.map(|e| e.location.clone()),
-        identity_fingerprint: entry.map(|e| e.identity.fingerprint.clone()),
+        label: own.map(|e| e.label.clone()),
+        claimed_label: claimed.map(|e| e.label.clone()),
+        account: own.map(|e| e.account.clone()),
+        location: own.map(|e| e.location.clone()),
+        identity_fingerprint: own.map(|e| e.identity.fingerprint.clone()),
+        claimed_account: claimed.map(|e| e.account.clone()),
+        claimed_location: claimed.map(|e| e.location.clone()),
+        claimed_fingerprint: claimed.map(|e| e.identity.fingerprint.clone()),
         // A counter behind still means the signature itself verified.
         signature_valid: signature_valid || sign_count_regressed,
         sign_count_regressed,
@@ -253,8 +263,14 @@ fn write_identified(
     let whose = format!(
         "{} ({}, stored at {})",
         label.shown(),
-        shown_or(out.account.as_deref(), "?"),
-        shown_or(out.location.as_deref(), "?")
+        shown_or(
+            out.account.as_deref().or(out.claimed_account.as_deref()),
+            "?"
+        ),
+        shown_or(
+            out.location.as_deref().or(out.claimed_location.as_deref()),
+            "?"
+        )
     );
     if proved {
         writeln!(w, "{device} is {whose}")?;
@@ -271,6 +287,14 @@ fn write_identified(
     }
     if let Some(fp) = &out.identity_fingerprint {
         writeln!(w, "  identity fingerprint {}", short_fingerprint(fp))?;
+    }
+    if let Some(fp) = &out.claimed_fingerprint {
+        writeln!(
+            w,
+            "  claims to be {}, whose recorded fingerprint is {}; this key's identity is NOT proved",
+            label.shown(),
+            short_fingerprint(fp)
+        )?;
     }
     Ok(())
 }

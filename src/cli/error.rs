@@ -112,13 +112,22 @@ impl From<DeviceError> for CliError {
             DeviceError::SerialNotFound(s) => CliError::device(format!("no key with serial {s} is plugged in: check `glasskey list`")),
             DeviceError::Transport(TransportError::PermissionDenied { path, hint }) => CliError::device(format!("no permission to open {path}: {hint}")),
             DeviceError::Transport(t) => CliError::device(transport_message(&t)),
-            DeviceError::VirtualKey(
-                v @ crate::virtual_key::state::StateError::InUse { .. },
-            ) => CliError::device(v.to_string()),
-            DeviceError::VirtualKey(v) => CliError::usage(v.to_string()),
+            DeviceError::VirtualKey(v) => v.into(),
             DeviceError::Hid(CtapHidError::Transport(t)) => CliError::device(transport_message(&t)),
             DeviceError::Hid(h) => CliError::device(format!("{h}; unplug and replug the key, then rerun")),
             DeviceError::Ctap(c) => c.into(),
+        }
+    }
+}
+
+/// A virtual key file another glasskey holds (or Ctrl-C while waiting for it) is exit 3, as
+/// for a key another process holds; a missing or invalid file is a usage error.
+impl From<crate::virtual_key::state::StateError> for CliError {
+    fn from(e: crate::virtual_key::state::StateError) -> Self {
+        use crate::virtual_key::state::StateError;
+        match e {
+            StateError::InUse { .. } | StateError::Cancelled(_) => CliError::device(e.to_string()),
+            _ => CliError::usage(e.to_string()),
         }
     }
 }

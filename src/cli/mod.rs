@@ -6,6 +6,7 @@ pub mod audit_cmd;
 pub mod context;
 pub mod creds;
 pub mod demo;
+pub mod echo_off;
 pub mod enroll;
 pub mod entra_args;
 pub mod entra_cmd;

@@ -26,6 +26,8 @@ pub const MAX_PIN_LINES: usize = 64;
 pub struct PinTarget {
     pub label: Option<String>,
     pub serials: Vec<String>,
+    /// How glasskey reached the key (`--device` form): its name when it has no label or serial.
+    pub device: Option<String>,
     /// Whether this key will be given a PIN in this run. A line may name a key that gets none
     /// (one that failed its proof, answering to the genuine key's label): that is no error,
     /// and no ambiguity, since nothing is sent to it.
@@ -44,6 +46,7 @@ impl PinTarget {
         Self {
             label: label.map(str::to_owned),
             serials,
+            device: Some(facts.device.clone()),
             needs_pin: true,
         }
     }
@@ -64,7 +67,8 @@ impl PinTarget {
         error.into().about(&self.describe())
     }
 
-    /// "BG01-A (serial 31337001)", "the key with serial 31337001", or "the key".
+    /// "BG01-A (serial 31337001)", "the key with serial 31337001", its device path (a key
+    /// without a serial, e.g. "udp:127.0.0.1:9701"), or "the key" when even that is unknown.
     /// The label comes from the inventory and the serial from the key: both are shown with
     /// hidden characters escaped, since the prompt goes straight to the terminal (DESIGN §3.8).
     pub fn describe(&self) -> String {
@@ -74,7 +78,10 @@ impl PinTarget {
             (Some(l), Some(s)) => format!("{} (serial {})", Shown(l), Shown(s)),
             (Some(l), None) => Shown(l).to_string(),
             (None, Some(s)) => format!("the key with serial {}", Shown(s)),
-            (None, None) => "the key".into(),
+            (None, None) => self
+                .device
+                .as_deref()
+                .map_or_else(|| "the key".into(), |d| Shown(d).to_string()),
         }
     }
 }
@@ -308,6 +315,7 @@ mod tests {
         PinTarget {
             label: Some(label.into()),
             serials: vec![serial.into()],
+            device: None,
             needs_pin: true,
         }
     }
@@ -323,6 +331,21 @@ mod tests {
             t.describe(),
             "BG01-A (serial 4A3F\\n\\u{1b}[2JPIN for BG02-A)"
         );
+    }
+
+    #[test]
+    fn a_key_without_label_or_serial_is_named_by_its_device_escaped() {
+        let t = PinTarget {
+            device: Some("udp:127.0.0.1:9701".into()),
+            ..PinTarget::default()
+        };
+        assert_eq!(t.describe(), "udp:127.0.0.1:9701");
+        let t = PinTarget {
+            device: Some("virtual:/tmp/k\u{1b}[2J.json".into()),
+            ..PinTarget::default()
+        };
+        assert_eq!(t.describe(), "virtual:/tmp/k\\u{1b}[2J.json");
+        assert_eq!(PinTarget::default().describe(), "the key");
     }
 
     #[test]

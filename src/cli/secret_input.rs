@@ -8,66 +8,23 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use rustix::io::Errno;
-use rustix::termios::{self, LocalModes, OptionalActions, Termios};
 use zeroize::Zeroizing;
 
+use super::echo_off::EchoOff;
 use super::error::CliError;
 use crate::secret::MAX_PIN_LINE;
 
-/// How often a waiting prompt looks at the Ctrl-C flag.
+/// How often a waiting prompt looks at the Ctrl-C flag and the terminal's echo.
 const CANCEL_POLL: Timespec = Timespec {
     tv_sec: 0,
     tv_nsec: 100_000_000,
 };
 
-/// Echo is off while this lives; dropping it puts the terminal back as it was, on every path
-/// out of the prompt (a PIN, an error, Ctrl-C, a panic unwinding).
-struct EchoOff {
-    saved: Termios,
-    /// Discard unread input when restoring: the rest of an over-long line must not reach the
-    /// shell, which would echo it and run it as a command.
-    discard_input: bool,
-}
-
-impl EchoOff {
-    fn new() -> Result<Self, CliError> {
-        let fd = rustix::stdio::stdin();
-        let saved = termios::tcgetattr(fd).map_err(|e| {
-            CliError::usage(format!(
-                "could not read the PIN: stdin is not a terminal ({e})"
-            ))
-        })?;
-        let mut quiet = saved.clone();
-        quiet
-            .local_modes
-            .remove(LocalModes::ECHO | LocalModes::ECHOE | LocalModes::ECHOK);
-        // The Enter that ends the PIN still moves to the next line.
-        quiet
-            .local_modes
-            .insert(LocalModes::ECHONL | LocalModes::ICANON);
-        termios::tcsetattr(fd, OptionalActions::Now, &quiet)
-            .map_err(|e| CliError::usage(format!("could not turn off echo: {e}")))?;
-        Ok(Self {
-            saved,
-            discard_input: false,
-        })
-    }
-}
-
-impl Drop for EchoOff {
-    fn drop(&mut self) {
-        let how = if self.discard_input {
-            OptionalActions::Flush
-        } else {
-            OptionalActions::Now
-        };
-        let _ = termios::tcsetattr(rustix::stdio::stdin(), how, &self.saved);
-    }
-}
-
-/// Waits until stdin has input, looking at `cancel` in between. True when input is ready.
-fn wait_readable(cancel: &AtomicBool) -> Result<bool, CliError> {
+/// Waits until stdin has input, looking at `cancel` in between and turning echo off again if
+/// something turned it on. True when input is ready.
+fn wait_readable(cancel: &AtomicBool, echo_off: &EchoOff) -> Result<bool, CliError> {
     loop {
+        echo_off.reassert();
         if cancel.load(Ordering::SeqCst) {
             return Ok(false);
         }
@@ -91,7 +48,7 @@ pub fn read_hidden(prompt: &str, cancel: &AtomicBool) -> Result<Zeroizing<String
     let mut line = Zeroizing::new([0u8; MAX_PIN_LINE + 1]);
     let mut len = 0;
     loop {
-        if !wait_readable(cancel)? {
+        if !wait_readable(cancel, &echo_off)? {
             eprintln!();
             return Err(CliError::device(
                 "cancelled at the PIN prompt; nothing was sent",

@@ -131,8 +131,18 @@ pub fn register(
     })
 }
 
+/// Opens a virtual key file, waiting for another glasskey that holds it up to the timeout (this
+/// command takes no `--timeout`: its default) or Ctrl-C.
+fn open_held(ctx: &Context, path: &Path) -> Result<Authenticator, CliError> {
+    let wait = crate::virtual_key::state::LockWait {
+        limit: std::time::Duration::from_secs(ctx.global.timeout.max(1)),
+        cancel: Some(&ctx.cancel),
+    };
+    Ok(Authenticator::open_waiting(path, wait)?)
+}
+
 pub fn serve_udp(ctx: &mut Context, path: &Path, addr: &str) -> Result<(), CliError> {
-    let auth = Authenticator::open(path).map_err(|e| CliError::usage(e.to_string()))?;
+    let auth = open_held(ctx, path)?;
     let socket =
         serve::bind(addr).map_err(|e| CliError::usage(format!("{e}: choose another port")))?;
     let local = socket
@@ -162,9 +172,8 @@ pub fn profiles(ctx: &mut Context) -> Result<(), CliError> {
 }
 
 pub fn replug(ctx: &mut Context, path: &Path) -> Result<(), CliError> {
-    let mut auth = Authenticator::open(path).map_err(|e| CliError::usage(e.to_string()))?;
-    auth.power_cycle()
-        .map_err(|e| CliError::usage(e.to_string()))?;
+    let mut auth = open_held(ctx, path)?;
+    auth.power_cycle()?;
     let device = format!("virtual:{}", path.display());
     ctx.emit(
         &serde_json::json!({ "device": device, "power_cycled": true }),

@@ -41,6 +41,8 @@ pub enum Ctap2Error {
     IdentityNotProven,
     #[error("the key did not answer the PIN request ({0}); glasskey never resends a PIN: check the retries left with `glasskey pin status`, close other programs using the key, and rerun")]
     PinRequestUnanswered(String),
+    #[error("cancelled while the key was checking the PIN; the key was told to stop, and the PIN was sent once and will not be resent, but the key may have counted the attempt (or, for a PIN set or change, made the change): check the retries left and whether a PIN is set with `glasskey pin status` before trying again")]
+    PinRequestCancelled,
     #[error(transparent)]
     KeyLock(#[from] crate::ctap2::key_lock::KeyLockError),
 }

@@ -21,6 +21,9 @@ pub const MIN_MAX_MSG_SIZE: usize = 1024;
 
 /// How often a blocked read wakes to look at the cancel flag.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
+/// After CTAPHID_CANCEL, how long to wait for the key to confirm (CTAP2_ERR_KEEPALIVE_CANCEL)
+/// before giving up on it: Ctrl-C must end the wait promptly even when the key stays silent.
+const CANCEL_GRACE: Duration = Duration::from_millis(500);
 const BUSY_BACKOFF_START: Duration = Duration::from_millis(10);
 const BUSY_BACKOFF_MAX: Duration = Duration::from_millis(500);
 
@@ -295,6 +298,10 @@ impl<T: Transport> CtapHid<T> {
                 Err(CtapHidError::Device(HidErrorCode::ChannelBusy)) if !retry_busy => {
                     return Err(CtapHidError::BusyNotResent);
                 }
+                // The PIN request is out: the key may have counted the attempt.
+                Err(CtapHidError::Cancelled) if !retry_busy => {
+                    return Err(CtapHidError::CancelledAfterPinSent);
+                }
                 Err(CtapHidError::Device(HidErrorCode::ChannelBusy)) => {
                     if Instant::now() + backoff >= deadline {
                         return Err(CtapHidError::Busy);
@@ -346,21 +353,29 @@ impl<T: Transport> CtapHid<T> {
         self.write(&report)
     }
 
-    /// Reads one report, waking regularly to honour the cancel flag.
+    /// Reads one report, waking regularly to honour the cancel flag. Once CANCEL is sent, the
+    /// key has `CANCEL_GRACE` to answer; then the wait ends as cancelled.
     fn read(
         &mut self,
         cid: u32,
         deadline: Instant,
-        cancel_sent: &mut bool,
+        cancel_sent: &mut Option<Instant>,
     ) -> Result<Report, CtapHidError> {
         loop {
-            if !*cancel_sent && self.cancel.load(Ordering::SeqCst) {
+            if cancel_sent.is_none() && self.cancel.load(Ordering::SeqCst) {
                 self.send_cancel(cid)?;
-                *cancel_sent = true;
+                *cancel_sent = Some(Instant::now());
             }
+            let deadline = match cancel_sent {
+                Some(at) => deadline.min(*at + CANCEL_GRACE),
+                None => deadline,
+            };
             let now = Instant::now();
             if now >= deadline {
-                if !*cancel_sent && cid != BROADCAST_CID {
+                if cancel_sent.is_some() {
+                    return Err(CtapHidError::Cancelled);
+                }
+                if cid != BROADCAST_CID {
                     // Stop the key from waiting for a touch that no one will act on.
                     let _ = self.send_cancel(cid);
                 }
@@ -387,7 +402,7 @@ impl<T: Transport> CtapHid<T> {
         sent: u8,
         deadline: Instant,
     ) -> Result<(u8, Vec<u8>), CtapHidError> {
-        let mut cancel_sent = false;
+        let mut cancel_sent = None;
         let mut last_status = None;
         let result = loop {
             let report = self.read(cid, deadline, &mut cancel_sent)?;
@@ -419,7 +434,7 @@ impl<T: Transport> CtapHid<T> {
                 other => break Err(CtapHidError::UnexpectedCommand { sent, got: other }),
             }
         };
-        if cancel_sent {
+        if cancel_sent.is_some() {
             return Err(CtapHidError::Cancelled);
         }
         result
@@ -429,7 +444,7 @@ impl<T: Transport> CtapHid<T> {
         &mut self,
         first: &Packet<'_>,
         deadline: Instant,
-        cancel_sent: &mut bool,
+        cancel_sent: &mut Option<Instant>,
     ) -> Result<(u8, Vec<u8>), CtapHidError> {
         let mut message = Reassembler::start(first, MAX_MESSAGE_LEN)?;
         while !message.is_complete() {

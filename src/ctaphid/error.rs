@@ -82,6 +82,9 @@ pub enum CtapHidError {
     PingMismatch,
     #[error("the operation was cancelled")]
     Cancelled,
+    /// Cancelled (Ctrl-C) after a request carrying PIN material went out, before its reply.
+    #[error("cancelled after the PIN request was sent")]
+    CancelledAfterPinSent,
     #[error("the key stayed busy until the deadline")]
     Busy,
     #[error("the key was busy with another application when the PIN request was sent")]

@@ -52,14 +52,30 @@ pub fn lock_within(
     wait: Duration,
     cancel: Option<&AtomicBool>,
 ) -> Result<(), NotLocked> {
+    lock_within_telling(file, wait, cancel, &mut || {})
+}
+
+/// `lock_within`, calling `on_wait` once when the lock is found taken (to say that it waits).
+pub fn lock_within_telling(
+    file: &File,
+    wait: Duration,
+    cancel: Option<&AtomicBool>,
+    on_wait: &mut dyn FnMut(),
+) -> Result<(), NotLocked> {
     let start = Instant::now();
+    let mut told = false;
     loop {
         if cancel.is_some_and(|c| c.load(Ordering::SeqCst)) {
             return Err(NotLocked::Cancelled);
         }
         match FileExt::try_lock(file) {
             Ok(()) => return Ok(()),
-            Err(TryLockError::WouldBlock) if start.elapsed() < wait => std::thread::sleep(POLL),
+            Err(TryLockError::WouldBlock) if start.elapsed() < wait => {
+                if !std::mem::replace(&mut told, true) {
+                    on_wait();
+                }
+                std::thread::sleep(POLL);
+            }
             Err(TryLockError::WouldBlock) => {
                 return Err(NotLocked::Busy(start.elapsed().as_secs()))
             }

@@ -101,7 +101,12 @@ impl Authenticator {
     /// process's until dropped: another process opening it waits (state::LOCK_WAIT), then reads
     /// the state this one saved.
     pub fn open(path: &Path) -> Result<Self, StateError> {
-        let held = super::state::lock(path)?;
+        Self::open_waiting(path, super::state::LockWait::default())
+    }
+
+    /// `open`, waiting for another process that holds the key as `wait` says.
+    pub fn open_waiting(path: &Path, wait: super::state::LockWait<'_>) -> Result<Self, StateError> {
+        let held = super::state::lock(path, wait)?;
         let mut this = Self::from_state(KeyState::load(path)?, Some(path.into()))?;
         this.file_lock = Some(held);
         Ok(this)

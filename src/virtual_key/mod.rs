@@ -6,6 +6,7 @@ pub mod authenticator;
 mod cred_mgmt;
 mod credentials;
 pub mod faults;
+mod file_lock;
 pub mod hid;
 mod pin;
 pub mod profile;
@@ -19,9 +20,13 @@ pub use faults::Faults;
 pub use hid::VirtualDevice;
 pub use transport::VirtualTransport;
 
-/// Opens a saved virtual key as a transport (a fresh power-up).
-pub fn open_transport(path: &std::path::Path) -> Result<VirtualTransport, state::StateError> {
-    let auth = Authenticator::open(path)?;
+/// Opens a saved virtual key as a transport (a fresh power-up), waiting for another process
+/// that holds it as `wait` says.
+pub fn open_transport(
+    path: &std::path::Path,
+    wait: state::LockWait<'_>,
+) -> Result<VirtualTransport, state::StateError> {
+    let auth = Authenticator::open_waiting(path, wait)?;
     Ok(VirtualTransport::new(
         VirtualDevice::new(auth),
         format!("virtual:{}", path.display()),

@@ -1,7 +1,6 @@
 //! The virtual key's persistent state: one JSON file per key, saved atomically after every
 //! change so that separate runs of the binary see the same key (burned PIN retries included).
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -130,6 +129,8 @@ pub enum StateError {
         lock: PathBuf,
         waited: u64,
     },
+    #[error("cancelled while waiting for another glasskey process to finish with virtual key {0}; nothing was done")]
+    Cancelled(PathBuf),
     #[error("virtual key file {0} already exists; choose another path")]
     Exists(PathBuf),
     #[error("unknown profile {0:?}; choose one of: {1}")]
@@ -191,41 +192,7 @@ impl KeyState {
     }
 }
 
-/// How long a process waits for another one using the same virtual key file.
-pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Held while a process has the virtual key at `path` "plugged in": like one USB key, one
-/// process at a time, so that no process saves a state another has already moved on from.
-/// The lock is `.NAME.lock` beside the file's target (never deleted, as the inventory's).
-#[derive(Debug)]
-pub struct KeyFileLock {
-    _file: fs::File,
-}
-
-pub fn lock(path: &Path) -> Result<KeyFileLock, StateError> {
-    let target = fs::canonicalize(path).map_err(|source| StateError::Read {
-        path: path.into(),
-        source,
-    })?;
-    let lock = crate::files::lock::beside(&target);
-    let open_err = |source| StateError::Read {
-        path: lock.clone(),
-        source,
-    };
-    let file = crate::files::lock::open(&lock, 0o600).map_err(open_err)?;
-    match crate::files::lock::lock_within(&file, LOCK_WAIT, None) {
-        Ok(()) => Ok(KeyFileLock { _file: file }),
-        Err(crate::files::lock::NotLocked::Busy(waited)) => Err(StateError::InUse {
-            path: path.into(),
-            lock: lock.clone(),
-            waited,
-        }),
-        Err(crate::files::lock::NotLocked::Failed(e)) => Err(open_err(e)),
-        Err(crate::files::lock::NotLocked::Cancelled) => {
-            Err(open_err(std::io::ErrorKind::Interrupted.into()))
-        }
-    }
-}
+pub use super::file_lock::{lock, KeyFileLock, LockWait, LOCK_WAIT};
 
 mod hex_bytes {
     use serde::{Deserialize, Deserializer, Serializer};

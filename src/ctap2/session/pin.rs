@@ -309,6 +309,9 @@ impl<T: Transport> Session<T> {
             Err(Ctap2Error::Hid(CtapHidError::Transport(TransportError::Timeout))) => Err(
                 Ctap2Error::PinRequestUnanswered("no answer before the timeout".into()),
             ),
+            Err(Ctap2Error::Hid(CtapHidError::CancelledAfterPinSent)) => {
+                Err(Ctap2Error::PinRequestCancelled)
+            }
             other => other,
         }
     }
