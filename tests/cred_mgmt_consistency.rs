@@ -160,3 +160,39 @@ fn credentials_counted_but_none_listed_are_a_finding() {
         "{gk050}"
     );
 }
+
+/// `creds` lists every site, so a key that lists fewer passkeys than it counts (HOSTILE-4
+/// finding 11: counts 4, lists 1) is warned about, not only one that lists none.
+#[test]
+fn credentials_counted_but_fewer_listed_are_warned_about_in_creds() {
+    let mut auth = authenticator("yubikey-5.7", 31_337_001);
+    for i in 0..4 {
+        auth.state_mut().credentials.push(passkey(
+            &format!("example{i}.com"),
+            &format!("u{i}@example.com"),
+            i + 10,
+        ));
+    }
+    let key = ScriptedKey::serve(
+        auth,
+        Box::new(|request, _| {
+            if cred_mgmt_sub(request) != Some(ENUMERATE_RPS_BEGIN) {
+                return Action::Forward;
+            }
+            // Only the first site is admitted to.
+            Action::Reply(ok_reply(&Value::Map(vec![
+                (int(3), Value::Map(vec![(text("id"), text("example0.com"))])),
+                (int(4), bytes(&Sha256::digest(b"example0.com"))),
+                (int(5), int(1)),
+            ])))
+        }),
+    );
+    let out = creds(&key.device);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{err}");
+    assert!(
+        (stdout.to_string() + &err).contains("counts 4 passkeys but listed 1"),
+        "{stdout}{err}"
+    );
+}

@@ -171,7 +171,7 @@ pub fn creds(ctx: &mut Context, rp: Option<&str>, persistent_token: bool) -> Res
         device: key.spec.to_arg(),
         slots_used: metadata.existing,
         slots_remaining: metadata.remaining,
-        warning: metadata.unlisted(all.len()),
+        warning: metadata.fewer_listed(all.len()),
         credentials: all
             .iter()
             .filter(|c| rp.is_none_or(|r| c.rp.id == r))

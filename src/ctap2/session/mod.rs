@@ -96,6 +96,20 @@ pub struct CredsMetadata {
 }
 
 impl CredsMetadata {
+    /// For a listing of every site: a warning when fewer passkeys were listed than the key
+    /// counts (hidden passkeys, or broken credential management).
+    pub fn fewer_listed(&self, listed: usize) -> Option<String> {
+        if listed == 0 {
+            return self.unlisted(listed);
+        }
+        (self.existing > listed as u64).then(|| {
+            format!(
+                "the key counts {} passkeys but listed {listed} (hidden passkeys or broken credential management)",
+                self.existing
+            )
+        })
+    }
+
     /// Why a listing of `listed` entries (RPs or passkeys) cannot be the key's whole store: it
     /// counts discoverable credentials but listed none. Such a key hides its passkeys or its
     /// credential management is broken; either way nothing confirms what it holds.
