@@ -89,3 +89,59 @@ fn a_pin_line_for_a_key_whose_device_failed_its_proof_does_not_end_the_audit() {
         .collect();
     assert!(checked.contains(&"BG01-B"), "BG01-B was still checked: {v}");
 }
+
+/// With several keys, lines are read until every key has one and then only what the input
+/// already holds: an input left open (a script that never closes it) does not hold the audit
+/// (HOSTILE-6 N5).
+#[test]
+fn an_input_left_open_does_not_hold_an_audit_of_several_keys() {
+    use std::io::Write;
+    let fleet = audited_fleet(1, 2);
+    let keys = fleet
+        .keys
+        .iter()
+        .map(|k| k.2.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join(":");
+    let mut child = common::bin::std_command()
+        .env("GLASSKEY_VIRTUAL_KEYS", &keys)
+        .args([
+            "--now",
+            LATER,
+            "--json",
+            "audit",
+            "--inventory",
+            p(&fleet.inv),
+            "--pin-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("BG01-A={PIN}\nBG01-B={PIN}\n").as_bytes())
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

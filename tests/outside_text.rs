@@ -455,6 +455,10 @@ fn labels_that_cannot_be_typed_or_told_apart_are_refused() {
         ("ＢＧ０１－Ａ", "BG01-A"),
         ("BG\u{2800}1", "\\u{2800}"),
         (long.as_str(), "64"),
+        ("BG01 -A", "BG01-A"),
+        ("ВG01-А", "BG01-A"),
+        ("３１３３", "digits only"),
+        ("٣٣", "digits only"),
     ] {
         let out = run(&[
             "--device",

@@ -11,8 +11,9 @@ use crate::untrusted::Shown;
 const MAX_LABEL_CHARS: usize = 64;
 
 /// Refuses a label that is empty, padded with blanks, too long, holds `=` (a PIN line would
-/// split there), is digits only (a PIN line would read it as a serial), equals an enrolled
-/// key's serial, or differs from an enrolled key's label only in case, width or spacing.
+/// split there), is digits only in any script or width (it reads as a serial), equals an
+/// enrolled key's serial, or looks like an enrolled key's label (case, width, spacing or
+/// look-alike letters aside).
 pub fn check_new_label(label: &str, inv: &Inventory) -> Result<(), CliError> {
     let refuse = |why: String| {
         Err(CliError::usage(format!(
@@ -32,26 +33,25 @@ pub fn check_new_label(label: &str, inv: &Inventory) -> Result<(), CliError> {
     if label.contains('=') {
         return refuse("contains '=', which PIN lines (LABEL=PIN) split at: choose another".into());
     }
-    if label.chars().all(|c| c.is_ascii_digit()) {
+    // Compared as a person reads them: case, width and compatibility forms folded (NFKC), and
+    // for labels also spacing and look-alike letters (see `look`).
+    let wanted = comparable(label);
+    if wanted.chars().all(char::is_numeric) {
         return refuse(
             "is digits only: a PIN line would read it as a serial number; add a letter (e.g. BG-2002)"
                 .into(),
         );
     }
-    let wanted = comparable(label);
+    let looks = look(label);
     for k in &inv.keys {
-        if comparable(&k.label) == wanted {
+        if look(&k.label) == looks {
             return refuse(format!(
                 "looks like {}, already in the inventory: choose a label that differs in more than case, width or spacing",
                 Shown(&k.label)
             ));
         }
         let serials = [k.vendor_serial.map(|s| s.to_string()), k.usb_serial.clone()];
-        if serials
-            .iter()
-            .flatten()
-            .any(|s| s.eq_ignore_ascii_case(label))
-        {
+        if serials.iter().flatten().any(|s| comparable(s) == wanted) {
             return refuse(format!(
                 "is the serial number of {}: a PIN line naming it would be ambiguous",
                 Shown(&k.label)
@@ -59,4 +59,14 @@ pub fn check_new_label(label: &str, inv: &Inventory) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// How a label looks: compatibility forms folded (NFKC), spacing removed, its UTS 39 skeleton
+/// (before case folding: the skeleton maps Cyrillic "В" to "B", not "в" to "b"), then
+/// case-folded.
+fn look(label: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let compact: String = label.nfkc().filter(|c| !c.is_whitespace()).collect();
+    let skeleton: String = unicode_security::skeleton(&compact).collect();
+    caseless::default_case_fold_str(&skeleton)
 }

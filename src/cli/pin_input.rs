@@ -6,9 +6,10 @@
 //! before the first `=` or tab is the label or serial of a key in this run; a line whose name
 //! part names no key is refused (nothing is sent), and a line that starts with `=` is an unnamed
 //! PIN that may itself hold `=`. A line without a separator is an unnamed PIN. An unnamed line
-//! is accepted only when exactly one key needs a PIN. With several keys every line is read
-//! before any PIN is handed out, so that two lines for one key, or a name that two keys needing
-//! a PIN answer to, are refused before anything is sent. A PIN is never offered to a key other
+//! is accepted only when exactly one key needs a PIN. With several keys, lines are read until
+//! every key has one and then whatever the input already holds, before any PIN is handed out, so
+//! that two lines for one key, or a name that two keys needing a PIN answer to, are refused
+//! before anything is sent. A PIN is never offered to a key other
 //! than the one its line names.
 
 use zeroize::Zeroizing;
@@ -20,6 +21,18 @@ use crate::secret::{read_line_bounded, Pin, MAX_PIN_LINE};
 /// No run needs more PIN lines than this (two per key for a change, a few dozen keys at most);
 /// reading stops there, so stdin cannot make glasskey hold unbounded input.
 pub const MAX_PIN_LINES: usize = 64;
+
+/// Where PIN lines come from: a reader that can also tell whether input is there now.
+pub trait PinInput: std::io::BufRead {
+    /// Whether a read now would return at once (a line, or the end of input) instead of
+    /// waiting for a writer. In-memory input always can.
+    fn input_ready(&mut self) -> bool {
+        true
+    }
+}
+
+impl PinInput for &[u8] {}
+impl<T: AsRef<[u8]>> PinInput for std::io::Cursor<T> {}
 
 /// One key that may be given a PIN: how a person and a stdin line can name it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -158,33 +171,50 @@ struct PinLine {
 
 /// PIN lines read so far from a reader, handed out to the keys they name.
 pub struct PinLines {
-    reader: Box<dyn std::io::BufRead>,
+    reader: Box<dyn PinInput>,
     read: usize,
     /// Named lines read while looking for another key's line.
     waiting: Vec<PinLine>,
     /// Every line has been read (runs of several keys read all before giving any PIN).
     drained: bool,
+    /// Blank lines are skipped rather than read as an empty PIN.
+    skip_blank: bool,
 }
 
 impl PinLines {
-    pub fn new(reader: Box<dyn std::io::BufRead>) -> Self {
+    pub fn new(reader: Box<dyn PinInput>) -> Self {
         Self {
             reader,
             read: 0,
             waiting: Vec::new(),
             drained: false,
+            skip_blank: false,
         }
     }
 
-    /// With several keys, every line is read before any PIN is handed out, so that two lines
-    /// for one key, or unnamed lines that could be meant for more than one key, are refused
-    /// before anything is sent.
+    /// With several keys, lines are read before any PIN is handed out: until every key that
+    /// needs a PIN has a line, and then every further line the input already holds (never
+    /// waiting for more, so an input that stays open cannot hold the run). Two lines for one
+    /// key, or unnamed lines that could be meant for more than one key, are refused before
+    /// anything is sent. Blank lines are skipped.
     fn drain(&mut self, run: &PinRun) -> Result<(), CliError> {
         if self.drained {
             return Ok(());
         }
-        while let Some(line) = self.next_line(run)? {
-            self.waiting.push(line);
+        loop {
+            let covered = run.targets.iter().filter(|t| t.needs_pin).all(|t| {
+                self.waiting.iter().any(|l| match &l.name {
+                    Some(n) => t.is_named(n),
+                    None => run.keys_needing_pin == 1,
+                })
+            });
+            if covered && !self.reader.input_ready() {
+                break;
+            }
+            match self.next_line_skipping_blanks(run)? {
+                Some(line) => self.waiting.push(line),
+                None => break,
+            }
         }
         self.drained = true;
         for target in run.targets.iter().filter(|t| t.needs_pin) {
@@ -221,18 +251,31 @@ impl PinLines {
         }
     }
 
+    /// The next line that is not blank (a trailing empty line in a PIN file is no PIN).
+    fn next_line_skipping_blanks(&mut self, run: &PinRun) -> Result<Option<PinLine>, CliError> {
+        self.skip_blank = true;
+        let line = self.next_line(run);
+        self.skip_blank = false;
+        line
+    }
+
     fn next_line(&mut self, run: &PinRun) -> Result<Option<PinLine>, CliError> {
         if self.read >= MAX_PIN_LINES {
             return Err(CliError::usage(format!(
                 "more than {MAX_PIN_LINES} lines on stdin: give one PIN line per key"
             )));
         }
-        let line = read_line_bounded(&mut self.reader, MAX_PIN_LINE)
-            .map_err(|e| CliError::usage(format!("cannot read a PIN from stdin: {e}")))?;
-        let Some(line) = line else {
-            return Ok(None);
+        let line = loop {
+            let line = read_line_bounded(&mut self.reader, MAX_PIN_LINE)
+                .map_err(|e| CliError::usage(format!("cannot read a PIN from stdin: {e}")))?;
+            let Some(line) = line else {
+                return Ok(None);
+            };
+            self.read += 1;
+            if !(self.skip_blank && line.trim().is_empty()) {
+                break line;
+            }
         };
-        self.read += 1;
         let number = self.read;
         let (name, text) = run.split(number, line)?;
         let pin =
@@ -246,8 +289,12 @@ impl PinLines {
     pub fn confirm_new(&mut self, new: &Pin, run: &PinRun) -> Result<(), CliError> {
         let taken = self.read;
         let mut rest = std::mem::take(&mut self.waiting);
-        while let Some(line) = self.next_line(run)? {
-            rest.push(line);
+        // Only what the input already holds: an input that stays open must not hold the run.
+        while self.reader.input_ready() {
+            match self.next_line_skipping_blanks(run)? {
+                Some(line) => rest.push(line),
+                None => break,
+            }
         }
         match rest.as_slice() {
             [] => Ok(()),
@@ -455,6 +502,15 @@ mod tests {
             .take(&a, &run)
             .unwrap_err();
         assert!(err.message.contains("lines 2 and 3"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_trailing_blank_line_is_no_pin_with_several_keys() {
+        let (a, b) = (target("BG01-A", "1"), target("BG02-A", "2"));
+        let run = PinRun::new([&a, &b], 2);
+        let mut input = lines("BG01-A=11111111\nBG02-A=22222222\n\n");
+        assert_eq!(input.take(&a, &run).unwrap().expose(), "11111111");
+        assert_eq!(input.take(&b, &run).unwrap().expose(), "22222222");
     }
 
     #[test]

@@ -155,3 +155,19 @@ impl std::io::BufRead for SecretStdin {
         self.start = (self.start + amount).min(self.end);
     }
 }
+
+impl super::pin_input::PinInput for SecretStdin {
+    /// Bytes already buffered, or fd 0 readable (data or end of input) without waiting.
+    fn input_ready(&mut self) -> bool {
+        if self.start < self.end {
+            return true;
+        }
+        let fd = rustix::stdio::stdin();
+        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+        let no_wait = Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        matches!(poll(&mut fds, Some(&no_wait)), Ok(n) if n > 0)
+    }
+}
