@@ -575,6 +575,12 @@ fn inventory_refuses_a_upn_that_is_not_user_at_domain() {
         "a@.contoso.com",
         "a@contoso..com",
         "a@contoso.com.",
+        ".a@contoso.com",
+        "a.@contoso.com",
+        "a..b@contoso.com",
+        "a@-contoso.com",
+        "a@contoso-.com",
+        &format!("{}@contoso.com", "a".repeat(65)),
     ] {
         let out = glasskey()
             .args(["inventory", "init"])
@@ -617,4 +623,36 @@ fn inventory_refuses_a_upn_that_is_not_user_at_domain() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a UPN"));
+}
+
+/// Two accounts that render alike cannot both be listed (HOSTILE-6 N6): the sheets and the
+/// findings would name them the same.
+#[test]
+fn inventory_refuses_an_account_that_looks_like_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("bg.toml");
+    let out = glasskey()
+        .args(["inventory", "init"])
+        .arg(&inv)
+        .args(["--tenant", "contoso.onmicrosoft.com"])
+        .args(["--account", "bg-01@contoso.onmicrosoft.com"])
+        .args(["--account", "bg-01@c\u{43e}ntoso.onmicrosoft.com"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("looks like"), "{err}");
+    assert!(!inv.exists());
+    // A full-width letter is refused as such, even alone.
+    let out = glasskey()
+        .args(["inventory", "init"])
+        .arg(&inv)
+        .args(["--tenant", "contoso.onmicrosoft.com"])
+        .args(["--account", "bg-01@\u{ff43}ontoso.onmicrosoft.com"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("full-width"), "{err}");
+    assert!(!inv.exists());
 }

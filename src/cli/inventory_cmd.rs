@@ -45,8 +45,28 @@ pub fn typed_text(field: &str, value: &str) -> Result<(), CliError> {
     }
 }
 
-fn check_upn(upn: &str) -> Result<(), CliError> {
+/// A UPN the inventory can hold beside `others`: typed plainly (no hidden characters, no
+/// full-width or other compatibility forms), shaped as user@domain, and not rendering like an
+/// account already listed.
+fn check_upn(upn: &str, others: &[Account]) -> Result<(), CliError> {
+    use unicode_normalization::UnicodeNormalization;
     typed_text("the UPN", upn)?;
+    if upn.nfkc().collect::<String>() != upn {
+        return Err(CliError::usage(format!(
+            "{} holds full-width or other compatibility characters: type it in plain form",
+            upn.shown()
+        )));
+    }
+    if let Some(other) = others
+        .iter()
+        .find(|a| crate::audit::lookalike::confusable(&a.upn, upn))
+    {
+        return Err(CliError::usage(format!(
+            "{} looks like {}, already an account here: two accounts that render alike cannot be told apart on sheets and in findings",
+            upn.shown(),
+            other.upn.shown()
+        )));
+    }
     if Account::is_upn(upn) {
         Ok(())
     } else {
@@ -68,7 +88,7 @@ pub fn init(
     typed_text("--tenant", tenant)?;
     for spec in accounts {
         let account = parse_account(spec);
-        check_upn(&account.upn)?;
+        check_upn(&account.upn, &inv.accounts)?;
         typed_text(
             "the display name",
             account.display_name.as_deref().unwrap_or_default(),
@@ -135,9 +155,9 @@ pub fn add_account(
     display_name: Option<&str>,
     lock_wait: std::time::Duration,
 ) -> Result<(), CliError> {
-    check_upn(upn)?;
     typed_text("--display-name", display_name.unwrap_or_default())?;
     let (mut store, mut inv) = Store::load_for_update(file, lock_wait)?;
+    check_upn(upn, &inv.accounts)?;
     if inv.account(upn).is_some() {
         return Err(CliError::usage(format!(
             "{upn} is already an account in {}",

@@ -185,18 +185,27 @@ pub struct Account {
 }
 
 impl Account {
-    /// Whether `upn` has the shape of a user principal name: a non-empty name, exactly one '@',
-    /// and a domain of non-empty dot-separated labels (Entra domains always have a dot), no
-    /// white space. Every place that admits a UPN into an inventory asks this.
+    /// Whether `upn` has the shape of a user principal name: a name of at most 64 bytes that
+    /// neither starts nor ends with a dot nor holds two in a row, exactly one '@', and a domain
+    /// of non-empty dot-separated labels that neither start nor end with '-' (Entra domains
+    /// always have a dot), no white space. Every place that admits a UPN into an inventory asks
+    /// this.
     pub fn is_upn(upn: &str) -> bool {
         let Some((name, domain)) = upn.split_once('@') else {
             return false;
         };
-        !name.is_empty()
-            && !domain.contains('@')
+        // RFC 5321's dot-atom and length limits (Entra refuses the rest too).
+        let name_ok = !name.is_empty()
+            && name.len() <= 64
+            && !name.starts_with('.')
+            && !name.ends_with('.')
+            && !name.contains("..");
+        let domain_ok = !domain.contains('@')
             && domain.contains('.')
-            && domain.split('.').all(|label| !label.is_empty())
-            && !upn.contains(char::is_whitespace)
+            && domain
+                .split('.')
+                .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
+        name_ok && domain_ok && !upn.contains(char::is_whitespace)
     }
 }
 
