@@ -1,47 +1,27 @@
 //! Shared by the Entra end-to-end tests: two accounts with one enrolled virtual key each and
 //! the export Entra would give for them, built once and copied by each test. Needs the test
 //! crate's `mod common;` (the binary is spawned through tests/common/bin.rs).
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    unused_imports,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-pub const PIN: &str = "Kq7!mZ2p";
-pub const BG1: &str = "bg-01@contoso.onmicrosoft.com";
-pub const BG2: &str = "bg-02@contoso.onmicrosoft.com";
-pub const T0: &str = "2026-11-25T10:00:00Z";
+pub use crate::common::bin::{glasskey, p, run, BG1, BG2, PIN, T0};
 pub const T1: &str = "2026-11-26T10:00:00Z";
 pub const FIDO2: &str = "#microsoft.graph.fido2AuthenticationMethod";
 
-pub fn glasskey() -> Command {
-    crate::common::bin::glasskey()
-}
-
-pub fn run(args: &[&str], stdin: Option<&str>) -> std::process::Output {
-    let mut c = glasskey();
-    c.args(args);
-    if let Some(s) = stdin {
-        c.write_stdin(s.to_owned());
-    }
-    c.output().unwrap()
-}
-
+/// Runs and asserts success (tests/common's `ok`, its stdout not wanted here).
 pub fn ok(args: &[&str], stdin: Option<&str>) {
-    let out = run(args, stdin);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-pub fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
+    crate::common::bin::ok(args, stdin);
 }
 
 /// Two accounts, one virtual key each, enrolled and audited at T0, and the export Entra would
@@ -69,34 +49,11 @@ pub fn base() -> &'static Path {
             None,
         );
         for (i, (upn, label)) in [(BG1, "BG01-A"), (BG2, "BG02-A")].iter().enumerate() {
-            let k = dir.path().join(format!("k{}.json", i + 1));
-            let serial = (31_337_001 + i).to_string();
-            ok(
-                &[
-                    "virtual",
-                    "create",
-                    p(&k),
-                    "--profile",
-                    "yubikey-5.7",
-                    "--serial",
-                    &serial,
-                    "--pin-stdin",
-                ],
-                Some(&format!("{PIN}\n")),
-            );
-            ok(
-                &[
-                    "virtual",
-                    "register",
-                    p(&k),
-                    "--rp",
-                    "login.microsoft.com",
-                    "--user",
-                    upn,
-                    "--pin-stdin",
-                ],
-                Some(&format!("{PIN}\n")),
-            );
+            let k = crate::common::bin::virtual_key(dir.path(), &format!("k{}.json", i + 1))
+                .profile("yubikey-5.7")
+                .serial(31_337_001 + u32::try_from(i).unwrap())
+                .create();
+            crate::common::bin::register(&k, "login.microsoft.com", upn);
             let dev = format!("virtual:{}", k.display());
             ok(
                 &[

@@ -1,47 +1,25 @@
 //! A small break-glass fleet of virtual keys for the inventory tests, built through the binary.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    unused_imports,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-pub const PIN: &str = "Kq7!mZ2p";
-pub const T0: &str = "2026-11-25T10:00:00Z";
 pub const ABORT_AT_ENV: &str = "GLASSKEY_TEST_ABORT_AT";
 pub const FAIL_AT_ENV: &str = "GLASSKEY_TEST_FAIL_AT";
 
+/// The binary and its runners live once, in tests/common (no test hook set, this test's own
+/// data directory).
+pub use crate::common::bin::{glasskey, ok, p, run, PIN, T0};
+
 pub fn upn(n: usize) -> String {
     format!("bg-{n:02}@contoso.onmicrosoft.com")
-}
-
-/// tests/common's binary (no test hook set, this test's own data directory).
-pub fn glasskey() -> Command {
-    crate::common::bin::glasskey()
-}
-
-pub fn run(args: &[&str], stdin: Option<&str>) -> std::process::Output {
-    let mut c = glasskey();
-    c.args(args);
-    if let Some(s) = stdin {
-        c.write_stdin(s.to_owned());
-    }
-    c.output().unwrap()
-}
-
-pub fn ok(args: &[&str], stdin: Option<&str>) -> String {
-    let out = run(args, stdin);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-pub fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
 }
 
 pub fn stderr(out: &std::process::Output) -> String {
@@ -129,32 +107,10 @@ pub fn fleet(accounts: usize, per_account: usize) -> Fleet {
     for a in 1..=accounts {
         for k in 0..per_account {
             let label = format!("BG{a:02}-{}", (b'A' + k as u8) as char);
-            let file = dir.path().join(format!("{label}.json"));
-            let serial = (31_337_000 + a * 10 + k).to_string();
-            ok(
-                &[
-                    "virtual",
-                    "create",
-                    p(&file),
-                    "--serial",
-                    &serial,
-                    "--pin-stdin",
-                ],
-                Some(&format!("{PIN}\n")),
-            );
-            ok(
-                &[
-                    "virtual",
-                    "register",
-                    p(&file),
-                    "--rp",
-                    "login.microsoft.com",
-                    "--user",
-                    &upn(a),
-                    "--pin-stdin",
-                ],
-                Some(&format!("{PIN}\n")),
-            );
+            let file = crate::common::bin::virtual_key(dir.path(), &format!("{label}.json"))
+                .serial(u32::try_from(31_337_000 + a * 10 + k).unwrap())
+                .create();
+            crate::common::bin::register(&file, "login.microsoft.com", &upn(a));
             let dev = format!("virtual:{}", file.display());
             ok(
                 &[
