@@ -53,3 +53,8 @@ pub fn short_fingerprint(full_hex: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// The first 16 hex digits of a SHA-256, as reports and the history show it.
+pub fn short_digest(sha256: &str) -> String {
+    sha256.chars().take(16).collect()
+}

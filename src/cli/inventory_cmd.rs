@@ -292,7 +292,7 @@ pub fn show_history(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
                     w,
                     "        Entra export of {} ({})",
                     e.date.shown(),
-                    short_hash(&e.sha256).shown()
+                    crate::util::short_digest(&e.sha256).shown()
                 )?;
             }
             match &c.mds {
@@ -300,7 +300,7 @@ pub fn show_history(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
                     w,
                     "        FIDO MDS BLOB no. {} ({}){}",
                     m.no.map_or_else(|| "?".to_owned(), |n| n.to_string()),
-                    short_hash(m.sha256.as_deref().unwrap_or("")).shown(),
+                    crate::util::short_digest(m.sha256.as_deref().unwrap_or("")).shown(),
                     if m.stale { ", stale" } else { "" }
                 )?,
                 Some(_) => writeln!(w, "        no FIDO MDS consulted")?,
@@ -366,9 +366,4 @@ pub fn digest(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
         &serde_json::json!({ "inventory": file.display().to_string(), "sha256": d }),
         |w| writeln!(w, "{d}  {}", file.display()),
     )
-}
-
-/// The first 16 hex digits of a digest, as reports print them.
-fn short_hash(hex: &str) -> &str {
-    hex.get(..16).unwrap_or(hex)
 }

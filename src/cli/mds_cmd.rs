@@ -68,7 +68,7 @@ fn import(
                 w,
                 "MDS BLOB no. {} is already imported (sha256 {}): nothing changed.",
                 imported.no,
-                crate::mds::short(&imported.blob_sha256)
+                crate::util::short_digest(&imported.blob_sha256)
             );
         }
         writeln!(
@@ -212,7 +212,7 @@ fn forget(ctx: &mut Context, blob_no: u64) -> Result<(), CliError> {
             w,
             "Forgot MDS BLOB no. {} (sha256 {}): vet, enroll and audit consult no MDS until the next `glasskey mds import`, which may be any number.",
             out.forgot,
-            crate::mds::short(&out.blob_sha256)
+            crate::util::short_digest(&out.blob_sha256)
         )
     })
 }

@@ -131,8 +131,8 @@ pub fn import(
         Some(p) if payload.no == p.no && p.blob_sha256 != blob_sha256 => {
             return Err(MdsError::SameNumber {
                 no: p.no,
-                stored: short(&p.blob_sha256),
-                new: short(&blob_sha256),
+                stored: crate::util::short_digest(&p.blob_sha256),
+                new: crate::util::short_digest(&blob_sha256),
             })
         }
         Some(p) if payload.no == p.no => Some(p.clone()),
@@ -174,9 +174,4 @@ pub fn import(
         blob_sha256: header.blob_sha256,
         path: store.path(),
     })
-}
-
-/// The first 16 hex digits of a SHA-256, as reports show it.
-pub fn short(sha256: &str) -> String {
-    sha256.chars().take(16).collect()
 }

@@ -73,7 +73,7 @@ impl Provenance {
             self.blob_no.unwrap_or(0),
             self.next_update.as_deref().unwrap_or("?"),
             self.imported_at.as_deref().unwrap_or("?"),
-            super::short(sha),
+            crate::util::short_digest(sha),
             if self.stale {
                 ", STALE: past its next update, import a current BLOB"
             } else {
