@@ -31,10 +31,18 @@ fn bin() -> String {
         .into_owned()
 }
 
-/// Runs `command` with a pseudo-terminal as its stdin/stdout; `typed` arrives after a pause.
-fn in_pty(command: &str, envs: &[(&str, String)], typed: Option<&str>) -> (String, i32) {
+/// `timeout SECS script …` with the test's isolated environment. `script` runs `$SHELL -c`, so
+/// the shell is named (Debian's sh, dash) rather than taken from whoever runs the tests.
+fn pty_runner() -> Command {
     let mut c = Command::new("timeout");
     common::bin::isolate(&mut c);
+    c.env("SHELL", "/bin/sh");
+    c
+}
+
+/// Runs `command` with a pseudo-terminal as its stdin/stdout; `typed` arrives after a pause.
+fn in_pty(command: &str, envs: &[(&str, String)], typed: Option<&str>) -> (String, i32) {
+    let mut c = pty_runner();
     c.args(["30", "script", "-qec", command, "/dev/null"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -128,8 +136,7 @@ fn inventory_init_asks_when_flags_are_missing() {
     }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bg.toml");
-    let mut c = Command::new("timeout");
-    common::bin::isolate(&mut c);
+    let mut c = pty_runner();
     c.args([
         "30",
         "script",
@@ -186,10 +193,12 @@ fn pin_stdin_at_a_terminal_reads_without_echo_and_names_the_key() {
 /// `ECHO=echo` or `ECHO=-echo`; `typed` bytes go in after a pause, and the terminal stays open
 /// long enough for the command to finish.
 fn in_pty_then_echo_flag(command: &str, typed: &[u8]) -> String {
+    // The shell shares the terminal's process group, so a typed Ctrl-C reaches it too; dash
+    // (Debian's sh) dies of it unless it traps it, and then EXIT and ECHO are never printed.
     let script_cmd = format!(
-        "{command}; echo EXIT=$?; echo ECHO=$(stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo)"
+        "trap : INT; {command}; echo EXIT=$?; echo ECHO=$(stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo)"
     );
-    let mut child = Command::new("timeout")
+    let mut child = pty_runner()
         .args(["30", "script", "-qec", &script_cmd, "/dev/null"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -317,8 +326,7 @@ fn signals_at_the_pin_prompt_restore_echo_and_keep_their_exit_status() {
 /// Runs an interactive bash in a pseudo-terminal and types `steps` into it, each after its
 /// pause (milliseconds); returns everything the terminal showed.
 fn interactive_bash(steps: &[(u64, &[u8])]) -> String {
-    let mut c = Command::new("timeout");
-    common::bin::isolate(&mut c);
+    let mut c = pty_runner();
     c.args([
         "40",
         "script",
