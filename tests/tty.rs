@@ -193,10 +193,16 @@ fn pin_stdin_at_a_terminal_reads_without_echo_and_names_the_key() {
 /// `ECHO=echo` or `ECHO=-echo`; `typed` bytes go in after a pause, and the terminal stays open
 /// long enough for the command to finish.
 fn in_pty_then_echo_flag(command: &str, typed: &[u8]) -> String {
+    in_pty_typing(command, &[(1500, typed)])
+}
+
+/// Like `in_pty_then_echo_flag`, typing each of `steps` after its pause (milliseconds), and
+/// printing the canonical-mode flag too (`CANON=icanon` or `CANON=-icanon`).
+fn in_pty_typing(command: &str, steps: &[(u64, &[u8])]) -> String {
     // The shell shares the terminal's process group, so a typed Ctrl-C reaches it too; dash
     // (Debian's sh) dies of it unless it traps it, and then EXIT and ECHO are never printed.
     let script_cmd = format!(
-        "trap : INT; {command}; echo EXIT=$?; echo ECHO=$(stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo)"
+        "trap : INT; {command}; echo EXIT=$?; echo ECHO=$(stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo); echo CANON=$(stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon)"
     );
     let mut child = pty_runner()
         .args(["30", "script", "-qec", &script_cmd, "/dev/null"])
@@ -206,19 +212,23 @@ fn in_pty_then_echo_flag(command: &str, typed: &[u8]) -> String {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
-    stdin.write_all(typed).unwrap();
-    stdin.flush().unwrap();
+    for (pause, typed) in steps {
+        std::thread::sleep(Duration::from_millis(*pause));
+        stdin.write_all(typed).unwrap();
+        stdin.flush().unwrap();
+    }
     std::thread::sleep(Duration::from_millis(2500));
     drop(stdin);
     let out = child.wait_with_output().unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
 }
 
+fn state_of(key: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(key).unwrap()).unwrap()
+}
+
 fn retries_of(key: &str) -> u64 {
-    let state: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(key).unwrap()).unwrap();
-    state["pin_retries"].as_u64().unwrap()
+    state_of(key)["pin_retries"].as_u64().unwrap()
 }
 
 /// Ctrl-C at the no-echo prompt ends the prompt at once (exit 3, "cancelled"), sends nothing,
@@ -381,4 +391,46 @@ fn ctrl_z_then_fg_at_the_pin_prompt_keeps_the_pin_hidden() {
     assert!(!text.contains(PIN), "the PIN was echoed after fg: {text}");
     assert!(text.contains("STOPPED_ECHO=echo"), "{text}");
     assert!(text.contains("ECHO=echo"), "{text}");
+}
+
+/// A yes/no question (here `pin set`'s "Set this PIN ...? [y/N]") leaves the terminal as it
+/// found it: SIGTERM there ends glasskey with its exit status and the terminal echoing in
+/// canonical mode, Ctrl-C cancels (exit 3) with nothing sent, and only "y" goes on.
+#[test]
+fn a_question_leaves_the_terminal_as_it_was() {
+    if !have_script() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let k = create(dir.path(), "q.json", 12, false);
+    let set = format!("{} --device virtual:{k} pin set", bin());
+    let pin: &[u8] = b"Zt4#wR8v\n";
+    let no_pin = || state_of(&k)["pin_hash"].is_null();
+
+    let killed = format!("sh -c '(sleep 3; kill -TERM $$) & exec {set}'");
+    let text = in_pty_typing(&killed, &[(1500, pin), (600, pin)]);
+    assert!(text.contains("[y/N]"), "no question: {text}");
+    assert!(text.contains("EXIT=143"), "{text}");
+    assert!(text.contains("ECHO=echo"), "echo left off: {text}");
+    assert!(text.contains("CANON=icanon"), "raw mode left on: {text}");
+    assert!(no_pin(), "{text}");
+
+    let text = in_pty_typing(&set, &[(1500, pin), (600, pin), (600, b"\x03")]);
+    assert!(text.contains("EXIT=3"), "{text}");
+    assert!(text.contains("cancelled"), "{text}");
+    assert!(
+        text.contains("ECHO=echo") && text.contains("CANON=icanon"),
+        "{text}"
+    );
+    assert!(no_pin(), "{text}");
+
+    let text = in_pty_typing(&set, &[(1500, pin), (600, pin), (600, b"n\n")]);
+    assert!(text.contains("EXIT=2"), "{text}");
+    assert!(text.contains("nothing was changed"), "{text}");
+    assert!(no_pin(), "{text}");
+
+    let text = in_pty_typing(&set, &[(1500, pin), (600, pin), (600, b"y\n")]);
+    assert!(text.contains("EXIT=0"), "{text}");
+    assert!(text.contains("PIN set"), "{text}");
+    assert!(!no_pin(), "{text}");
 }

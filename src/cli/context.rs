@@ -210,12 +210,7 @@ impl Context {
         if !std::io::stdin().is_terminal() || matches!(self.pin_source, PinSource::Stdin) {
             return Err(CliError::usage(refusal));
         }
-        let ok = dialoguer::Confirm::new()
-            .with_prompt(question)
-            .default(false)
-            .interact()
-            .map_err(|e| CliError::usage(format!("could not read the answer: {e}")))?;
-        if ok {
+        if super::question::ask_yes_no(question, &self.cancel)? {
             Ok(())
         } else {
             Err(CliError::usage("cancelled; nothing was changed"))

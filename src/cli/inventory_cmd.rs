@@ -124,12 +124,14 @@ pub fn init_command(
     if !std::io::stdin().is_terminal() {
         return Err(CliError::usage("give the tenant with --tenant (and accounts with --account), or run in a terminal to be asked"));
     }
+    let cancel = std::sync::Arc::clone(&ctx.cancel);
     let ask = |prompt: &str, allow_empty: bool| -> Result<String, CliError> {
-        dialoguer::Input::<String>::new()
-            .with_prompt(prompt)
-            .allow_empty(allow_empty)
-            .interact_text()
-            .map_err(|e| CliError::usage(format!("could not read the answer: {e}")))
+        loop {
+            let answer = super::question::ask_line(prompt, &cancel)?;
+            if allow_empty || !answer.trim().is_empty() {
+                return Ok(answer);
+            }
+        }
     };
     let tenant = ask("Entra tenant (e.g. contoso.onmicrosoft.com)", false)?;
     let mut all = accounts.to_vec();

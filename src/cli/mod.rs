@@ -21,6 +21,7 @@ pub mod options;
 pub mod output_file;
 pub mod pin;
 pub mod pin_input;
+pub mod question;
 pub mod roster_cmd;
 pub mod secret_input;
 pub mod sheet_cmd;

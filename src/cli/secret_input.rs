@@ -20,11 +20,12 @@ const CANCEL_POLL: Timespec = Timespec {
     tv_nsec: 100_000_000,
 };
 
-/// Waits until stdin has input, looking at `cancel` in between and turning echo off again if
-/// something turned it on. True when input is ready.
-fn wait_readable(cancel: &AtomicBool, echo_off: &EchoOff) -> Result<bool, CliError> {
+/// Waits until stdin has input, looking at `cancel` in between and calling `each_round` (the
+/// PIN prompt turns echo off again there if something turned it on). True when input is
+/// ready, false after Ctrl-C.
+pub fn wait_readable(cancel: &AtomicBool, each_round: impl Fn()) -> Result<bool, CliError> {
     loop {
-        echo_off.reassert();
+        each_round();
         if cancel.load(Ordering::SeqCst) {
             return Ok(false);
         }
@@ -33,7 +34,7 @@ fn wait_readable(cancel: &AtomicBool, echo_off: &EchoOff) -> Result<bool, CliErr
         match poll(&mut fds, Some(&CANCEL_POLL)) {
             Ok(0) | Err(Errno::INTR) => continue,
             Ok(_) => return Ok(true),
-            Err(e) => return Err(CliError::usage(format!("could not read the PIN: {e}"))),
+            Err(e) => return Err(CliError::usage(format!("could not read stdin: {e}"))),
         }
     }
 }
@@ -48,7 +49,7 @@ pub fn read_hidden(prompt: &str, cancel: &AtomicBool) -> Result<Zeroizing<String
     let mut line = Zeroizing::new([0u8; MAX_PIN_LINE + 1]);
     let mut len = 0;
     loop {
-        if !wait_readable(cancel, &echo_off)? {
+        if !wait_readable(cancel, || echo_off.reassert())? {
             eprintln!();
             return Err(CliError::device(
                 "cancelled at the PIN prompt; nothing was sent",
