@@ -233,7 +233,7 @@ impl Key {
         hid.set_keepalive_hook(options.on_keepalive.as_ref().map(|make| make()));
         let mut session = Session::new(hid);
         session.set_timeout(options.timeout);
-        session.set_key_lock(lock);
+        session.set_key_lock(lock.shown_as(spec.to_arg()));
         Ok(Self {
             spec: spec.clone(),
             usb,

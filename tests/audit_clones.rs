@@ -65,6 +65,67 @@ fn two_devices_proving_one_identity_in_one_audit_are_a_finding_and_get_no_pin() 
     assert_eq!(obs(&fleet.text()), obs(&before));
 }
 
+/// Both devices of a GK068 run are headed by the identity they proved, saying it was proved
+/// twice, in every rendering and in the check entry: never "not in the inventory".
+#[test]
+fn devices_proving_one_identity_twice_are_headed_by_that_identity() {
+    let fleet = audited_fleet(1, 1);
+    let genuine = fleet.keys[0].2.clone();
+    let copy = fleet.dir.path().join("copy.json");
+    std::fs::copy(&genuine, &copy).unwrap();
+    let keys = format!("{}:{}", p(&genuine), p(&copy));
+    let run = |extra: &[&str]| {
+        let out = glasskey()
+            .env("GLASSKEY_VIRTUAL_KEYS", &keys)
+            .args(["--now", LATER])
+            .args(extra.iter().take_while(|a| **a != "audit"))
+            .args(["audit", "--inventory", p(&fleet.inv), "--pin-stdin"])
+            .args(extra.iter().skip_while(|a| **a != "audit").skip(1))
+            .write_stdin(format!("BG01-A={PIN}\n"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for (what, extra) in [
+        ("text", vec![]),
+        ("markdown", vec!["audit", "--report", "md"]),
+        ("html", vec!["audit", "--report", "html"]),
+    ] {
+        let shown = run(&extra);
+        assert!(!shown.contains("not in inventory"), "{what}: {shown}");
+        assert!(!shown.contains("not in the inventory"), "{what}: {shown}");
+        for device in [&genuine, &copy] {
+            let heading = format!(
+                "BG01-A — identity proved twice in this run, here by virtual:{}",
+                device.display()
+            );
+            assert!(
+                shown.contains(&heading),
+                "{what}: no {heading:?} in {shown}"
+            );
+        }
+    }
+    let v: serde_json::Value = serde_json::from_str(&run(&["--json"])).unwrap();
+    let twice: Vec<&serde_json::Value> = v["keys_checked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| &k["proved_twice"])
+        .collect();
+    assert_eq!(twice, [&serde_json::json!("BG01-A"); 2], "{v}");
+    // The check entry names them by that identity too.
+    let inv: Inventory = toml::from_str(&fleet.text()).unwrap();
+    let last = inv.checks.last().unwrap();
+    assert!(
+        last.keys
+            .iter()
+            .all(|k| k.starts_with("BG01-A proved twice, at virtual:")),
+        "{:?}",
+        last.keys
+    );
+}
+
 #[test]
 fn a_pin_line_for_a_key_whose_device_failed_its_proof_does_not_end_the_audit() {
     let fleet = audited_fleet(1, 2);

@@ -10,7 +10,8 @@ mod scripted;
 use glasskey::ctap2::cbor::{bytes, int, text, Value};
 use glasskey::virtual_key::state::StoredCredential;
 use scripted::{
-    authenticator, enroll, glasskey, ok, ok_reply, p, Action, Received, ScriptedKey, BG1, PIN, T0,
+    audit, authenticator, glasskey, inventory_enrolling, ok_reply, Action, Received, ScriptedKey,
+    PIN,
 };
 use sha2::{Digest, Sha256};
 
@@ -110,43 +111,8 @@ fn credentials_counted_but_none_listed_are_a_finding() {
 
     // In an audit: GK050, as for any key whose passkeys cannot be confirmed.
     let dir = tempfile::tempdir().unwrap();
-    let inv = dir.path().join("bg.toml");
-    ok(
-        &[
-            "inventory",
-            "init",
-            "--allow-software-keys",
-            p(&inv),
-            "--tenant",
-            "t.onmicrosoft.com",
-            "--account",
-            BG1,
-            "--min-keys",
-            "1",
-        ],
-        "",
-    );
-    let enrolled = enroll(&inv, &key.device, "BG01-A", BG1, PIN, &["--yes"]);
-    assert!(
-        enrolled.status.success(),
-        "{}",
-        String::from_utf8_lossy(&enrolled.stderr)
-    );
-    let out = glasskey()
-        .args([
-            "--device",
-            &key.device,
-            "--now",
-            T0,
-            "--json",
-            "audit",
-            "--inventory",
-            p(&inv),
-            "--pin-stdin",
-        ])
-        .write_stdin(format!("{PIN}\n"))
-        .output()
-        .unwrap();
+    let inv = inventory_enrolling(dir.path(), &key.device, &["--yes"]);
+    let out = audit(&inv, &key.device, &["--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(1), "{v}");
     let gk050 = v["findings"]

@@ -99,15 +99,19 @@ fn a_forged_check_entry_that_drops_a_key_is_named() {
     }
 }
 
-#[test]
-fn a_forged_retire_entry_cannot_drop_a_key_either() {
-    let fleet = audited_fleet(1, 2);
-    let retire = Event::Retire {
+/// A retire entry for BG01-B, as a forger would write it.
+fn retire_b() -> Event {
+    Event::Retire {
         key: "BG01-B".into(),
         reason: glasskey::inventory::model::RetireReason::Lost,
         note: "forged".into(),
-    };
-    forge(&fleet, Some(retire), "BG01-B");
+    }
+}
+
+#[test]
+fn a_forged_retire_entry_cannot_drop_a_key_either() {
+    let fleet = audited_fleet(1, 2);
+    forge(&fleet, Some(retire_b()), "BG01-B");
     let (v, code) = check("validate", &fleet.inv, LATER);
     assert_eq!(code, 1, "{v}");
     assert!(reported(&v, "GK063", "key:BG01-B"), "{v}");
@@ -322,6 +326,50 @@ fn a_forged_retire_or_reassign_entry_changes_only_what_it_says() {
     let (v, code) = check("validate", &fleet.inv, LATER);
     assert_eq!(code, 1, "{v}");
     assert!(reported(&v, "GK064", "BG01-A"), "{v}");
+}
+
+/// A forged entry is named by its kind ("acknowledge entry #3", "retire entry #3"), as the
+/// history shows it, never "check entry" for what was no check.
+#[test]
+fn a_forged_entry_is_named_by_its_kind() {
+    let acknowledge = Event::Acknowledge {
+        items: vec!["key:BG01-A".into()],
+        note: "forged".into(),
+    };
+    let fleet = audited_fleet(1, 2);
+    forge_edit(&fleet, "BG01-B", Some(acknowledge), |inv| {
+        inv.keys[1].vendor_serial = Some(31_337_999);
+    });
+    let (v, code) = check("validate", &fleet.inv, LATER);
+    assert_eq!(code, 1, "{v}");
+    let found = roster_findings(&v);
+    assert!(
+        found
+            .iter()
+            .any(|(r, m)| r == "GK064" && m.contains("acknowledge entry #3 recorded a changed")),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|(_, m)| m.contains("check entry")),
+        "{found:?}"
+    );
+
+    let fleet = audited_fleet(1, 2);
+    forge(&fleet, Some(retire_b()), "BG01-B");
+    let (v, _) = check("validate", &fleet.inv, LATER);
+    assert!(
+        reported(&v, "GK063", "retire entry #3 dropped key:BG01-B"),
+        "{v}"
+    );
+
+    // A check is still a check.
+    let fleet = audited_fleet(1, 2);
+    forge(&fleet, None, "BG01-B");
+    let (v, _) = check("validate", &fleet.inv, LATER);
+    assert!(
+        reported(&v, "GK063", "check entry #3 dropped key:BG01-B"),
+        "{v}"
+    );
 }
 
 #[test]

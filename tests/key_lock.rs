@@ -5,10 +5,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::Stdio;
-
-use common::bin::{edit_json, glasskey, serve, virtual_key};
+use common::bin::{ctrl_c_after, edit_json, glasskey, serve, spawn_pin_verify, virtual_key};
 use serde_json::Value;
 
 const PARALLEL: usize = 8;
@@ -33,15 +30,7 @@ fn wrong_pins_at_once(
         .map(|i| {
             let mut command = common::bin::std_command();
             env(i, &mut command);
-            let mut child = command
-                .args(["pin", "verify", "--device", device, "--pin-stdin"])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            child.stdin.take().unwrap().write_all(b"000000\n").unwrap();
-            child
+            spawn_pin_verify(command, device, &[], "000000")
         })
         .collect();
     children
@@ -115,6 +104,8 @@ fn a_key_held_by_another_glasskey_gets_no_pin_and_a_clear_exit_3() {
             && err.contains("sent nothing"),
         "{err}"
     );
+    // It said once, naming the key, that it was waiting, and for how long at most.
+    assert_eq!(waiting_lines(&err, &server.device, 1), 1, "{err}");
     drop(held);
     assert_eq!(retries(&server.device), 8);
     let path = lock.path().unwrap();
@@ -134,4 +125,48 @@ fn a_key_held_by_another_glasskey_gets_no_pin_and_a_clear_exit_3() {
         0,
         "nothing under XDG_RUNTIME_DIR"
     );
+}
+
+/// How many lines of `stderr` say that glasskey waits for another glasskey process using
+/// `device`, for at most `timeout` seconds.
+fn waiting_lines(stderr: &str, device: &str, timeout: u64) -> usize {
+    stderr
+        .lines()
+        .filter(|l| {
+            l.starts_with(&format!(
+                "Waiting for another glasskey process to finish with key {device} (up to {timeout} s; Ctrl-C stops)"
+            ))
+        })
+        .count()
+}
+
+/// Ctrl-C while waiting for a key another glasskey holds ends the wait at once: exit 3,
+/// "cancelled", nothing sent; the wait was announced once, naming the key.
+#[test]
+fn ctrl_c_ends_the_wait_for_a_key_another_glasskey_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = virtual_key(dir.path(), "held.json").create();
+    let server = serve(&key);
+    let lock = glasskey::ctap2::key_lock::KeyLock::for_endpoint(server.device.clone());
+    let held = lock.hold(std::time::Duration::ZERO, None).unwrap();
+    let child = spawn_pin_verify(
+        common::bin::std_command(),
+        &server.device,
+        &["--timeout", "30"],
+        "000000",
+    );
+    let (out, took) = ctrl_c_after(child, std::time::Duration::from_millis(1500));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(took < std::time::Duration::from_secs(3), "{err}");
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(&format!(
+            "cancelled while waiting for another glasskey process to finish with key {}; nothing was sent",
+            server.device
+        )),
+        "{err}"
+    );
+    assert_eq!(waiting_lines(&err, &server.device, 30), 1, "{err}");
+    drop(held);
+    assert_eq!(retries(&server.device), 8);
 }

@@ -5,11 +5,10 @@
 
 mod common;
 
-use std::io::Write;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::bin::{dev, glasskey, serve, state, virtual_key, PIN};
+use common::bin::{ctrl_c_after, dev, glasskey, serve, spawn_pin_verify, state, virtual_key, PIN};
 
 fn wrong_pin_within(device: &str, timeout: &str) -> (std::process::Output, Duration) {
     let started = Instant::now();
@@ -63,22 +62,15 @@ fn ctrl_c_ends_the_wait_for_a_held_virtual_key() {
     let dir = tempfile::tempdir().unwrap();
     let key = virtual_key(dir.path(), "k.json").create();
     let _server = serve(&key);
-    let mut child = common::bin::std_command()
-        .args(["pin", "verify", "--device", &dev(&key), "--pin-stdin"])
-        .args(["--timeout", "30"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"000000\n").unwrap();
-    std::thread::sleep(Duration::from_millis(1000));
-    let started = Instant::now();
-    // SAFETY: signals our own child.
-    unsafe { libc::kill(i32::try_from(child.id()).unwrap(), libc::SIGINT) };
-    let out = child.wait_with_output().unwrap();
+    let child = spawn_pin_verify(
+        common::bin::std_command(),
+        &dev(&key),
+        &["--timeout", "30"],
+        "000000",
+    );
+    let (out, took) = ctrl_c_after(child, Duration::from_millis(1000));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(started.elapsed() < Duration::from_secs(3), "{err}");
+    assert!(took < Duration::from_secs(3), "{err}");
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("cancelled"), "{err}");
     assert_eq!(state(&key)["pin_retries"], 8);

@@ -84,8 +84,8 @@ pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
             inv,
             &u.change,
             format!(
-                "check entry #{} {what} with no recorded reason: an entry glasskey would not write. Restore the file from FILE.bak or your copy; `inventory acknowledge` cannot vouch for an entry already in the history",
-                u.seq
+                "{} entry #{} {what} with no recorded reason: an entry glasskey would not write. Restore the file from FILE.bak or your copy; `inventory acknowledge` cannot vouch for an entry already in the history",
+                u.kind, u.seq
             ),
         ));
     }
@@ -99,7 +99,8 @@ pub fn evaluate(inv: &Inventory, now: OffsetDateTime) -> Vec<Finding> {
                 None,
                 None,
                 format!(
-                    "check entry #{}'s roster digest is not the digest of its items: an entry glasskey would not write",
+                    "{} entry #{}'s roster digest is not the digest of its items: an entry glasskey would not write",
+                    e.kind(),
                     e.seq
                 ),
             ));

@@ -33,6 +33,9 @@ pub struct KeyCheck {
     pub note: Option<String>,
     /// The key proved its identity and its passkeys can be read with the custodian's PIN.
     pub wants_pin: bool,
+    /// The key proved the identity in `claimed`, but so did another device of the run (GK068):
+    /// one is a copy, so neither is trusted.
+    pub proved_twice: bool,
 }
 
 /// Why no one can read this key's passkeys, if so (GK050): listing them needs credential
@@ -140,6 +143,7 @@ where
             findings: vec![finding],
             note: None,
             wants_pin: false,
+            proved_twice: false,
         });
     };
     session.unlock_pin(&proven)?;
@@ -208,6 +212,7 @@ where
         findings,
         note,
         wants_pin,
+        proved_twice: false,
     })
 }
 

@@ -137,6 +137,7 @@ pub fn audit_with_report(
         results.push(KeyResult {
             device: check.device.clone(),
             label: check.label.clone(),
+            proved_twice: check.claimed.clone().filter(|_| check.proved_twice),
             account,
             identity_verified: obs.is_some_and(|o| o.identity_verified),
             identity_fingerprint: fingerprint,
@@ -177,9 +178,10 @@ pub fn audit_with_report(
     let labels: Vec<String> = results
         .iter()
         .map(|r| {
-            r.label
-                .clone()
-                .unwrap_or_else(|| format!("unknown key at {}", r.device))
+            r.label.clone().unwrap_or_else(|| match &r.proved_twice {
+                Some(label) => format!("{label} proved twice, at {}", r.device),
+                None => format!("unknown key at {}", r.device),
+            })
         })
         .collect();
     let entry = history::append(
@@ -272,6 +274,7 @@ fn refuse_identity_twice<K, T>(inv: &Inventory, observed: &mut [(K, KeyCheck, T)
             continue;
         }
         check.wants_pin = false;
+        check.proved_twice = true;
         check.proven = None;
         check.observation = None;
         check.claimed = Some(label.clone());

@@ -128,6 +128,15 @@ pub fn as_i64(value: &Value) -> Option<i64> {
     }
 }
 
+/// Any CBOR unsigned integer, up to 2^64 − 1: a count too large for an i64 is still a count,
+/// to be judged against the spec's range by whoever reads it, not called the wrong type.
+pub fn as_u64(value: &Value) -> Option<u64> {
+    match value {
+        Value::Integer(i) => u64::try_from(i128::from(*i)).ok(),
+        _ => None,
+    }
+}
+
 /// Read access to a map keyed by integers or text, with the field name used in errors.
 pub struct Fields<'a> {
     entries: &'a [(Value, Value)],
@@ -176,11 +185,7 @@ impl<'a> Fields<'a> {
 
     pub fn uint(&self, key: i64) -> Result<Option<u64>, CborError> {
         self.get(key)
-            .map(|v| {
-                as_i64(v)
-                    .and_then(|i| u64::try_from(i).ok())
-                    .ok_or_else(|| self.wrong(key, "an unsigned integer"))
-            })
+            .map(|v| as_u64(v).ok_or_else(|| self.wrong(key, "an unsigned integer")))
             .transpose()
     }
 
@@ -255,9 +260,7 @@ impl<'a> Fields<'a> {
                 items
                     .iter()
                     .map(|v| {
-                        as_i64(v)
-                            .and_then(|i| u64::try_from(i).ok())
-                            .ok_or_else(|| self.wrong(key, "an array of unsigned integers"))
+                        as_u64(v).ok_or_else(|| self.wrong(key, "an array of unsigned integers"))
                     })
                     .collect()
             })
@@ -342,5 +345,16 @@ mod tests {
             })
         );
         assert_eq!(f.uint(4), Ok(None));
+    }
+
+    #[test]
+    fn the_largest_unsigned_integer_is_read_as_one() {
+        let v = Value::Map(vec![
+            (int(5), Value::Integer(u64::MAX.into())),
+            (int(6), int(-1)),
+        ]);
+        let f = Fields::new(&v, "reply").unwrap();
+        assert_eq!(f.uint(5), Ok(Some(u64::MAX)));
+        assert!(f.uint(6).is_err());
     }
 }

@@ -14,13 +14,23 @@ pub const ALG_ES512: i64 = -36;
 pub const ALG_PS256: i64 = -37;
 pub const ALG_RS256: i64 = -257;
 
+const ALG_ES256K: i64 = -47;
+const ALG_ED25519: i64 = -19;
+const ALG_ML_DSA_44: i64 = -48;
+const ALG_ML_DSA_65: i64 = -49;
+const ALG_ML_DSA_87: i64 = -50;
+const ALG_RS1: i64 = -65535;
+
 const KTY_OKP: i64 = 1;
 const KTY_EC2: i64 = 2;
 const KTY_RSA: i64 = 3;
+/// Algorithm Key Pair (ML-DSA).
+const KTY_AKP: i64 = 7;
 const CRV_P256: i64 = 1;
 const CRV_P384: i64 = 2;
 const CRV_P521: i64 = 3;
 const CRV_ED25519: i64 = 6;
+const CRV_SECP256K1: i64 = 8;
 /// RSA moduli outside this range (in bytes) are not keys any authenticator makes.
 const RSA_MODULUS_BYTES: std::ops::RangeInclusive<usize> = 128..=1024;
 
@@ -73,14 +83,72 @@ impl std::fmt::Debug for CoseKey {
     }
 }
 
-fn coord<const N: usize>(f: &Fields<'_>, key: i64) -> Result<[u8; N], Ctap2Error> {
-    let b = f.bytes(key)?.ok_or_else(|| f.missing(key))?;
+/// Coordinate `key` (-2 x, -3 y) of a point on `curve`, which must be exactly `N` bytes.
+fn coord<const N: usize>(f: &Fields<'_>, key: i64, curve: &str) -> Result<[u8; N], Ctap2Error> {
+    let name = if key == -2 { "x" } else { "y" };
+    let b = f
+        .bytes(key)?
+        .ok_or_else(|| Ctap2Error::Protocol(format!("{name} ({key}) is missing")))?;
     b.try_into().map_err(|_| {
         Ctap2Error::Protocol(format!(
-            "COSE key coordinate {key} is {} bytes, expected {N}",
+            "{name} ({key}) is {} bytes; {curve} needs {N}",
             b.len()
         ))
     })
+}
+
+/// The key type (and curve) each algorithm glasskey names must come with (WebAuthn §5.8.5:
+/// e.g. ES256 keys MUST be on P-256), so a key never shows under an algorithm it is not of.
+fn required_shape(alg: i64) -> Option<(i64, Option<i64>)> {
+    Some(match alg {
+        ALG_ES256 | ALG_ECDH_ES_HKDF_256 => (KTY_EC2, Some(CRV_P256)),
+        ALG_ES384 => (KTY_EC2, Some(CRV_P384)),
+        ALG_ES512 => (KTY_EC2, Some(CRV_P521)),
+        ALG_ES256K => (KTY_EC2, Some(CRV_SECP256K1)),
+        ALG_EDDSA | ALG_ED25519 => (KTY_OKP, Some(CRV_ED25519)),
+        ALG_RS256 | ALG_PS256 | ALG_RS1 => (KTY_RSA, None),
+        ALG_ML_DSA_44 | ALG_ML_DSA_65 | ALG_ML_DSA_87 => (KTY_AKP, None),
+        _ => return None,
+    })
+}
+
+fn curve_name(crv: i64) -> &'static str {
+    match crv {
+        CRV_P256 => "P-256",
+        CRV_P384 => "P-384",
+        CRV_P521 => "P-521",
+        CRV_ED25519 => "Ed25519",
+        CRV_SECP256K1 => "secp256k1",
+        _ => "a curve glasskey does not know",
+    }
+}
+
+fn check_shape(alg: i64, kty: i64, crv: Option<i64>) -> Result<(), Ctap2Error> {
+    let Some((want_kty, want_crv)) = required_shape(alg) else {
+        return Ok(());
+    };
+    if kty == want_kty && (want_crv.is_none() || crv == want_crv) {
+        return Ok(());
+    }
+    let shape = |kty: i64, crv: Option<i64>| {
+        let kty_name = match kty {
+            KTY_OKP => "an OKP key",
+            KTY_EC2 => "an EC2 key",
+            KTY_RSA => "an RSA key",
+            KTY_AKP => "an AKP key",
+            _ => "a key",
+        };
+        match crv {
+            Some(crv) => format!("{kty_name} (kty {kty}) on {} (crv {crv})", curve_name(crv)),
+            None => format!("{kty_name} (kty {kty})"),
+        }
+    };
+    Err(Ctap2Error::Protocol(format!(
+        "alg (3) is {}, which needs {}, but the key is {}",
+        algorithm_label(alg),
+        shape(want_kty, want_crv),
+        shape(kty, crv)
+    )))
 }
 
 fn sec1<const N: usize>(x: &[u8; N], y: &[u8; N]) -> Vec<u8> {
@@ -92,33 +160,59 @@ fn sec1<const N: usize>(x: &[u8; N], y: &[u8; N]) -> Vec<u8> {
 }
 
 fn off_curve(curve: &str) -> Ctap2Error {
-    Ctap2Error::Protocol(format!("the key's {curve} point is not on the curve"))
+    let coordinates = if curve == "Ed25519" {
+        "x (-2) is"
+    } else {
+        "x (-2) and y (-3) are"
+    };
+    Ctap2Error::Protocol(format!("{coordinates} not a point on {curve}"))
 }
 
 impl CoseKey {
+    /// Parses a COSE key. A key of a type, curve or algorithm glasskey does not know is kept as
+    /// `Unknown`; a key glasskey knows that is malformed (a coordinate of the wrong length, a
+    /// point off the curve, no curve, an algorithm its type cannot have) is an error naming the
+    /// field, as for any malformed reply: it cannot be anyone's real key.
     pub fn parse(value: &Value) -> Result<Self, Ctap2Error> {
         let f = Fields::new(value, "COSE key")?;
-        let kty = f.int(1)?.ok_or_else(|| f.missing(1))?;
+        let kty = f
+            .int(1)?
+            .ok_or_else(|| Ctap2Error::Protocol("kty (1) is missing".into()))?;
         let alg = f.int(3)?;
-        let crv = f.int(-1).ok().flatten();
+        // EC2 and OKP keys must name their curve (RFC 9053 §7.1, §7.2); for RSA, -1 is n.
+        let crv = match kty {
+            KTY_EC2 | KTY_OKP => Some(f.int(-1)?.ok_or_else(|| {
+                Ctap2Error::Protocol(format!("crv (-1) is missing from a kty {kty} key"))
+            })?),
+            _ => None,
+        };
+        if let Some(alg) = alg {
+            check_shape(alg, kty, crv)?;
+        }
         let key = match (kty, crv) {
             (KTY_EC2, Some(CRV_P256)) => CoseKey::P256 {
                 alg: alg.unwrap_or(ALG_ES256),
-                x: coord(&f, -2)?,
-                y: coord(&f, -3)?,
+                x: coord(&f, -2, "P-256")?,
+                y: coord(&f, -3, "P-256")?,
             },
             (KTY_EC2, Some(CRV_P384)) => CoseKey::P384 {
-                x: coord(&f, -2)?,
-                y: coord(&f, -3)?,
+                x: coord(&f, -2, "P-384")?,
+                y: coord(&f, -3, "P-384")?,
             },
             (KTY_EC2, Some(CRV_P521)) => CoseKey::P521 {
-                x: coord(&f, -2)?,
-                y: coord(&f, -3)?,
+                x: coord(&f, -2, "P-521")?,
+                y: coord(&f, -3, "P-521")?,
             },
-            (KTY_OKP, Some(CRV_ED25519)) => CoseKey::Ed25519 { x: coord(&f, -2)? },
+            (KTY_OKP, Some(CRV_ED25519)) => CoseKey::Ed25519 {
+                x: coord(&f, -2, "Ed25519")?,
+            },
             (KTY_RSA, _) if matches!(alg, None | Some(ALG_RS256) | Some(ALG_PS256)) => {
-                let n = f.bytes(-1)?.ok_or_else(|| f.missing(-1))?;
-                let e = f.bytes(-2)?.ok_or_else(|| f.missing(-2))?;
+                let n = f
+                    .bytes(-1)?
+                    .ok_or_else(|| Ctap2Error::Protocol("n (-1) is missing".into()))?;
+                let e = f
+                    .bytes(-2)?
+                    .ok_or_else(|| Ctap2Error::Protocol("e (-2) is missing".into()))?;
                 CoseKey::Rsa {
                     alg: alg.unwrap_or(ALG_RS256),
                     n: n.to_vec(),
@@ -136,20 +230,6 @@ impl CoseKey {
         Ok(key)
     }
 
-    /// Like `parse`, but a key that does not parse is kept as `Unknown` (with whatever key
-    /// type and algorithm it names), for listings that must go on.
-    pub fn parse_or_keep(value: &Value) -> Self {
-        Self::parse(value).unwrap_or_else(|_| {
-            let f = Fields::new(value, "COSE key").ok();
-            let field = |key| f.as_ref().and_then(|f| f.int(key).ok().flatten());
-            CoseKey::Unknown {
-                kty: field(1).unwrap_or(0),
-                alg: field(3),
-                encoded: super::cbor::encode(value),
-            }
-        })
-    }
-
     fn check(&self) -> Result<(), Ctap2Error> {
         match self {
             CoseKey::P256 { .. } => self.p256_point().map(|_| ()),
@@ -160,7 +240,10 @@ impl CoseKey {
                 .map(|_| ())
                 .map_err(|_| off_curve("P-521")),
             CoseKey::Rsa { .. } => self.rsa_key().map(|_| ()),
-            CoseKey::Ed25519 { .. } | CoseKey::Unknown { .. } => Ok(()),
+            CoseKey::Ed25519 { x } => ed25519_dalek::VerifyingKey::from_bytes(x)
+                .map(|_| ())
+                .map_err(|_| off_curve("Ed25519")),
+            CoseKey::Unknown { .. } => Ok(()),
         }
     }
 
@@ -324,12 +407,12 @@ pub fn known_algorithm_name(alg: i64) -> Option<&'static str> {
         ALG_ES512 => "ES512 (ECDSA P-521 SHA-512)",
         ALG_RS256 => "RS256 (RSA PKCS#1 v1.5 SHA-256)",
         ALG_PS256 => "PS256 (RSA PSS SHA-256)",
-        -47 => "ES256K (ECDSA secp256k1)",
-        -19 => "Ed25519",
-        -48 => "ML-DSA-44",
-        -49 => "ML-DSA-65",
-        -50 => "ML-DSA-87",
-        -65535 => "RS1 (RSA PKCS#1 v1.5 SHA-1)",
+        ALG_ES256K => "ES256K (ECDSA secp256k1)",
+        ALG_ED25519 => "Ed25519",
+        ALG_ML_DSA_44 => "ML-DSA-44",
+        ALG_ML_DSA_65 => "ML-DSA-65",
+        ALG_ML_DSA_87 => "ML-DSA-87",
+        ALG_RS1 => "RS1 (RSA PKCS#1 v1.5 SHA-1)",
         ALG_ECDH_ES_HKDF_256 => "ECDH-ES+HKDF-256",
         _ => return None,
     })
@@ -401,7 +484,7 @@ mod tests {
     }
 
     #[test]
-    fn unknown_keys_are_kept_and_broken_known_keys_only_by_parse_or_keep() {
+    fn unknown_keys_are_kept_and_broken_known_keys_refused() {
         let akp = Value::Map(vec![
             (int(1), int(7)),
             (int(3), int(-48)),
@@ -411,7 +494,19 @@ mod tests {
         assert_eq!(key.algorithm(), Some(-48));
         assert_eq!(key.to_bytes(), super::super::cbor::encode(&akp));
         assert!(!key.verify(b"m", b"s"));
-        // A tiny RSA modulus is refused by parse, kept by parse_or_keep.
+        // A secp256k1 key is a real key glasskey does not parse: kept.
+        let k1 = Value::Map(vec![
+            (int(1), int(KTY_EC2)),
+            (int(3), int(ALG_ES256K)),
+            (int(-1), int(CRV_SECP256K1)),
+            (int(-2), bytes(&[1; 32])),
+            (int(-3), bytes(&[2; 32])),
+        ]);
+        assert!(matches!(
+            CoseKey::parse(&k1).unwrap(),
+            CoseKey::Unknown { kty: 2, .. }
+        ));
+        // A tiny RSA modulus is no key an authenticator makes.
         let rsa = Value::Map(vec![
             (int(1), int(3)),
             (int(3), int(ALG_RS256)),
@@ -419,15 +514,29 @@ mod tests {
             (int(-2), bytes(&[1, 0, 1])),
         ]);
         assert!(CoseKey::parse(&rsa).is_err());
-        let kept = CoseKey::parse_or_keep(&rsa);
-        assert!(matches!(
-            kept,
-            CoseKey::Unknown {
-                kty: 3,
-                alg: Some(ALG_RS256),
-                ..
-            }
-        ));
+    }
+
+    #[test]
+    fn a_known_algorithm_on_another_key_type_is_refused() {
+        // ES256K named on a P-256 point: not shown as ES256K, not kept.
+        let secret = p256::SecretKey::from_slice(&[3u8; 32]).unwrap();
+        let CoseKey::P256 { x, y, .. } = CoseKey::from_p256(&secret.public_key(), ALG_ES256) else {
+            unreachable!()
+        };
+        let wrong = CoseKey::P256 {
+            alg: ALG_ES256K,
+            x,
+            y,
+        };
+        let err = CoseKey::parse(&wrong.to_value()).unwrap_err().to_string();
+        assert!(err.contains("alg (3) is ES256K"), "{err}");
+        // The key-agreement algorithm on P-256 is what clientPIN uses.
+        let agreement = CoseKey::P256 {
+            alg: ALG_ECDH_ES_HKDF_256,
+            x,
+            y,
+        };
+        assert_eq!(CoseKey::parse(&agreement.to_value()).unwrap(), agreement);
     }
 
     #[test]

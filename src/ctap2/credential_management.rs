@@ -121,6 +121,18 @@ pub fn descriptor(id: &[u8]) -> Value {
     ])
 }
 
+/// A passkey's public key (reply field 0x08). One of an algorithm glasskey does not know is
+/// kept, with its number and hash; a malformed one of a kind glasskey knows is a malformed
+/// reply, not a passkey to list under an algorithm it cannot have.
+fn passkey_public_key(value: &Value) -> Result<CoseKey, Ctap2Error> {
+    CoseKey::parse(value).map_err(|e| match e.in_field("the passkey's publicKey (0x08)") {
+        Ctap2Error::Protocol(why) => Ctap2Error::Protocol(format!(
+            "{why}; a genuine key never lists such a passkey: treat this key as faulty or hostile"
+        )),
+        other => other,
+    })
+}
+
 /// Every field a credential management reply may carry.
 #[derive(Debug, Clone, Default)]
 pub struct CredMgmtResponse {
@@ -171,8 +183,7 @@ impl CredMgmtResponse {
             total_rps: f.uint(0x05)?,
             user: f.map(0x06)?.map(UserEntity::parse).transpose()?,
             credential_id: f.map(0x07)?.map(descriptor_id).transpose()?,
-            // One passkey with a key glasskey cannot parse must not end the listing.
-            public_key: f.map(0x08)?.map(CoseKey::parse_or_keep),
+            public_key: f.map(0x08)?.map(passkey_public_key).transpose()?,
             total_credentials: f.uint(0x09)?,
             cred_protect: f
                 .get(0x0A)

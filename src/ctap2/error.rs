@@ -48,6 +48,16 @@ pub enum Ctap2Error {
 }
 
 impl Ctap2Error {
+    /// Names the field a malformed value was found in ("the passkey's publicKey (0x08): x (-2)
+    /// is 3 bytes; …"), so the one-line message says where the key went wrong.
+    pub fn in_field(self, field: &str) -> Self {
+        match self {
+            Ctap2Error::Protocol(why) => Ctap2Error::Protocol(format!("{field}: {why}")),
+            Ctap2Error::Cbor(why) => Ctap2Error::Protocol(format!("{field}: {why}")),
+            other => other,
+        }
+    }
+
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Ctap2Error::Status(s) => Some(*s),

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::cbor::{as_i64, Fields, Value};
+use super::cbor::{as_i64, as_u64, Fields, Value};
 use super::{code, Command, Ctap2Error};
 
 pub struct GetInfo;
@@ -168,9 +168,7 @@ impl AuthenticatorInfo {
         let mut certifications = BTreeMap::new();
         if let Some(map) = f.map(0x13)? {
             for (k, v) in Fields::new(map, "getInfo.certifications")?.entries() {
-                if let (Some(name), Some(level)) =
-                    (k.as_text(), as_i64(v).and_then(|i| u64::try_from(i).ok()))
-                {
+                if let (Some(name), Some(level)) = (k.as_text(), as_u64(v)) {
                     certifications.insert(name.to_owned(), level);
                 }
             }

@@ -28,15 +28,13 @@ use crate::files::lock::{self as file_lock, NotLocked};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyLockError {
-    #[error("another glasskey process is sending a PIN to {endpoint} (it holds {lock}); waited {waited} s and sent nothing. Let it finish, then rerun")]
+    #[error("another glasskey process is sending a PIN to {key} (it holds {lock}); waited {waited} s (--timeout) and sent nothing. Let it finish, then rerun")]
     Busy {
-        endpoint: String,
+        key: String,
         lock: PathBuf,
         waited: u64,
     },
-    #[error(
-        "cancelled while waiting for another glasskey process to finish with {0}; nothing was sent"
-    )]
+    #[error("cancelled while waiting for another glasskey process to finish with key {0}; nothing was sent")]
     Cancelled(String),
     #[error("cannot use the key lock {path}: {reason}; no PIN was sent")]
     Unusable { path: PathBuf, reason: String },
@@ -46,6 +44,9 @@ pub enum KeyLockError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyLock {
     endpoint: String,
+    /// How messages name the key: as the user named it (`/dev/hidraw3`, `udp:…`), not the
+    /// device number the lock is keyed by.
+    shown: String,
 }
 
 /// Held while it lives; dropping it (or the process dying) releases the key.
@@ -57,9 +58,17 @@ pub struct KeyLockGuard {
 impl KeyLock {
     /// `endpoint` must name the key as the OS reaches it (see the module comment).
     pub fn for_endpoint(endpoint: impl Into<String>) -> Self {
+        let endpoint = endpoint.into();
         Self {
-            endpoint: endpoint.into(),
+            shown: endpoint.clone(),
+            endpoint,
         }
+    }
+
+    /// Names the key in messages as `name` (e.g. the `--device` argument).
+    pub fn shown_as(mut self, name: impl Into<String>) -> Self {
+        self.shown = name.into();
+        self
     }
 
     pub fn endpoint(&self) -> &str {
@@ -72,7 +81,8 @@ impl KeyLock {
         Ok(lock_dir()?.join(format!("key-{}.lock", hex::encode(&digest[..16]))))
     }
 
-    /// Waits up to `wait` for other glasskey processes using this key, then holds it.
+    /// Waits up to `wait` for other glasskey processes using this key, saying once on stderr that
+    /// it waits, then holds it.
     pub fn hold(
         &self,
         wait: Duration,
@@ -84,14 +94,15 @@ impl KeyLock {
             reason,
         };
         let file = file_lock::open(&path, 0o600).map_err(|e| unusable(e.to_string()))?;
-        match file_lock::lock_within(&file, wait, cancel) {
+        let what = format!("key {}", self.shown);
+        match file_lock::lock_within_saying(&file, wait, cancel, &what, wait) {
             Ok(()) => Ok(KeyLockGuard { _file: file }),
             Err(NotLocked::Busy(waited)) => Err(KeyLockError::Busy {
-                endpoint: self.endpoint.clone(),
+                key: self.shown.clone(),
                 lock: path,
                 waited,
             }),
-            Err(NotLocked::Cancelled) => Err(KeyLockError::Cancelled(self.endpoint.clone())),
+            Err(NotLocked::Cancelled) => Err(KeyLockError::Cancelled(self.shown.clone())),
             Err(NotLocked::Failed(e)) => Err(unusable(e.to_string())),
         }
     }

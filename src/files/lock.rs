@@ -55,8 +55,33 @@ pub fn lock_within(
     lock_within_telling(file, wait, cancel, &mut || {})
 }
 
+/// `lock_within`, saying once on stderr, when the lock is found taken, that glasskey waits for
+/// another glasskey process using `what` ("key udp:…", "virtual key PATH") for at most
+/// `announced` (the whole wait, of which `wait` may be what is left). Every lock a person may
+/// wait on says it in these words.
+pub fn lock_within_saying(
+    file: &File,
+    wait: Duration,
+    cancel: Option<&AtomicBool>,
+    what: &str,
+    announced: Duration,
+) -> Result<(), NotLocked> {
+    lock_within_telling(file, wait, cancel, &mut || {
+        eprintln!("{}", waiting_notice(what, announced));
+    })
+}
+
+/// The line `lock_within_saying` prints; `what` may be user-supplied, so it is made visible.
+pub fn waiting_notice(what: &str, announced: Duration) -> String {
+    format!(
+        "Waiting for another glasskey process to finish with {} (up to {} s; Ctrl-C stops)...",
+        crate::untrusted::visible(what),
+        announced.as_secs()
+    )
+}
+
 /// `lock_within`, calling `on_wait` once when the lock is found taken (to say that it waits).
-pub fn lock_within_telling(
+fn lock_within_telling(
     file: &File,
     wait: Duration,
     cancel: Option<&AtomicBool>,

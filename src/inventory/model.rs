@@ -414,6 +414,13 @@ pub struct CheckEntry {
     pub hash: String,
 }
 
+impl CheckEntry {
+    /// What the entry records, as the file names it: "check", or its event's kind.
+    pub fn kind(&self) -> &'static str {
+        self.event.as_ref().map_or("check", Event::kind)
+    }
+}
+
 /// Which FIDO MDS BLOB a check consulted: its number and the SHA-256 of the file as imported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -455,6 +462,17 @@ pub enum Event {
     /// The admin vouches for roster items that changed outside glasskey (a hand edit), so they
     /// stop being reported as GK063/GK064 (`inventory acknowledge`).
     Acknowledge { items: Vec<String>, note: String },
+}
+
+impl Event {
+    /// The `kind` the file gives the event (serde tag above).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Retire { .. } => "retire",
+            Event::Reassign { .. } => "reassign",
+            Event::Acknowledge { .. } => "acknowledge",
+        }
+    }
 }
 
 /// The SHA-256 of the canonical roster, and a short digest per item so that a later check can

@@ -260,6 +260,8 @@ impl Baseline {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unexplained {
     pub seq: u64,
+    /// The entry's kind ("check", "retire", "reassign", "acknowledge"), to name it by.
+    pub kind: &'static str,
     pub change: Change,
 }
 
@@ -311,6 +313,7 @@ pub fn unexplained_transitions(chain: &[CheckEntry]) -> Vec<Unexplained> {
                 if !explained {
                     out.push(Unexplained {
                         seq: entry.seq,
+                        kind: entry.kind(),
                         change,
                     });
                 }

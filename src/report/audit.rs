@@ -11,8 +11,11 @@ use crate::untrusted::{shown_or, ShowOutside};
 #[derive(Debug, Clone, Serialize)]
 pub struct KeyResult {
     pub device: String,
-    /// Inventory label the key proved, or None for a key not in the inventory.
+    /// Inventory label the key proved, or None for a key not in the inventory (or not trusted).
     pub label: Option<String>,
+    /// The inventory label this device proved when another device of the run proved it too
+    /// (GK068): one is a copy, so neither is trusted and `label` is None.
+    pub proved_twice: Option<String>,
     pub account: Option<String>,
     pub identity_verified: bool,
     pub identity_fingerprint: Option<String>,
@@ -32,6 +35,19 @@ pub struct KeyResult {
 }
 
 impl KeyResult {
+    /// How every rendering heads a key that proved no inventory label of its own (unescaped):
+    /// by the identity it proved when another device proved it too, else as not in the
+    /// inventory.
+    pub fn untrusted_heading(&self) -> String {
+        match &self.proved_twice {
+            Some(label) => format!(
+                "{label} — identity proved twice in this run, here by {}: one of the devices is a copy; neither is trusted",
+                self.device
+            ),
+            None => format!("{} — not in the inventory", self.device),
+        }
+    }
+
     /// The flag every rendering shows beside a software key.
     pub fn software_flag(&self) -> Option<String> {
         self.software_key.then(|| software_flag(self.transport))
@@ -122,8 +138,8 @@ pub fn write_text(w: &mut dyn Write, r: &AuditReport) -> std::io::Result<()> {
             }
             None => writeln!(
                 w,
-                "  {} — not in the inventory{}",
-                k.device.shown(),
+                "  {}{}",
+                k.untrusted_heading().shown(),
                 k.software_flag()
                     .map(|f| format!("  {f}"))
                     .unwrap_or_default()

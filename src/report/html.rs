@@ -239,7 +239,7 @@ pub fn audit(r: &AuditReport) -> String {
         let _ = writeln!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{pin}</td><td>{passkeys}</td><td>{}</td></tr>",
-            software_cell(k.software_flag(), k.label.as_deref().map_or_else(|| format!("not in inventory ({})", text(&k.device)), text)),
+            software_cell(k.software_flag(), k.label.as_deref().map_or_else(|| text(&k.untrusted_heading()), text)),
             opt(k.account.as_deref()),
             if k.identity_verified { "proved" } else { "NOT PROVED" },
             opt(k.firmware.as_deref()),

@@ -78,7 +78,7 @@ pub fn audit(r: &AuditReport) -> String {
             "| {} | {} | {} | {} | {} | {} |",
             k.label
                 .as_deref()
-                .map_or_else(|| format!("not in inventory ({})", cell(&k.device)), cell)
+                .map_or_else(|| cell(&k.untrusted_heading()), cell)
                 + &k.software_flag()
                     .map(|f| format!(" **{f}**"))
                     .unwrap_or_default(),

@@ -74,14 +74,8 @@ fn hold(
     wait: LockWait<'_>,
 ) -> Result<(), StateError> {
     let limit = wait.limit.saturating_sub(started.elapsed());
-    let mut say = || {
-        eprintln!(
-            "Waiting for another glasskey process to finish with virtual key {} (up to {} s; Ctrl-C stops)...",
-            crate::untrusted::visible(&path.display().to_string()),
-            wait.limit.as_secs()
-        );
-    };
-    match file_lock::lock_within_telling(file, limit, wait.cancel, &mut say) {
+    let what = format!("virtual key {}", path.display());
+    match file_lock::lock_within_saying(file, limit, wait.cancel, &what, wait.limit) {
         Ok(()) => Ok(()),
         Err(NotLocked::Busy(_)) => Err(StateError::InUse {
             path: path.into(),

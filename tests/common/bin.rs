@@ -55,6 +55,47 @@ pub fn std_command() -> std::process::Command {
     c
 }
 
+/// Starts `command` (from [`std_command`], perhaps with its own environment) as
+/// `pin verify --device DEVICE --pin-stdin EXTRA…` with `pin` on stdin and its output piped.
+pub fn spawn_pin_verify(
+    mut command: std::process::Command,
+    device: &str,
+    extra: &[&str],
+    pin: &str,
+) -> std::process::Child {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command
+        .args(["pin", "verify", "--device", device, "--pin-stdin"])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{pin}\n").as_bytes())
+        .unwrap();
+    child
+}
+
+/// Presses Ctrl-C (SIGINT) on `child` after `after`; its output and how long it took to end
+/// once signalled.
+pub fn ctrl_c_after(
+    child: std::process::Child,
+    after: std::time::Duration,
+) -> (std::process::Output, std::time::Duration) {
+    std::thread::sleep(after);
+    let signalled = std::time::Instant::now();
+    // SAFETY: signals our own child.
+    unsafe { libc::kill(i32::try_from(child.id()).unwrap(), libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    (out, signalled.elapsed())
+}
+
 /// The binary, with no test hook set and a generous kill timeout (a hung run fails the test
 /// instead of hanging the suite).
 pub fn glasskey() -> Command {

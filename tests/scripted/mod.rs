@@ -80,12 +80,8 @@ pub fn enroll(
         .unwrap()
 }
 
-/// An inventory admitting software keys, with one enrolled virtual key per `(label, account,
-/// PIN)`, serials 31337001, 31337002, …, each holding its account's passkey.
-pub fn enrolled_inventory(
-    dir: &std::path::Path,
-    keys: &[(&str, &str, &str)],
-) -> std::path::PathBuf {
+/// `dir/bg.toml`: an inventory admitting software keys, for BG1 and BG2, one key each.
+pub fn empty_inventory(dir: &std::path::Path) -> std::path::PathBuf {
     let inv = dir.join("bg.toml");
     ok(
         &[
@@ -104,6 +100,45 @@ pub fn enrolled_inventory(
         ],
         "",
     );
+    inv
+}
+
+/// An inventory (as `empty_inventory`) with `device` enrolled as BG01-A for BG1; `extra` goes
+/// to `enroll` (e.g. `--yes`).
+pub fn inventory_enrolling(
+    dir: &std::path::Path,
+    device: &str,
+    extra: &[&str],
+) -> std::path::PathBuf {
+    let inv = empty_inventory(dir);
+    let out = enroll(&inv, device, "BG01-A", BG1, PIN, extra);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    inv
+}
+
+/// `audit` of `device` against `inv` at T0, the test PIN on stdin, with `global` options
+/// (e.g. `--json`) before the command.
+pub fn audit(inv: &std::path::Path, device: &str, global: &[&str]) -> std::process::Output {
+    glasskey()
+        .args(["--device", device, "--now", T0])
+        .args(global)
+        .args(["audit", "--inventory", p(inv), "--pin-stdin"])
+        .write_stdin(format!("{PIN}\n"))
+        .output()
+        .unwrap()
+}
+
+/// An inventory admitting software keys, with one enrolled virtual key per `(label, account,
+/// PIN)`, serials 31337001, 31337002, …, each holding its account's passkey.
+pub fn enrolled_inventory(
+    dir: &std::path::Path,
+    keys: &[(&str, &str, &str)],
+) -> std::path::PathBuf {
+    let inv = empty_inventory(dir);
     for (i, &(label, upn, pin)) in keys.iter().enumerate() {
         let key = dir.join(format!("{label}.json"));
         let serial = (31_337_001 + i).to_string();

@@ -151,7 +151,7 @@ impl<T: Transport> Session<T> {
 fn check_total(total: u64, what: &str) -> Result<(), Ctap2Error> {
     if total > MAX_ENUMERATION {
         return Err(Ctap2Error::Protocol(format!(
-            "the key claims {total} {what}; no key holds more than {MAX_ENUMERATION}"
+            "the key claims {total} {what}, which is out of range: no key holds more than {MAX_ENUMERATION}"
         )));
     }
     Ok(())
