@@ -242,3 +242,30 @@ fn a_confirmation_line_that_differs_refuses_the_new_pin() {
         "a line beyond the confirmation is refused too: {out}"
     );
 }
+
+/// HOSTILE-6 N2: with one key, stdin that holds a second PIN line (two unnamed lines, or the
+/// key named twice) is refused before any PIN is sent: the first line may be another key's.
+#[test]
+fn a_second_pin_line_for_the_one_key_spends_no_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key(dir.path(), "yubikey-5.7", Some("Kq7!mZ2p"));
+    let serial = state(&k)["serial"].as_u64().unwrap().to_string();
+    for input in [
+        "wrong-pin\nKq7!mZ2p\n".to_owned(),
+        format!("{serial}=wrong-pin\n{serial}=Kq7!mZ2p\n"),
+    ] {
+        let (code, out) = run(&k, &["pin", "verify", "--pin-stdin"], &input);
+        assert_eq!(code, 2, "{out}");
+        assert!(out.contains("no PIN was sent"), "{out}");
+        assert_eq!(state(&k)["pin_retries"], 8, "{out}");
+    }
+    // One line, and a change's three lines, still work.
+    let (code, out) = run(&k, &["pin", "verify", "--pin-stdin"], "Kq7!mZ2p\n");
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(
+        &k,
+        &["pin", "change", "--pin-stdin", "--yes"],
+        "Kq7!mZ2p\nNw8$pQ3x\nNw8$pQ3x\n",
+    );
+    assert_eq!(code, 0, "{out}");
+}

@@ -164,7 +164,8 @@ impl Context {
         match self.pin_source.clone() {
             PinSource::Given(p) => Ok(p),
             PinSource::Stdin if !std::io::stdin().is_terminal() => {
-                let run = PinRun::single(target);
+                // Its confirmation line, if any, is read after it by `confirm_new`.
+                let run = PinRun::single_then_more(target);
                 let pin = self.pin_for(target, &run, None)?;
                 if let Some(lines) = self.stdin.as_mut() {
                     lines.confirm_new(&pin, &run)?;

@@ -237,7 +237,11 @@ pub fn change(
     let label = unlock(&mut key, inventory)?;
     let retries = key.session.pin_retries()?;
     let target = PinTarget::of(&mut key, label.as_deref())?;
-    let old = ctx.pin_for(&target, &PinRun::single(&target), Some(retries.retries))?;
+    let old = ctx.pin_for(
+        &target,
+        &PinRun::single_then_more(&target),
+        Some(retries.retries),
+    )?;
     let new = ctx.new_pin(&target)?;
     check_new_pin(&new, minimum)?;
     if new.expose() == old.expose() {

@@ -6,8 +6,9 @@
 //! before the first `=` or tab is the label or serial of a key in this run; a line whose name
 //! part names no key is refused (nothing is sent), and a line that starts with `=` is an unnamed
 //! PIN that may itself hold `=`. A line without a separator is an unnamed PIN. An unnamed line
-//! is accepted only when exactly one key needs a PIN. With several keys, lines are read until
-//! every key has one and then whatever the input already holds, before any PIN is handed out, so
+//! is accepted only when exactly one key needs a PIN. Lines are read until every key has one and
+//! then whatever the input already holds, before any PIN is handed out (only a PIN change, whose
+//! new PIN and confirmation follow the current one, reads its lines in turn), so
 //! that two lines for one key, or a name that two keys needing a PIN answer to, are refused
 //! before anything is sent. A PIN is never offered to a key other
 //! than the one its line names.
@@ -105,6 +106,9 @@ pub struct PinRun {
     targets: Vec<PinTarget>,
     keys: usize,
     pub keys_needing_pin: usize,
+    /// This key's PIN is followed by lines read later (a change): its input is read in turn,
+    /// not all before the PIN is given.
+    more_lines_follow: bool,
 }
 
 impl PinRun {
@@ -114,12 +118,27 @@ impl PinRun {
             keys: targets.len(),
             targets,
             keys_needing_pin,
+            more_lines_follow: false,
         }
     }
 
-    /// A run with this one key.
+    /// A run with this one key, which needs a PIN (also one that has no name yet, such as the
+    /// key `virtual create` makes).
     pub fn single(target: &PinTarget) -> Self {
-        Self::new([target], 1)
+        let target = PinTarget {
+            needs_pin: true,
+            ..target.clone()
+        };
+        Self::new([&target], 1)
+    }
+
+    /// A run with this one key whose stdin holds more lines after this PIN (a PIN change:
+    /// the current PIN, then the new one and its confirmation).
+    pub fn single_then_more(target: &PinTarget) -> Self {
+        Self {
+            more_lines_follow: true,
+            ..Self::single(target)
+        }
     }
 
     /// Splits `NAME=PIN` / `NAME<TAB>PIN`. A line with a separator must name a key of this
@@ -217,11 +236,22 @@ impl PinLines {
             }
         }
         self.drained = true;
+        let unnamed: Vec<usize> = self
+            .waiting
+            .iter()
+            .filter(|l| l.name.is_none())
+            .map(|l| l.number)
+            .collect();
         for target in run.targets.iter().filter(|t| t.needs_pin) {
+            // With one key needing a PIN, a single unnamed line is that key's too (several
+            // unnamed lines get their own message below).
             let numbers: Vec<usize> = self
                 .waiting
                 .iter()
-                .filter(|l| l.name.as_deref().is_some_and(|n| target.is_named(n)))
+                .filter(|l| match &l.name {
+                    Some(n) => target.is_named(n),
+                    None => run.keys_needing_pin == 1 && unnamed.len() == 1,
+                })
                 .map(|l| l.number)
                 .collect();
             if let [first, second, ..] = numbers.as_slice() {
@@ -231,12 +261,6 @@ impl PinLines {
                 )));
             }
         }
-        let unnamed: Vec<usize> = self
-            .waiting
-            .iter()
-            .filter(|l| l.name.is_none())
-            .map(|l| l.number)
-            .collect();
         match unnamed.first() {
             None => Ok(()),
             Some(number) if run.keys_needing_pin > 1 => Err(CliError::usage(format!(
@@ -244,6 +268,10 @@ impl PinLines {
                 run.keys_needing_pin
             ))),
             Some(_) if unnamed.len() == 1 => Ok(()),
+            Some(_) if run.keys == 1 => Err(CliError::usage(format!(
+                "stdin holds {} unnamed PIN lines, but one key is in this run: give only its PIN; no PIN was sent",
+                unnamed.len()
+            ))),
             Some(_) => Err(CliError::usage(format!(
                 "{} keys are plugged in and stdin holds more than one unnamed PIN line, but only one key needs a PIN: name the key on each line as LABEL=PIN or SERIAL=PIN; no PIN was sent",
                 run.keys
@@ -311,8 +339,8 @@ impl PinLines {
     }
 
     /// The PIN for `target`: the line naming it, or the unnamed line when it is the only key of
-    /// the run that needs a PIN. A run of one key reads one line; a run of several reads every
-    /// line first (see [`PinLines::drain`]).
+    /// the run that needs a PIN. Every line the input holds is read first (see
+    /// [`PinLines::drain`]), except in a PIN change, whose lines are read in turn.
     pub fn take(&mut self, target: &PinTarget, run: &PinRun) -> Result<Pin, CliError> {
         let who = target.describe();
         let missing = || {
@@ -320,7 +348,7 @@ impl PinLines {
                 "no PIN for {who} on stdin: give one line per key as LABEL=PIN or SERIAL=PIN (a single unnamed line only when one key needs a PIN)"
             ))
         };
-        if run.keys > 1 {
+        if run.keys > 1 || !run.more_lines_follow {
             self.drain(run)?;
             let named = self
                 .waiting
@@ -533,5 +561,77 @@ mod tests {
             lines("BG01-A =13579246\n").take(&a, &run).unwrap().expose(),
             "13579246"
         );
+    }
+
+    /// HOSTILE-6 N2: with one key, a second PIN line (unnamed, or naming the same key) shows
+    /// the input was meant for more than this key; it is refused before any PIN is given, as
+    /// it is with several keys.
+    #[test]
+    fn a_second_pin_line_for_a_single_key_is_refused() {
+        let a = target("BG01-A", "1");
+        let run = PinRun::single(&a);
+        for (text, says) in [
+            ("13579246\n24681357\n", "2 unnamed PIN lines"),
+            ("BG01-A=13579246\nBG01-A=24681357\n", "lines 1 and 2"),
+            ("BG01-A=13579246\n1=24681357\n", "lines 1 and 2"),
+            ("13579246\nBG01-A=24681357\n", "lines 1 and 2"),
+            ("BG01-A=13579246\n24681357\n", "lines 1 and 2"),
+        ] {
+            let err = lines(text).take(&a, &run).unwrap_err();
+            assert!(err.message.contains(says), "{text:?}: {}", err.message);
+            assert!(err.message.contains("no PIN was sent"), "{}", err.message);
+        }
+        // One line, with or without a trailing blank, is the PIN.
+        for text in ["13579246\n", "BG01-A=13579246\n\n", "13579246"] {
+            assert_eq!(lines(text).take(&a, &run).unwrap().expose(), "13579246");
+        }
+    }
+
+    /// A PIN change reads the current PIN, then the new one and its confirmation: those later
+    /// lines are not a second PIN for the key.
+    #[test]
+    fn a_change_reads_its_lines_in_turn() {
+        let a = target("BG01-A", "1");
+        let run = PinRun::single_then_more(&a);
+        let mut input = lines("13579246\n24681357\n24681357\n");
+        assert_eq!(input.take(&a, &run).unwrap().expose(), "13579246");
+        let new = input.take(&a, &run).unwrap();
+        assert_eq!(new.expose(), "24681357");
+        input.confirm_new(&new, &run).unwrap();
+    }
+
+    /// A pipe whose writer has not written yet: nothing is ready, but a read waits for the line.
+    struct NotYetWritten(&'static [u8]);
+
+    impl std::io::Read for NotYetWritten {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+
+    impl std::io::BufRead for NotYetWritten {
+        fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+            Ok(self.0)
+        }
+        fn consume(&mut self, amount: usize) {
+            self.0.consume(amount);
+        }
+    }
+
+    impl PinInput for NotYetWritten {
+        fn input_ready(&mut self) -> bool {
+            false
+        }
+    }
+
+    /// The key of `virtual create` has no name and was marked as needing no PIN: its line is
+    /// still waited for, not skipped because the input was not there yet.
+    #[test]
+    fn the_one_key_of_a_run_waits_for_its_line() {
+        for target in [PinTarget::default(), target("BG01-A", "1")] {
+            let run = PinRun::single(&target);
+            let mut input = PinLines::new(Box::new(NotYetWritten(b"13579246\n")));
+            assert_eq!(input.take(&target, &run).unwrap().expose(), "13579246");
+        }
     }
 }
