@@ -28,27 +28,7 @@ fn new_key(dir: &Path, name: &str, profile: &str, serial: u32) -> PathBuf {
 }
 
 fn enroll(s: &Setup, key: &Path, label: &str, account: &str, location: &str) {
-    ok(
-        &[
-            "--device",
-            &dev(key),
-            "--now",
-            T0,
-            "enroll",
-            "--inventory",
-            p(&s.inv),
-            "--label",
-            label,
-            "--account",
-            account,
-            "--custodian",
-            "C",
-            "--location",
-            location,
-            "--pin-stdin",
-        ],
-        Some(&pin_line()),
-    );
+    common::bin::enroll_virtual(&s.inv, key, label, account, location);
 }
 
 /// Two accounts, one key each, passkeys registered, enrolled, and a passing audit of both at T0.

@@ -110,27 +110,7 @@ fn enrolled(dir: &Path, key: &Path) -> PathBuf {
         ],
         None,
     );
-    ok(
-        &[
-            "--device",
-            &dev(key),
-            "--now",
-            T0,
-            "enroll",
-            "--inventory",
-            p(&inv),
-            "--label",
-            "BG01-A",
-            "--account",
-            BG1,
-            "--custodian",
-            "C",
-            "--location",
-            "Safe 1",
-            "--pin-stdin",
-        ],
-        Some(&pin_line()),
-    );
+    common::bin::enroll_virtual(&inv, key, "BG01-A", BG1, "Safe 1");
     inv
 }
 

@@ -37,9 +37,20 @@ fn allow_list(request: &Received) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Answers glasskey's identity request with an assertion it cannot sign: the first ID of the
-/// allow list echoed (or, with `omit_credential`, no credential at all), a garbage signature.
-fn echo_identity(omit_credential: bool) -> scripted::Script {
+/// Which credential a scripted look-alike names in its answer to the identity request.
+#[derive(Clone, Copy, Debug)]
+enum Answer {
+    /// The first ID of the allow list, echoed.
+    Echo,
+    /// None at all.
+    Omit,
+    /// One that was not asked for.
+    Stranger,
+}
+
+/// Answers glasskey's identity request with an assertion it cannot sign: the credential named
+/// as `answer` says, a garbage signature.
+fn echo_identity(answer: Answer) -> scripted::Script {
     Box::new(move |request, _auth| {
         let is_identity = request.ctap_command() == Some(0x02)
             && request
@@ -55,12 +66,16 @@ fn echo_identity(omit_credential: bool) -> scripted::Script {
         let mut auth_data = Sha256::digest(b"glasskey.invalid").to_vec();
         auth_data.push(0x00);
         auth_data.extend(1000u32.to_be_bytes());
+        let id = match answer {
+            Answer::Stranger => b"a credential nobody asked for".to_vec(),
+            Answer::Echo | Answer::Omit => first,
+        };
         let credential = Value::Map(vec![
-            (text("id"), bytes(&first)),
+            (text("id"), bytes(&id)),
             (text("type"), text("public-key")),
         ]);
         let mut fields = Vec::new();
-        if !omit_credential {
+        if !matches!(answer, Answer::Omit) {
             fields.push((int(1), credential));
         }
         fields.push((int(2), bytes(&auth_data)));
@@ -119,18 +134,18 @@ fn last_observation(inv: &Path, label: &str) -> Option<toml::Value> {
 fn a_look_alike_echoing_the_identity_credential_gets_no_pin_material() {
     let dir = tempfile::tempdir().unwrap();
     let inv = inventory(dir.path());
-    for omit_credential in [false, true] {
+    for answer in [Answer::Echo, Answer::Omit] {
         let key = ScriptedKey::serve(
             // A key of its own, with BG01-A's model, serial and PIN.
             authenticator("yubikey-5.7", 31_337_001),
-            echo_identity(omit_credential),
+            echo_identity(answer),
         );
         let (out, v) = audit(&inv, &key.device);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(
             key.pin_material_requests(),
             0,
-            "omit={omit_credential}: the look-alike got PIN material: {err}"
+            "{answer:?}: the look-alike got PIN material: {err}"
         );
         assert!(
             !key.received().iter().any(Received::is_get_retries),
@@ -140,7 +155,7 @@ fn a_look_alike_echoing_the_identity_credential_gets_no_pin_material() {
         let found = rules(&v);
         assert!(
             found.contains(&"GK002".to_owned()) || found.contains(&"GK001".to_owned()),
-            "omit={omit_credential}: {v}"
+            "{answer:?}: {v}"
         );
         assert_eq!(
             last_observation(&inv, "BG01-A"),
@@ -225,7 +240,7 @@ fn identify_never_headlines_an_identity_that_failed_proof() {
     let inv = inventory(dir.path());
     let key = ScriptedKey::serve(
         authenticator("yubikey-5.7", 31_337_001),
-        echo_identity(false),
+        echo_identity(Answer::Echo),
     );
     let out = glasskey()
         .args(["--device", &key.device, "identify", "--inventory", p(&inv)])
@@ -264,7 +279,7 @@ fn identify_shows_a_claimed_fingerprint_only_as_the_claimed_keys() {
     let inv = inventory(dir.path());
     let key = ScriptedKey::serve(
         authenticator("yubikey-5.7", 31_337_001),
-        echo_identity(false),
+        echo_identity(Answer::Echo),
     );
     let out = glasskey()
         .args(["--device", &key.device, "identify", "--inventory", p(&inv)])
@@ -298,4 +313,147 @@ fn identify_shows_a_claimed_fingerprint_only_as_the_claimed_keys() {
     let claimed = v["claimed_fingerprint"].as_str().unwrap_or_default();
     assert!(claimed.len() >= 16, "{v}");
     assert!(text.contains(&claimed[..4]), "{text}");
+}
+
+/// `identify --inventory` of `device`, as text and as JSON.
+fn identify(inv: &Path, device: &str) -> (Option<i32>, String, Json) {
+    let text = glasskey()
+        .args(["--device", device, "identify", "--inventory", p(inv)])
+        .output()
+        .unwrap();
+    let json = glasskey()
+        .args([
+            "--device",
+            device,
+            "--json",
+            "identify",
+            "--inventory",
+            p(inv),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(text.status.code(), json.status.code());
+    (
+        text.status.code(),
+        String::from_utf8_lossy(&text.stdout).into_owned(),
+        serde_json::from_slice(&json.stdout).unwrap(),
+    )
+}
+
+/// Nothing of the claimed key's record is shown as this key's: no account or location on the
+/// terminal at all, and in JSON only under `claimed_*` names, `in_inventory` false; the reason
+/// the proof failed is said plainly.
+fn assert_claimed_only(code: Option<i32>, text: &str, v: &Json, claimed_by: &str) {
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        !text.contains(BG1) && !text.contains("stored at"),
+        "the claimed key's account and location are not this key's: {text}"
+    );
+    for own in ["label", "account", "location", "identity_fingerprint"] {
+        assert_eq!(v[own], Json::Null, "{own}: {v}");
+    }
+    assert_eq!(v["in_inventory"], false, "{v}");
+    assert_eq!(v["identity_proved"], false, "{v}");
+    assert_eq!(v["claimed_label"], "BG01-A", "{v}");
+    assert_eq!(v["claimed_account"], BG1, "{v}");
+    assert_eq!(v["claimed_by"], claimed_by, "{v}");
+}
+
+#[test]
+fn identify_of_a_key_failing_its_signature_shows_the_claim_only_as_a_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path());
+    let key = ScriptedKey::serve(
+        authenticator("yubikey-5.7", 31_337_001),
+        echo_identity(Answer::Echo),
+    );
+    let (code, text, v) = identify(&inv, &key.device);
+    assert_claimed_only(code, &text, &v, "identity-credential");
+    let headline = text.lines().next().unwrap_or_default();
+    assert!(
+        headline.contains("identity NOT proved")
+            && headline.contains("claims to be BG01-A")
+            && headline.contains("signature did NOT verify"),
+        "{text}"
+    );
+    let why = v["proof_failure"].as_str().unwrap_or_default();
+    assert!(why.contains("signature did NOT verify"), "{v}");
+}
+
+#[test]
+fn identify_of_a_stale_copy_shows_the_claim_only_as_a_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path());
+    let genuine = dir.path().join("BG01-A.json");
+    let stale = dir.path().join("stale.json");
+    std::fs::copy(&genuine, &stale).unwrap();
+    // The genuine key is audited after the copy was taken, more often than the copy is asked
+    // below: its counter is recorded past every one the copy will give.
+    for _ in 0..3 {
+        let (out, v) = audit(&inv, &format!("virtual:{}", genuine.display()));
+        assert!(
+            v["keys_checked"][0]["identity_verified"] == true,
+            "{v} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (code, text, v) = identify(&inv, &format!("virtual:{}", stale.display()));
+    assert_claimed_only(code, &text, &v, "identity-credential");
+    assert_eq!(v["sign_count_regressed"], true, "{v}");
+    let headline = text.lines().next().unwrap_or_default();
+    assert!(
+        headline.contains("identity NOT proved") && headline.contains("possible clone"),
+        "{text}"
+    );
+    let why = v["proof_failure"].as_str().unwrap_or_default();
+    assert!(why.contains("counter"), "{v}");
+}
+
+/// A key answering with a credential that was not asked for is an unknown key, and identify
+/// says why.
+#[test]
+fn identify_of_a_key_answering_for_a_credential_not_asked_for_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path());
+    let key = ScriptedKey::serve(
+        authenticator("yubikey-5.7", 31_337_009),
+        echo_identity(Answer::Stranger),
+    );
+    let (code, text, v) = identify(&inv, &key.device);
+    assert_eq!(code, Some(1), "{text}");
+    let headline = text.lines().next().unwrap_or_default();
+    assert!(
+        headline.contains("is not in the inventory") && headline.contains("not asked for"),
+        "{text}"
+    );
+    assert_eq!(v["in_inventory"], false, "{v}");
+    let why = v["proof_failure"].as_str().unwrap_or_default();
+    assert!(why.contains("not asked for"), "{v}");
+}
+
+/// A key that proves no identity but reports BG01-A's serial claims BG01-A by serial: identify
+/// says so, and shows nothing of BG01-A's record as its own.
+#[test]
+fn identify_of_an_unknown_key_with_a_copied_serial_shows_the_claim_only_as_a_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = inventory(dir.path());
+    let twin = common::bin::virtual_key(dir.path(), "twin.json")
+        .serial(31_337_001)
+        .create();
+    let (code, text, v) = identify(&inv, &common::bin::dev(&twin));
+    assert_claimed_only(code, &text, &v, "serial");
+    assert_eq!(
+        v["claimed_fingerprint"],
+        Json::Null,
+        "no fingerprint was claimed: {v}"
+    );
+    let headline = text.lines().next().unwrap_or_default();
+    assert!(
+        headline.contains("is not in the inventory")
+            && headline.contains("serial of BG01-A")
+            && headline.contains("holds none of the inventoried identity credentials"),
+        "{text}"
+    );
+    let why = v["proof_failure"].as_str().unwrap_or_default();
+    assert!(why.contains("holds none"), "{v}");
 }

@@ -1,7 +1,7 @@
 //! Look-alike sites and accounts (DESIGN §3.8): an RP ID or user name that is not the real one
 //! but renders like it — `login.micrоsoft.com` with a Cyrillic "о", a UPN with "l" for "1" —
 //! or that mixes scripts or hides characters. Confusability is the UTS 39 skeleton
-//! (`unicode-security`), compared case-insensitively; mixed scripts are judged per domain label
+//! (`unicode-security`), compared in any case (see [`looks_alike`]); mixed scripts are judged per domain label
 //! and per local part, as browsers judge IDNs, so a name written wholly in one script passes.
 
 use unicode_security::{skeleton, MixedScript};
@@ -11,20 +11,37 @@ use super::rules;
 use crate::inventory::model::{Inventory, KeyEntry, Observation, DEFAULT_RP_ID};
 use crate::untrusted::{has_hidden, is_hidden, visible};
 
-/// The UTS 39 skeleton of `s`, lower-cased first (RP IDs and UPNs ignore case), without hidden
-/// characters (which render as nothing).
-fn skeleton_of(s: &str) -> String {
-    let folded: String = s
-        .to_lowercase()
-        .chars()
-        .filter(|&c| !is_hidden(c))
-        .collect();
-    skeleton(&folded).collect()
+/// How `s` looks, as one string to compare: its UTS 39 skeleton (taken on the NFD string, as
+/// `skeleton` does), case-folded, then the skeleton again, without hidden characters (which
+/// render as nothing). The skeleton comes first because it maps a capital to what it renders
+/// like: Cyrillic "В" (U+0412) is "B" and so folds to "b", while its lower case "в" renders
+/// like a small capital and is no "b". The second skeleton lets the fold's letters meet their
+/// own look-alikes (Cyrillic "М" → "M" → "m" → "rn", as Latin "m" is).
+fn look(s: &str) -> String {
+    let shown: String = s.chars().filter(|&c| !is_hidden(c)).collect();
+    let shape: String = skeleton(&shown).collect();
+    skeleton(&caseless::default_case_fold_str(&shape)).collect()
 }
 
-/// Two different strings that render alike.
+/// How `s` looks as written, in lower case and in capitals: a name read without regard to case
+/// may be shown in any of them ("LOGIN.MICROSOFT.COM" has "I" where "login" has "i", and "I"
+/// renders like "l").
+fn looks(s: &str) -> [String; 3] {
+    [look(s), look(&s.to_lowercase()), look(&s.to_uppercase())]
+}
+
+/// Whether `a` and `b` render alike, written in some case: equal strings and case variants
+/// included. RP IDs, UPNs and key labels are all compared with it.
+pub fn looks_alike(a: &str, b: &str) -> bool {
+    let theirs = looks(b);
+    looks(a).iter().any(|l| theirs.contains(l))
+}
+
+/// Two different names that render alike. Names equal but for ASCII case are the same name
+/// (RP IDs and UPNs ignore case); any other case mapping, such as the Kelvin sign "K" (U+212A)
+/// for "k", is a disguise.
 pub fn confusable(a: &str, b: &str) -> bool {
-    a.to_lowercase() != b.to_lowercase() && skeleton_of(a) == skeleton_of(b)
+    !a.eq_ignore_ascii_case(b) && looks_alike(a, b)
 }
 
 /// Whether some label of a domain or UPN (split at '.' and '@') mixes scripts.
@@ -216,6 +233,61 @@ mod tests {
         ));
         assert!(!confusable("Login.Microsoft.com", "login.microsoft.com"));
         assert!(!confusable("example.com", "login.microsoft.com"));
+    }
+
+    /// A Cyrillic or Greek capital renders like a Latin capital although its lower case does
+    /// not (Cyrillic "в" renders like a small capital B): the skeleton comes before the fold.
+    #[test]
+    fn capitals_that_render_like_latin_capitals_are_look_alikes() {
+        // "СОМ", "ЕМЕА", "ВG", Greek "ΒΗ": single-script labels and local parts.
+        assert!(confusable(
+            "login.microsoft.\u{421}\u{41e}\u{41c}",
+            "login.microsoft.com"
+        ));
+        assert!(confusable(
+            "LOGIN.MICROSOFT.\u{421}\u{41e}\u{41c}",
+            "login.microsoft.com"
+        ));
+        assert!(confusable(
+            "\u{415}\u{41c}\u{415}\u{410}-01@contoso.com",
+            "emea-01@contoso.com"
+        ));
+        assert!(confusable("\u{412}G-01@contoso.com", "bg-01@contoso.com"));
+        assert!(confusable(
+            "\u{392}\u{397}-01@contoso.com",
+            "bh-01@contoso.com"
+        ));
+        // Lower case in a name read without regard to case: "вg" is "ВG" in capitals.
+        assert!(confusable("\u{432}g-01@contoso.com", "bg-01@contoso.com"));
+        // The Kelvin sign lower-cases to "k" but is no ASCII "K".
+        assert!(confusable("\u{212a}b-01@contoso.com", "kb-01@contoso.com"));
+    }
+
+    #[test]
+    fn case_variants_and_other_real_names_are_not_look_alikes() {
+        for (a, b) in [
+            ("LOGIN.MICROSOFT.COM", "login.microsoft.com"),
+            ("login.microsoftonline.com", "login.microsoft.com"),
+            (
+                "BG-01@Contoso.onmicrosoft.com",
+                "bg-01@contoso.onmicrosoft.com",
+            ),
+            (
+                "bg-02@contoso.onmicrosoft.com",
+                "bg-01@contoso.onmicrosoft.com",
+            ),
+            (
+                "BG-02@contoso.onmicrosoft.com",
+                "bg-01@contoso.onmicrosoft.com",
+            ),
+            ("emea-01@contoso.com", "emea-02@contoso.com"),
+            ("alice@contoso.com", "alicia@contoso.com"),
+        ] {
+            assert!(!confusable(a, b), "{a} {b}");
+            assert!(!confusable(b, a), "{b} {a}");
+        }
+        // The same name in any case looks like itself (labels are refused on this).
+        assert!(looks_alike("BG01-A", "bg01-a"));
     }
 
     #[test]

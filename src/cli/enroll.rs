@@ -1,6 +1,4 @@
-//! `enroll` and `identify`: binding a key to the inventory, and recognising it later.
-
-use std::path::Path;
+//! `enroll`: binding a key to the inventory (`identify_cmd` recognises it later).
 
 use serde::Serialize;
 
@@ -10,7 +8,7 @@ use super::error::CliError;
 use super::inventory_cmd::rfc3339;
 use super::software_keys;
 use crate::ctap2::session::TokenPurpose;
-use crate::identity::{self, IdentityCheck, ProofFailure};
+use crate::identity;
 use crate::inventory::model::{KeyEntry, IDENTITY_RP_ID};
 use crate::inventory::Store;
 use crate::untrusted::{shown_or, ShowOutside};
@@ -177,124 +175,4 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
         }
         writeln!(w, "Write the label and this fingerprint on the key's sheet; `glasskey identify` shows it again.")
     })
-}
-
-#[derive(Serialize)]
-struct Identified {
-    device: String,
-    in_inventory: bool,
-    /// True only when the key signed glasskey's challenge with the inventoried key and its
-    /// counter moved forward: only then is `label` set.
-    identity_proved: bool,
-    label: Option<String>,
-    /// The inventoried key this one answered as, when it failed the proof (look-alike or clone).
-    claimed_label: Option<String>,
-    /// This key's account, location and fingerprint: set only when the identity is proved.
-    account: Option<String>,
-    location: Option<String>,
-    identity_fingerprint: Option<String>,
-    /// What the claimed key's record says, for a key that failed the proof: never this key's
-    /// own (hostile-4 F7: a look-alike must not show the genuine key's sheet fingerprint).
-    claimed_account: Option<String>,
-    claimed_location: Option<String>,
-    claimed_fingerprint: Option<String>,
-    signature_valid: bool,
-    sign_count_regressed: bool,
-}
-
-pub fn identify(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
-    let (_, inv) = Store::load(inventory)?;
-    let mut key = ctx.open_key()?;
-    let device = key.spec.to_arg();
-    let check = identity::identify(&mut key.session, &inv.keys)?;
-    let entry = check.label().and_then(|l| inv.key(l));
-    let proved = matches!(check, IdentityCheck::Proven(_));
-    let (signature_valid, sign_count_regressed) = match &check {
-        IdentityCheck::Proven(_) => (true, false),
-        IdentityCheck::Failed { failure, .. } => {
-            (false, matches!(failure, ProofFailure::CounterBehind { .. }))
-        }
-        IdentityCheck::Unknown { .. } => (false, false),
-    };
-    let (own, claimed) = if proved { (entry, None) } else { (None, entry) };
-    let out = Identified {
-        device: device.clone(),
-        in_inventory: entry.is_some(),
-        identity_proved: proved,
-        label: own.map(|e| e.label.clone()),
-        claimed_label: claimed.map(|e| e.label.clone()),
-        account: own.map(|e| e.account.clone()),
-        location: own.map(|e| e.location.clone()),
-        identity_fingerprint: own.map(|e| e.identity.fingerprint.clone()),
-        claimed_account: claimed.map(|e| e.account.clone()),
-        claimed_location: claimed.map(|e| e.location.clone()),
-        claimed_fingerprint: claimed.map(|e| e.identity.fingerprint.clone()),
-        // A counter behind still means the signature itself verified.
-        signature_valid: signature_valid || sign_count_regressed,
-        sign_count_regressed,
-    };
-    ctx.emit(&out, |w| write_identified(w, &out, inventory))?;
-    if matches!(check, IdentityCheck::Proven(_)) {
-        Ok(())
-    } else {
-        Err(CliError::findings())
-    }
-}
-
-/// The headline names an inventoried key only when the key proved it is that key; a failed
-/// proof is the headline itself.
-fn write_identified(
-    w: &mut dyn std::io::Write,
-    out: &Identified,
-    inventory: &Path,
-) -> std::io::Result<()> {
-    let device = out.device.shown();
-    let (label, proved) = match (&out.label, &out.claimed_label) {
-        (Some(label), _) => (label, true),
-        (None, Some(claimed)) => (claimed, false),
-        (None, None) => {
-            return writeln!(
-                w,
-                "{device} is not in the inventory {}",
-                inventory.display()
-            )
-        }
-    };
-    let whose = format!(
-        "{} ({}, stored at {})",
-        label.shown(),
-        shown_or(
-            out.account.as_deref().or(out.claimed_account.as_deref()),
-            "?"
-        ),
-        shown_or(
-            out.location.as_deref().or(out.claimed_location.as_deref()),
-            "?"
-        )
-    );
-    if proved {
-        writeln!(w, "{device} is {whose}")?;
-    } else {
-        let why = if out.sign_count_regressed {
-            "its signature counter went backwards: possible clone"
-        } else {
-            "the identity signature did NOT verify: possible look-alike"
-        };
-        writeln!(
-            w,
-            "{device} answers as {whose} but its identity is NOT proved: {why}"
-        )?;
-    }
-    if let Some(fp) = &out.identity_fingerprint {
-        writeln!(w, "  identity fingerprint {}", short_fingerprint(fp))?;
-    }
-    if let Some(fp) = &out.claimed_fingerprint {
-        writeln!(
-            w,
-            "  claims to be {}, whose recorded fingerprint is {}; this key's identity is NOT proved",
-            label.shown(),
-            short_fingerprint(fp)
-        )?;
-    }
-    Ok(())
 }

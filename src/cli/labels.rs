@@ -4,6 +4,7 @@
 
 use super::error::CliError;
 use crate::audit::location::comparable;
+use crate::audit::lookalike::looks_alike;
 use crate::inventory::Inventory;
 use crate::untrusted::Shown;
 
@@ -34,7 +35,7 @@ pub fn check_new_label(label: &str, inv: &Inventory) -> Result<(), CliError> {
         return refuse("contains '=', which PIN lines (LABEL=PIN) split at: choose another".into());
     }
     // Compared as a person reads them: case, width and compatibility forms folded (NFKC), and
-    // for labels also spacing and look-alike letters (see `look`).
+    // for labels also spacing and look-alike letters (see `compact`).
     let wanted = comparable(label);
     if wanted.chars().all(char::is_numeric) {
         return refuse(
@@ -42,9 +43,9 @@ pub fn check_new_label(label: &str, inv: &Inventory) -> Result<(), CliError> {
                 .into(),
         );
     }
-    let looks = look(label);
+    let compact_label = compact(label);
     for k in &inv.keys {
-        if look(&k.label) == looks {
+        if looks_alike(&compact(&k.label), &compact_label) {
             return refuse(format!(
                 "looks like {}, already in the inventory: choose a label that differs in more than case, width or spacing",
                 Shown(&k.label)
@@ -61,12 +62,10 @@ pub fn check_new_label(label: &str, inv: &Inventory) -> Result<(), CliError> {
     Ok(())
 }
 
-/// How a label looks: compatibility forms folded (NFKC), spacing removed, its UTS 39 skeleton
-/// (before case folding: the skeleton maps Cyrillic "В" to "B", not "в" to "b"), then
-/// case-folded.
-fn look(label: &str) -> String {
+/// A label as it is compared: compatibility forms folded (NFKC) and spacing removed; then
+/// `lookalike::looks_alike` compares two as RP IDs and UPNs are (UTS 39 skeleton, case fold,
+/// skeleton, in any case), so "ВG01-А" in Cyrillic capitals looks like "bg01-a".
+fn compact(label: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    let compact: String = label.nfkc().filter(|c| !c.is_whitespace()).collect();
-    let skeleton: String = unicode_security::skeleton(&compact).collect();
-    caseless::default_case_fold_str(&skeleton)
+    label.nfkc().filter(|c| !c.is_whitespace()).collect()
 }

@@ -11,6 +11,7 @@ pub mod enroll;
 pub mod entra_args;
 pub mod entra_cmd;
 pub mod error;
+pub mod identify_cmd;
 pub mod identity_gate;
 pub mod inventory_cmd;
 pub mod keys;
@@ -150,7 +151,7 @@ pub fn run(cli: Cli, cancel: Arc<AtomicBool>) -> Result<(), CliError> {
             ..
         }) => roster_cmd::reassign(&mut ctx, file, key, account, note, lock.wait()),
         Command::Enroll { details, .. } => enroll::enroll(&mut ctx, details),
-        Command::Identify { inventory, .. } => enroll::identify(&mut ctx, inventory),
+        Command::Identify { inventory, .. } => identify_cmd::identify(&mut ctx, inventory),
         Command::Audit {
             inventory,
             report,

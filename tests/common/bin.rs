@@ -215,6 +215,32 @@ pub fn register(key: &Path, rp: &str, upn: &str) {
     );
 }
 
+/// Enrolls the virtual key `key` into `inv` as `label` for `account`, custodian "C", stored at
+/// `location`, at [`T0`] with [`PIN`]; asserts it succeeded.
+pub fn enroll_virtual(inv: &Path, key: &Path, label: &str, account: &str, location: &str) {
+    ok(
+        &[
+            "--device",
+            &dev(key),
+            "--now",
+            T0,
+            "enroll",
+            "--inventory",
+            p(inv),
+            "--label",
+            label,
+            "--account",
+            account,
+            "--custodian",
+            "C",
+            "--location",
+            location,
+            "--pin-stdin",
+        ],
+        Some(&pin_line()),
+    );
+}
+
 /// The JSON state of a virtual key (or any JSON file).
 pub fn state(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
