@@ -33,7 +33,7 @@ pub fn audit_with_report(
     entra: Option<&Path>,
 ) -> Result<(), CliError> {
     super::output_file::refuse_own_files(output, inventory, &[])?;
-    let (mut store, mut inv) = Store::load_for_update(inventory, lock_wait)?;
+    let (mut store, mut inv) = Store::load_for_update(inventory, ctx.lock_wait(lock_wait))?;
     let now = ctx.now()?;
     let date = rfc3339(now);
     // A bad export is refused before any key is touched, and nothing is written.

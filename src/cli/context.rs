@@ -66,6 +66,15 @@ impl Context {
         }
     }
 
+    /// Waiting up to `limit` (`--lock-wait`) for another glasskey writing the inventory, or
+    /// until Ctrl-C.
+    pub fn lock_wait(&self, limit: std::time::Duration) -> crate::inventory::lock::Wait {
+        crate::inventory::lock::Wait {
+            limit,
+            cancel: Some(Arc::clone(&self.cancel)),
+        }
+    }
+
     /// The current time, or the one given with --now; whole seconds, UTC.
     pub fn now(&self) -> Result<time::OffsetDateTime, CliError> {
         let now = match &self.global.now {

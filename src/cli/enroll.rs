@@ -40,7 +40,7 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
     ] {
         super::inventory_cmd::typed_text(field, value.map_or("", String::as_str))?;
     }
-    let (mut store, mut inv) = Store::load_for_update(&a.inventory, a.lock.wait())?;
+    let (mut store, mut inv) = Store::load_for_update(&a.inventory, ctx.lock_wait(a.lock.wait()))?;
     if inv.key(&a.label).is_some() {
         return Err(CliError::usage(format!(
             "label {} is already used in {}; choose another",

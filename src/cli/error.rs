@@ -143,6 +143,8 @@ impl From<crate::inventory::InventoryError> for CliError {
         let code = match &e {
             crate::inventory::InventoryError::BrokenChain { .. } => EXIT_FINDINGS,
             e if e.is_write_failure() => EXIT_WRITE,
+            // Ctrl-C, as everywhere else (README, "Exit codes").
+            e if e.is_cancelled() => EXIT_DEVICE,
             _ => EXIT_USAGE,
         };
         CliError {

@@ -158,7 +158,7 @@ pub fn add_account(
     lock_wait: std::time::Duration,
 ) -> Result<(), CliError> {
     typed_text("--display-name", display_name.unwrap_or_default())?;
-    let (mut store, mut inv) = Store::load_for_update(file, lock_wait)?;
+    let (mut store, mut inv) = Store::load_for_update(file, ctx.lock_wait(lock_wait))?;
     check_upn(upn, &inv.accounts)?;
     if inv.account(upn).is_some() {
         return Err(CliError::usage(format!(

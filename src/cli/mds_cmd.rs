@@ -18,6 +18,8 @@ impl From<MdsError> for CliError {
                 code: super::error::EXIT_WRITE,
                 message: e.to_string(),
             },
+            // Ctrl-C, as everywhere else (README, "Exit codes").
+            MdsError::Cancelled(_) => CliError::device(e.to_string()),
             other => CliError::usage(other.to_string()),
         }
     }
@@ -55,7 +57,8 @@ fn import(
     let mut anchors = crate::mds::roots::bundled();
     anchors.extend(super::vet::load_extra_roots(trust_roots)?);
     let now = ctx.now()?;
-    let imported = crate::mds::import(&blob, &anchors, &store()?, now)?;
+    let store = store()?.cancelled_by(std::sync::Arc::clone(&ctx.cancel));
+    let imported = crate::mds::import(&blob, &anchors, &store, now)?;
     if imported.stale {
         eprintln!(
             "glasskey: warning: BLOB no. {} was due for replacement on {}: vet, enroll and audit will report it as stale (GK085) until a current BLOB is imported",
@@ -181,7 +184,7 @@ pub fn base64_der(b64: &str) -> Option<Vec<u8>> {
 }
 
 fn forget(ctx: &mut Context, blob_no: u64) -> Result<(), CliError> {
-    let store = store()?;
+    let store = store()?.cancelled_by(std::sync::Arc::clone(&ctx.cancel));
     let lock = store.lock()?;
     let Some(header) = store.header()? else {
         return Err(CliError::usage(format!(

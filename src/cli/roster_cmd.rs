@@ -77,7 +77,7 @@ struct Edit {
 }
 
 impl Edit {
-    fn open(file: &Path, lock_wait: Duration) -> Result<Self, CliError> {
+    fn open(file: &Path, lock_wait: crate::inventory::lock::Wait) -> Result<Self, CliError> {
         let (store, inv) = Store::load_for_update(file, lock_wait)?;
         let baseline = roster::Baseline::of(&inv);
         Ok(Self {
@@ -161,7 +161,7 @@ pub fn retire(
     lock_wait: Duration,
 ) -> Result<(), CliError> {
     let note = note_text(note)?;
-    let mut edit = Edit::open(file, lock_wait)?;
+    let mut edit = Edit::open(file, ctx.lock_wait(lock_wait))?;
     let inv = &mut edit.inv;
     let date = rfc3339(ctx.now()?);
     let key = key_named(inv, file, label)?;
@@ -195,7 +195,7 @@ pub fn reassign(
     lock_wait: Duration,
 ) -> Result<(), CliError> {
     let note = note_text(note)?;
-    let mut edit = Edit::open(file, lock_wait)?;
+    let mut edit = Edit::open(file, ctx.lock_wait(lock_wait))?;
     let inv = &mut edit.inv;
     let date = rfc3339(ctx.now()?);
     let Some(to) = inv.account(account).map(|a| a.upn.clone()) else {
@@ -245,7 +245,7 @@ pub fn acknowledge(
     lock_wait: Duration,
 ) -> Result<(), CliError> {
     let note = note_text(note)?;
-    let (mut store, mut inv) = Store::load_for_update(file, lock_wait)?;
+    let (mut store, mut inv) = Store::load_for_update(file, ctx.lock_wait(lock_wait))?;
     let date = rfc3339(ctx.now()?);
     let items: Vec<String> = roster::pending(&inv)
         .iter()

@@ -1,6 +1,6 @@
 //! Advisory whole-file locks (fs4/flock) with a bounded wait: the one waiting loop behind the
-//! inventory's writers' lock, the per-key PIN lock (ctap2/key_lock.rs) and the virtual key's
-//! state lock. A lock is released when its file is closed, so a process that dies releases it too.
+//! inventory's writers' lock, the MDS store's import lock, the per-key PIN lock
+//! (ctap2/key_lock.rs) and the virtual key's state lock. A lock is released when its file is closed, so a process that dies releases it too.
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::OpenOptionsExt;
@@ -46,19 +46,10 @@ pub fn open(path: &Path, mode: u32) -> std::io::Result<File> {
 }
 
 /// Takes an exclusive lock on `file`, polling for up to `wait`; gives up at once when `cancel`
-/// is raised.
-pub fn lock_within(
-    file: &File,
-    wait: Duration,
-    cancel: Option<&AtomicBool>,
-) -> Result<(), NotLocked> {
-    lock_within_telling(file, wait, cancel, &mut || {})
-}
-
-/// `lock_within`, saying once on stderr, when the lock is found taken, that glasskey waits for
-/// another glasskey process using `what` ("key udp:…", "virtual key PATH") for at most
-/// `announced` (the whole wait, of which `wait` may be what is left). Every lock a person may
-/// wait on says it in these words.
+/// (Ctrl-C) is raised. Says once on stderr, when the lock is found taken, that glasskey waits
+/// for another glasskey process using `what` ("key udp:…", "virtual key PATH", "inventory
+/// PATH", "the MDS store PATH") for at most `announced` (the whole wait, of which `wait` may be
+/// what is left). Every lock a person may wait on waits here, so none waits silently.
 pub fn lock_within_saying(
     file: &File,
     wait: Duration,
@@ -80,7 +71,8 @@ pub fn waiting_notice(what: &str, announced: Duration) -> String {
     )
 }
 
-/// `lock_within`, calling `on_wait` once when the lock is found taken (to say that it waits).
+/// Takes the lock within `wait` unless cancelled, calling `on_wait` once when the lock is
+/// found taken (to say that it waits).
 fn lock_within_telling(
     file: &File,
     wait: Duration,

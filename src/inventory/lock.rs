@@ -6,12 +6,31 @@
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::files::lock::NotLocked;
 
 /// How long a writer waits for another one to finish before giving up.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(30);
+
+/// How long a writer waits for another one (`--lock-wait`), and what ends the wait early.
+#[derive(Debug, Clone)]
+pub struct Wait {
+    pub limit: Duration,
+    /// Raised by Ctrl-C: stop waiting at once, having written nothing.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl From<Duration> for Wait {
+    fn from(limit: Duration) -> Self {
+        Self {
+            limit,
+            cancel: None,
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
@@ -21,6 +40,8 @@ pub enum LockError {
         lock: PathBuf,
         waited: u64,
     },
+    #[error("cancelled while waiting for another glasskey process to finish with inventory {inventory}; nothing was written")]
+    Cancelled { inventory: PathBuf },
     #[error("cannot open the lock file {lock}: {source}. It must be a regular file (not a link) that you may open")]
     Open {
         lock: PathBuf,
@@ -56,19 +77,22 @@ fn open(lock: &Path, like: Option<&std::fs::Metadata>) -> std::io::Result<File> 
     Ok(file)
 }
 
-/// Takes the lock for `target`, waiting up to `wait` for another writer.
+/// Takes the lock for `target`, waiting up to `wait.limit` for another writer (saying so once
+/// on stderr) unless `wait.cancel` is raised first.
 pub fn acquire(
     inventory: &Path,
     target: &Path,
     like: Option<&std::fs::Metadata>,
-    wait: Duration,
+    wait: &Wait,
 ) -> Result<WriteLock, LockError> {
     let lock = lock_path(target);
     let file = open(&lock, like).map_err(|source| LockError::Open {
         lock: lock.clone(),
         source,
     })?;
-    match crate::files::lock::lock_within(&file, wait, None) {
+    let what = format!("inventory {}", inventory.display());
+    let cancel = wait.cancel.as_deref();
+    match crate::files::lock::lock_within_saying(&file, wait.limit, cancel, &what, wait.limit) {
         Ok(()) => Ok(WriteLock { _file: file }),
         Err(NotLocked::Busy(waited)) => Err(LockError::Busy {
             inventory: inventory.into(),
@@ -76,9 +100,8 @@ pub fn acquire(
             waited,
         }),
         Err(NotLocked::Failed(source)) => Err(LockError::Open { lock, source }),
-        Err(NotLocked::Cancelled) => Err(LockError::Open {
-            lock,
-            source: std::io::Error::from(std::io::ErrorKind::Interrupted),
+        Err(NotLocked::Cancelled) => Err(LockError::Cancelled {
+            inventory: inventory.into(),
         }),
     }
 }

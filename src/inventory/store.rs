@@ -18,7 +18,6 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
@@ -88,8 +87,15 @@ impl InventoryError {
     pub fn is_write_failure(&self) -> bool {
         matches!(
             self,
-            Self::Write { .. } | Self::DirSync { .. } | Self::Lock(_)
+            Self::Write { .. }
+                | Self::DirSync { .. }
+                | Self::Lock(LockError::Busy { .. } | LockError::Open { .. })
         )
+    }
+
+    /// Ctrl-C ended the wait for another writer: nothing was written.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, Self::Lock(LockError::Cancelled { .. }))
     }
 }
 
@@ -103,7 +109,7 @@ pub struct Store {
     digest: [u8; 32],
     /// Held from the read to the rename by writers (`load_for_update`).
     lock: Option<WriteLock>,
-    lock_wait: Duration,
+    lock_wait: lock::Wait,
 }
 
 fn sha256(bytes: &[u8]) -> [u8; 32] {
@@ -231,22 +237,26 @@ impl Store {
         Self::open(path, None)
     }
 
-    /// Reads the inventory to change it: takes the writers' lock first (waiting up to `wait`
-    /// for another writer) and holds it until this store is dropped.
+    /// Reads the inventory to change it: takes the writers' lock first (waiting up to
+    /// `wait.limit` for another writer, or until `wait.cancel` is raised) and holds it until
+    /// this store is dropped.
     pub fn load_for_update(
         path: &Path,
-        wait: Duration,
+        wait: impl Into<lock::Wait>,
     ) -> Result<(Self, Inventory), InventoryError> {
-        Self::open(path, Some(wait))
+        Self::open(path, Some(wait.into()))
     }
 
-    fn open(path: &Path, lock_wait: Option<Duration>) -> Result<(Self, Inventory), InventoryError> {
+    fn open(
+        path: &Path,
+        lock_wait: Option<lock::Wait>,
+    ) -> Result<(Self, Inventory), InventoryError> {
         let read_err = |source| InventoryError::Read {
             path: path.into(),
             source,
         };
         let target = fs::canonicalize(path).map_err(read_err)?;
-        let lock = match lock_wait {
+        let lock = match &lock_wait {
             Some(wait) => {
                 let like = fs::metadata(&target).map_err(read_err)?;
                 let held = lock::acquire(path, &target, Some(&like), wait)?;
@@ -271,7 +281,7 @@ impl Store {
                 target,
                 digest,
                 lock,
-                lock_wait: lock_wait.unwrap_or(lock::DEFAULT_WAIT),
+                lock_wait: lock_wait.unwrap_or_else(|| lock::DEFAULT_WAIT.into()),
             },
             inventory,
         ))
@@ -307,7 +317,7 @@ impl Store {
             target,
             digest: sha256(text.as_bytes()),
             lock: None,
-            lock_wait: lock::DEFAULT_WAIT,
+            lock_wait: lock::DEFAULT_WAIT.into(),
         })
     }
 
@@ -341,7 +351,7 @@ impl Store {
         let _lock_for_this_save = match self.lock {
             Some(_) => None,
             None => {
-                let held = lock::acquire(&self.path, &self.target, Some(&like), self.lock_wait)?;
+                let held = lock::acquire(&self.path, &self.target, Some(&like), &self.lock_wait)?;
                 hook("locked").map_err(err)?;
                 Some(held)
             }

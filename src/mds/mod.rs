@@ -45,6 +45,8 @@ pub enum MdsError {
     Header(String),
     #[error("another glasskey is changing the MDS store (it holds {path}); waited {waited} s and changed nothing. Let it finish, then rerun")]
     Busy { path: PathBuf, waited: u64 },
+    #[error("cancelled while waiting for another glasskey process to finish with the MDS store {0}; nothing was written")]
+    Cancelled(PathBuf),
     #[error("cannot write the MDS store {path}: {source}")]
     Write {
         path: PathBuf,

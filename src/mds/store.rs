@@ -16,6 +16,8 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -86,11 +88,22 @@ pub struct WriteLock {
 
 pub struct Store {
     dir: PathBuf,
+    /// Raised by Ctrl-C: a writer waiting for another one stops at once, having written nothing.
+    cancel: Option<Arc<AtomicBool>>,
 }
 
 impl Store {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        Self {
+            dir: dir.into(),
+            cancel: None,
+        }
+    }
+
+    /// The same store, whose writers stop waiting for another one when `cancel` is raised.
+    pub fn cancelled_by(mut self, cancel: Arc<AtomicBool>) -> Self {
+        self.cancel = Some(cancel);
+        self
     }
 
     pub fn path(&self) -> PathBuf {
@@ -111,7 +124,8 @@ impl Store {
         }
     }
 
-    /// Serialises writers (see the module comment), waiting for another one to finish.
+    /// Serialises writers (see the module comment), waiting for another one to finish (saying
+    /// so once on stderr) unless the cancel flag is raised first.
     pub fn lock(&self) -> Result<WriteLock, MdsError> {
         use crate::files::lock;
         if self.dir.exists() && !self.dir.is_dir() {
@@ -120,13 +134,13 @@ impl Store {
         std::fs::create_dir_all(&self.dir).map_err(|e| self.write_err(e))?;
         let path = lock::beside(&self.path());
         let file = lock::open(&path, 0o600).map_err(|e| self.write_err(e))?;
-        match lock::lock_within(&file, LOCK_WAIT, None) {
+        let what = format!("the MDS store {}", self.path().display());
+        let cancel = self.cancel.as_deref();
+        match lock::lock_within_saying(&file, LOCK_WAIT, cancel, &what, LOCK_WAIT) {
             Ok(()) => Ok(WriteLock { _file: file }),
             Err(lock::NotLocked::Busy(waited)) => Err(MdsError::Busy { path, waited }),
             Err(lock::NotLocked::Failed(e)) => Err(self.write_err(e)),
-            Err(lock::NotLocked::Cancelled) => Err(self.write_err(std::io::Error::other(
-                "interrupted while waiting for the lock",
-            ))),
+            Err(lock::NotLocked::Cancelled) => Err(MdsError::Cancelled(self.path())),
         }
     }
 
