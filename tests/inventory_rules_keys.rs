@@ -5,36 +5,15 @@
 
 mod common;
 
-use common::bin::{dev, glasskey, init_inventory, p, rules, virtual_key, BG1, BG2, T0};
+use common::bin::{dev, enrollment, glasskey, init_inventory, p, rules, virtual_key, BG1, BG2, T0};
 use std::path::Path;
 
 fn enroll(inv: &Path, key: &Path, label: &str, account: &str) {
-    let out = glasskey()
-        .args([
-            "--now",
-            T0,
-            "enroll",
-            "--inventory",
-            p(inv),
-            "--label",
-            label,
-        ])
-        .args([
-            "--account",
-            account,
-            "--custodian",
-            "A",
-            "--location",
-            label,
-        ])
-        .args(["--device", &dev(key), "--yes", "--allow-duplicate-serial"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    enrollment(inv, &dev(key), label, account, label)
+        .custodian("A")
+        .pin(None)
+        .args(&["--yes", "--allow-duplicate-serial"])
+        .ok();
 }
 
 fn validate(inv: &Path) -> serde_json::Value {

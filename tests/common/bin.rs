@@ -218,27 +218,79 @@ pub fn register(key: &Path, rp: &str, upn: &str) {
 /// Enrolls the virtual key `key` into `inv` as `label` for `account`, custodian "C", stored at
 /// `location`, at [`T0`] with [`PIN`]; asserts it succeeded.
 pub fn enroll_virtual(inv: &Path, key: &Path, label: &str, account: &str, location: &str) {
-    ok(
-        &[
-            "--device",
-            &dev(key),
-            "--now",
-            T0,
-            "enroll",
-            "--inventory",
-            p(inv),
-            "--label",
-            label,
-            "--account",
-            account,
-            "--custodian",
-            "C",
-            "--location",
-            location,
-            "--pin-stdin",
-        ],
-        Some(&pin_line()),
-    );
+    enrollment(inv, &dev(key), label, account, location).ok();
+}
+
+/// An `enroll` run of `device` (a `--device` argument) into `inv` as `label` for `account`,
+/// stored at `location`; by default at [`T0`], custodian "C", [`PIN`] on stdin.
+pub struct Enrollment<'a> {
+    inv: &'a Path,
+    device: String,
+    label: &'a str,
+    account: &'a str,
+    location: &'a str,
+    custodian: &'a str,
+    pin: Option<&'a str>,
+    extra: Vec<&'a str>,
+}
+
+pub fn enrollment<'a>(
+    inv: &'a Path,
+    device: &str,
+    label: &'a str,
+    account: &'a str,
+    location: &'a str,
+) -> Enrollment<'a> {
+    Enrollment {
+        inv,
+        device: device.to_owned(),
+        label,
+        account,
+        location,
+        custodian: "C",
+        pin: Some(PIN),
+        extra: Vec::new(),
+    }
+}
+
+impl<'a> Enrollment<'a> {
+    pub fn custodian(mut self, custodian: &'a str) -> Self {
+        self.custodian = custodian;
+        self
+    }
+    /// The PIN given on stdin (`--pin-stdin`), or None to give none.
+    pub fn pin(mut self, pin: Option<&'a str>) -> Self {
+        self.pin = pin;
+        self
+    }
+    /// More `enroll` arguments (e.g. `--yes`).
+    pub fn args(mut self, extra: &[&'a str]) -> Self {
+        self.extra.extend_from_slice(extra);
+        self
+    }
+    /// Runs it, whatever the outcome.
+    pub fn output(self) -> std::process::Output {
+        let mut c = glasskey();
+        c.args(["--device", &self.device, "--now", T0, "enroll"])
+            .args(["--inventory", p(self.inv), "--label", self.label])
+            .args(["--account", self.account, "--custodian", self.custodian])
+            .args(["--location", self.location])
+            .args(&self.extra);
+        if let Some(pin) = self.pin {
+            c.arg("--pin-stdin").write_stdin(format!("{pin}\n"));
+        }
+        c.output().unwrap()
+    }
+    /// Runs it and asserts it succeeded.
+    pub fn ok(self) {
+        let out = self.output();
+        assert!(
+            out.status.success(),
+            "enroll: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 /// The JSON state of a virtual key (or any JSON file).

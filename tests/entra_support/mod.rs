@@ -54,28 +54,7 @@ pub fn base() -> &'static Path {
                 .serial(31_337_001 + u32::try_from(i).unwrap())
                 .create();
             crate::common::bin::register(&k, "login.microsoft.com", upn);
-            let dev = format!("virtual:{}", k.display());
-            ok(
-                &[
-                    "--device",
-                    &dev,
-                    "--now",
-                    T0,
-                    "enroll",
-                    "--inventory",
-                    p(&inv),
-                    "--label",
-                    label,
-                    "--account",
-                    upn,
-                    "--custodian",
-                    "C",
-                    "--location",
-                    &format!("Safe {i}"),
-                    "--pin-stdin",
-                ],
-                Some(&format!("{PIN}\n")),
-            );
+            crate::common::bin::enroll_virtual(&inv, &k, label, upn, &format!("Safe {i}"));
         }
         for k in ["k1.json", "k2.json"] {
             let dev = format!("virtual:{}", dir.path().join(k).display());

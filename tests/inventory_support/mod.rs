@@ -111,28 +111,7 @@ pub fn fleet(accounts: usize, per_account: usize) -> Fleet {
                 .serial(u32::try_from(31_337_000 + a * 10 + k).unwrap())
                 .create();
             crate::common::bin::register(&file, "login.microsoft.com", &upn(a));
-            let dev = format!("virtual:{}", file.display());
-            ok(
-                &[
-                    "--device",
-                    &dev,
-                    "--now",
-                    T0,
-                    "enroll",
-                    "--inventory",
-                    p(&inv),
-                    "--label",
-                    &label,
-                    "--account",
-                    &upn(a),
-                    "--custodian",
-                    "C",
-                    "--location",
-                    &format!("Safe {a}"),
-                    "--pin-stdin",
-                ],
-                Some(&format!("{PIN}\n")),
-            );
+            crate::common::bin::enroll_virtual(&inv, &file, &label, &upn(a), &format!("Safe {a}"));
             keys.push((label, upn(a), file));
         }
     }

@@ -45,7 +45,7 @@ pub fn p(path: &std::path::Path) -> &str {
     path.to_str().unwrap()
 }
 
-/// `enroll` of `device` as `label` for `account`, the PIN on stdin.
+/// `enroll` of `device` as `label` for `account`, stored at `label`, the PIN on stdin.
 pub fn enroll(
     inv: &std::path::Path,
     device: &str,
@@ -54,30 +54,10 @@ pub fn enroll(
     pin: &str,
     extra: &[&str],
 ) -> std::process::Output {
-    let mut args = vec![
-        "--device",
-        device,
-        "--now",
-        T0,
-        "enroll",
-        "--inventory",
-        p(inv),
-        "--label",
-        label,
-        "--account",
-        account,
-        "--custodian",
-        "C",
-        "--location",
-        label,
-        "--pin-stdin",
-    ];
-    args.extend_from_slice(extra);
-    glasskey()
-        .args(&args)
-        .write_stdin(format!("{pin}\n"))
+    crate::common::bin::enrollment(inv, device, label, account, label)
+        .pin(Some(pin))
+        .args(extra)
         .output()
-        .unwrap()
 }
 
 /// `dir/bg.toml`: an inventory admitting software keys, for BG1 and BG2, one key each.
