@@ -108,7 +108,8 @@ pub struct JsonArg {
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "Inventory options")]
 pub struct LockArg {
-    /// Seconds to wait while another glasskey writes the same inventory, then give up (exit 4)
+    /// Seconds to wait while another glasskey writes the same inventory, then give up (exit 4;
+    /// Ctrl-C stops the wait, exit 3)
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub lock_wait: u64,
 }
