@@ -329,6 +329,7 @@ pub fn verify(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
     findings.sort_by(|a, b| (a.rule, &a.key, &a.message).cmp(&(b.rule, &b.key, &b.message)));
     let head = inv.checks.last().map(|c| c.hash.clone());
     let roster = roster::latest(&inv).map(|(seq, _)| seq);
+    let roster_entry = roster.and_then(|seq| inv.checks.iter().find(|c| c.seq == seq));
     let value = serde_json::json!({
         "inventory": file.display().to_string(),
         "checks": inv.checks.len(),
@@ -350,7 +351,11 @@ pub fn verify(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
             Err(e) => writeln!(w, "{}: {}", file.display(), e.to_string().shown())?,
         }
         match roster {
-            Some(seq) => writeln!(w, "roster compared with the one recorded at check #{seq}")?,
+            Some(seq) => writeln!(
+                w,
+                "roster compared with the one recorded at {} entry #{seq}",
+                roster_entry.map_or("check", |e| e.kind())
+            )?,
             None => writeln!(w, "no roster recorded yet (older glasskey, or no check yet): the next audit records one")?,
         }
         crate::report::findings::write_findings(w, &findings)
