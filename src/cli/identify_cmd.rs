@@ -14,7 +14,7 @@ use crate::audit::observe::serial_twin;
 use crate::identity::{self, IdentityCheck, ProofFailure};
 use crate::inventory::model::KeyEntry;
 use crate::inventory::Store;
-use crate::untrusted::{shown_or, ShowOutside};
+use crate::untrusted::{shown_or, shown_path, ShowOutside};
 use crate::util::short_fingerprint;
 
 #[derive(Serialize)]
@@ -143,7 +143,7 @@ fn write_identified(
             return writeln!(
                 w,
                 "{device} is not in the inventory {}{}",
-                inventory.display(),
+                shown_path(inventory),
                 why.map(|why| format!(": {why}")).unwrap_or_default()
             );
         }
