@@ -46,8 +46,8 @@ pub fn typed_text(field: &str, value: &str) -> Result<(), CliError> {
 }
 
 /// A UPN the inventory can hold beside `others`: typed plainly (no hidden characters, no
-/// full-width or other compatibility forms), shaped as user@domain, and not rendering like an
-/// account already listed.
+/// full-width or other compatibility forms), shaped as user@domain, not rendering like an
+/// account already listed, and not mixing scripts within its local part or a domain label.
 fn check_upn(upn: &str, others: &[Account]) -> Result<(), CliError> {
     use unicode_normalization::UnicodeNormalization;
     typed_text("the UPN", upn)?;
@@ -65,6 +65,15 @@ fn check_upn(upn: &str, others: &[Account]) -> Result<(), CliError> {
             "{} looks like {}, already an account here: two accounts that render alike cannot be told apart on sheets and in findings",
             upn.shown(),
             other.upn.shown()
+        )));
+    }
+    // As `inventory validate` judges it (GK059): per local part and domain label, so a name
+    // wholly in one script is a real account.
+    if crate::audit::lookalike::mixes_scripts(upn) {
+        return Err(CliError::usage(format!(
+            "{} mixes scripts within one part{}, a common look-alike disguise: type the UPN exactly as Entra ID lists it",
+            upn.shown(),
+            crate::audit::lookalike::non_ascii(upn)
         )));
     }
     if Account::is_upn(upn) {
