@@ -7,7 +7,8 @@ mod inventory_support;
 
 use std::path::{Path, PathBuf};
 
-use common::bin::{dev, glasskey, p, virtual_key};
+use common::bin::{dev, glasskey, p, run, virtual_key};
+use inventory_support::stderr;
 
 /// A directory whose name would forge a line of its own, with an ESC for good measure.
 const FORGED: &str = "inv\nFORGED is BG01-A (bg-01, stored at the safe)\u{1b}[2J";
@@ -46,4 +47,29 @@ fn identify_shows_the_inventory_path_escaped() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("is not in the inventory"), "{text}");
     assert_escaped("identify", &text, &inv);
+}
+
+/// `inventory init`, `verify` and `digest` print the inventory's path on stdout: escaped too.
+#[test]
+fn inventory_commands_show_the_inventory_path_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let forged = dir.path().join(FORGED);
+    std::fs::create_dir(&forged).unwrap();
+    let inv = forged.join("bg.toml");
+    let init = run(
+        &[
+            "inventory",
+            "init",
+            p(&inv),
+            "--tenant",
+            "contoso.onmicrosoft.com",
+        ],
+        None,
+    );
+    assert_eq!(init.status.code(), Some(0), "{}", stderr(&init));
+    assert_escaped("init", &String::from_utf8_lossy(&init.stdout), &inv);
+    for command in ["verify", "digest"] {
+        let out = run(&["inventory", command, p(&inv)], None);
+        assert_escaped(command, &String::from_utf8_lossy(&out.stdout), &inv);
+    }
 }

@@ -12,7 +12,7 @@ use crate::inventory::model::Event;
 use crate::inventory::store::{self, Store};
 use crate::inventory::{history, roster};
 use crate::inventory::{Account, Inventory, Policy};
-use crate::untrusted::{shown_or, ShowOutside};
+use crate::untrusted::{shown_or, shown_path, ShowOutside};
 
 pub fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
@@ -113,8 +113,9 @@ pub fn init(
     Store::create(file, &inv)?;
     let n = inv.accounts.len();
     ctx.emit(&serde_json::json!({ "inventory": file.display().to_string(), "tenant": tenant, "accounts": n }), |w| {
-        writeln!(w, "Created {} for {} with {n} break-glass account(s).", file.display(), tenant.shown())?;
-        writeln!(w, "Next: glasskey enroll --inventory {} --label LABEL --account UPN --custodian NAME --location PLACE", file.display())
+        let path = shown_path(file);
+        writeln!(w, "Created {path} for {} with {n} break-glass account(s).", tenant.shown())?;
+        writeln!(w, "Next: glasskey enroll --inventory {path} --label LABEL --account UPN --custodian NAME --location PLACE")
     })
 }
 
@@ -353,11 +354,11 @@ pub fn verify(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
             Ok(()) => writeln!(
                 w,
                 "{}: {} check(s), chain intact; newest hash {}",
-                file.display(),
+                shown_path(file),
                 inv.checks.len(),
                 head.as_deref().unwrap_or("-")
             )?,
-            Err(e) => writeln!(w, "{}: {}", file.display(), e.to_string().shown())?,
+            Err(e) => writeln!(w, "{}: {}", shown_path(file), e.to_string().shown())?,
         }
         match roster {
             Some(seq) => writeln!(
@@ -380,6 +381,6 @@ pub fn digest(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
     let d = store::file_digest(file)?;
     ctx.emit(
         &serde_json::json!({ "inventory": file.display().to_string(), "sha256": d }),
-        |w| writeln!(w, "{d}  {}", file.display()),
+        |w| writeln!(w, "{d}  {}", shown_path(file)),
     )
 }
