@@ -51,7 +51,7 @@ pub fn mixes_scripts(s: &str) -> bool {
 }
 
 /// The non-ASCII characters of `s` by code point, so a report says what the eye cannot see.
-fn non_ascii(s: &str) -> String {
+pub fn non_ascii(s: &str) -> String {
     let mut points: Vec<String> = s
         .chars()
         .filter(|c| !c.is_ascii())
