@@ -34,7 +34,11 @@ pub fn wait_readable(cancel: &AtomicBool, each_round: impl Fn()) -> Result<bool,
         match poll(&mut fds, Some(&CANCEL_POLL)) {
             Ok(0) | Err(Errno::INTR) => continue,
             Ok(_) => return Ok(true),
-            Err(e) => return Err(CliError::usage(format!("could not read stdin: {e}"))),
+            Err(e) => {
+                return Err(CliError::usage(format!(
+                    "could not wait for input at the terminal ({e}); nothing was sent or changed"
+                )))
+            }
         }
     }
 }
@@ -58,7 +62,11 @@ pub fn read_hidden(prompt: &str, cancel: &AtomicBool) -> Result<Zeroizing<String
         let n = match rustix::io::read(rustix::stdio::stdin(), &mut line[len..]) {
             Ok(n) => n,
             Err(Errno::INTR | Errno::AGAIN) => continue,
-            Err(e) => return Err(CliError::usage(format!("could not read the PIN: {e}"))),
+            Err(e) => {
+                return Err(CliError::usage(format!(
+                    "could not read the PIN from the terminal ({e}); nothing was sent"
+                )))
+            }
         };
         if n == 0 {
             eprintln!();
@@ -145,7 +153,10 @@ impl std::io::BufRead for SecretStdin {
                 match rustix::io::read(rustix::stdio::stdin(), &mut self.buffer[..]) {
                     Ok(n) => break n,
                     Err(Errno::INTR) => continue,
-                    Err(e) => return Err(e.into()),
+                    // A stdin left non-blocking (O_NONBLOCK, set by whoever started glasskey):
+                    // wait for input as a blocking read would (HOSTILE-7 F11).
+                    Err(Errno::AGAIN) => wait_for_stdin()?,
+                    Err(e) => return Err(unreadable_stdin(e)),
                 }
             };
         }
@@ -155,6 +166,33 @@ impl std::io::BufRead for SecretStdin {
     fn consume(&mut self, amount: usize) {
         self.start = (self.start + amount).min(self.end);
     }
+}
+
+/// Waits until fd 0 has input or its end, however long that takes (as a blocking read does).
+fn wait_for_stdin() -> std::io::Result<()> {
+    let fd = rustix::stdio::stdin();
+    loop {
+        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+        match poll(&mut fds, None) {
+            Ok(_) => return Ok(()),
+            Err(Errno::INTR) => continue,
+            Err(e) => return Err(unreadable_stdin(e)),
+        }
+    }
+}
+
+/// Why stdin cannot be read, as a sentence that says what to do; the system's words alone
+/// ("Is a directory (os error 21)") say neither.
+fn unreadable_stdin(e: Errno) -> std::io::Error {
+    let why = match e {
+        Errno::ISDIR => "stdin is a directory".to_owned(),
+        Errno::BADF | Errno::INVAL => "stdin is closed or cannot be read from".to_owned(),
+        Errno::IO => "the terminal or device on stdin is gone".to_owned(),
+        other => format!("the system refused to read stdin ({other})"),
+    };
+    std::io::Error::other(format!(
+        "{why}; give the PIN through a pipe, a file or a terminal"
+    ))
 }
 
 impl super::pin_input::PinInput for SecretStdin {
