@@ -216,7 +216,8 @@ impl Context {
         if yes {
             return Ok(());
         }
-        if !std::io::stdin().is_terminal() || matches!(self.pin_source, PinSource::Stdin) {
+        // With --pin-stdin at a terminal the PINs were typed there, so the answer can be too.
+        if !std::io::stdin().is_terminal() {
             return Err(CliError::usage(refusal));
         }
         if super::question::ask_yes_no(question, &self.cancel)? {

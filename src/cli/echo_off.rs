@@ -1,8 +1,13 @@
 //! Echo off at the PIN prompt, and back on whatever ends the prompt (hostile-4 F2, F3).
 //!
-//! While an `EchoOff` lives, stdin's terminal does not echo, and signal handlers keep it so:
-//! - SIGTERM, SIGHUP, SIGQUIT put the saved modes back, then die of the same signal with its
-//!   default action (exit status 128 + signal, as before);
+//! While an `EchoOff` lives, stdin's terminal does not echo but reads whole lines, Enter ends
+//! a line and Ctrl-C interrupts, whatever modes another program left behind (ICANON, ICRNL and
+//! ISIG on, IGNCR and INLCR off: after `stty raw` or `stty -icrnl`, Enter sends CR and Ctrl-C
+//! is a plain character, HOSTILE-7 F1c). Signal handlers keep the terminal right:
+//! - every catchable signal whose default action ends the process (SIGTERM, SIGHUP, SIGQUIT,
+//!   SIGUSR1, SIGALRM, SIGXCPU, the real-time signals, ...: see `fatal_signals`) puts the saved
+//!   modes back, then dies of the same signal with its default action (exit status
+//!   128 + signal, as before);
 //! - SIGTSTP (Ctrl-Z) puts the saved modes back so the shell gets an echoing terminal, then
 //!   stops the process (with SIGSTOP, so no handler needs re-installing mid-stop);
 //! - SIGCONT (`fg`) turns echo off again: a shell such as bash hands a resumed job its own,
@@ -43,14 +48,37 @@ static CLAIMED: AtomicBool = AtomicBool::new(false);
 /// The handlers may use `MODES`: echo is meant to be off.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
-const FATAL: [libc::c_int; 3] = [libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
-const ALL: [libc::c_int; 5] = [
-    libc::SIGTERM,
-    libc::SIGHUP,
-    libc::SIGQUIT,
-    libc::SIGTSTP,
-    libc::SIGCONT,
-];
+/// The signals whose default action ends the process and that a handler can catch, less
+/// three: SIGINT is Ctrl-C, which cancels the prompt through the cancel flag (main.rs);
+/// SIGPIPE is ignored by the Rust runtime from the start, so it never ends glasskey; SIGSEGV
+/// and SIGBUS belong to the runtime's stack-overflow report (and a handler is only put where
+/// the disposition is the default anyway). The fault signals (SIGILL, SIGFPE, SIGTRAP, SIGSYS)
+/// and SIGABRT (a panic inside a panic aborts) are in: restoring the modes and re-raising is
+/// right for them too.
+fn fatal_signals() -> impl Iterator<Item = libc::c_int> {
+    [
+        libc::SIGTERM,
+        libc::SIGHUP,
+        libc::SIGQUIT,
+        libc::SIGUSR1,
+        libc::SIGUSR2,
+        libc::SIGALRM,
+        libc::SIGVTALRM,
+        libc::SIGPROF,
+        libc::SIGXCPU,
+        libc::SIGXFSZ,
+        libc::SIGIO,
+        libc::SIGPWR,
+        libc::SIGSTKFLT,
+        libc::SIGSYS,
+        libc::SIGTRAP,
+        libc::SIGABRT,
+        libc::SIGILL,
+        libc::SIGFPE,
+    ]
+    .into_iter()
+    .chain(libc::SIGRTMIN()..=libc::SIGRTMAX())
+}
 
 /// Echo is off while this lives; dropping it puts the terminal back as it was, on every path
 /// out of the prompt (a PIN, an error, Ctrl-C, a panic unwinding) and the signals above.
@@ -81,8 +109,13 @@ impl EchoOff {
         let saved = unsafe { saved.assume_init() };
         let mut quiet = saved;
         quiet.c_lflag &= !(libc::ECHO | libc::ECHOE | libc::ECHOK);
-        // The Enter that ends the PIN still moves to the next line.
-        quiet.c_lflag |= libc::ECHONL | libc::ICANON;
+        // The Enter that ends the PIN still moves to the next line, and Ctrl-C still
+        // interrupts.
+        quiet.c_lflag |= libc::ECHONL | libc::ICANON | libc::ISIG;
+        // Enter (CR) ends the line: without ICRNL a no-echo prompt would ignore it, and the
+        // PIN retyped after it would join the first in one line.
+        quiet.c_iflag |= libc::ICRNL;
+        quiet.c_iflag &= !(libc::IGNCR | libc::INLCR);
         // SAFETY: no handler reads MODES yet (ACTIVE is false) and CLAIMED makes this the only
         // writer.
         unsafe {
@@ -139,7 +172,14 @@ impl Drop for EchoOff {
 /// back.
 fn install_handlers() -> Vec<(libc::c_int, libc::sigaction)> {
     let mut previous = Vec::new();
-    for signal in ALL {
+    type Handler = extern "C" fn(libc::c_int);
+    // (signal, handler, whether the handler ends the process)
+    let fatal = fatal_signals().map(|s| (s, on_fatal as Handler, true));
+    let job_control = [
+        (libc::SIGTSTP, on_stop as Handler, false),
+        (libc::SIGCONT, on_continue as Handler, false),
+    ];
+    for (signal, handler, ends) in fatal.chain(job_control) {
         // SAFETY: sigaction with a null new action only reads the current one into `old`.
         let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
         if unsafe { libc::sigaction(signal, std::ptr::null(), &mut old) } != 0
@@ -147,24 +187,12 @@ fn install_handlers() -> Vec<(libc::c_int, libc::sigaction)> {
         {
             continue;
         }
-        let handler: extern "C" fn(libc::c_int) = if FATAL.contains(&signal) {
-            on_fatal
-        } else if signal == libc::SIGTSTP {
-            on_stop
-        } else {
-            on_continue
-        };
         // SAFETY: a zeroed sigaction is a valid starting point; the handler is an
         // `extern "C" fn(c_int)` that only makes async-signal-safe calls.
         let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
         action.sa_sigaction = handler as usize;
         // SA_RESETHAND: a fatal signal raised again from its handler takes the default action.
-        action.sa_flags = libc::SA_RESTART
-            | if FATAL.contains(&signal) {
-                libc::SA_RESETHAND
-            } else {
-                0
-            };
+        action.sa_flags = libc::SA_RESTART | if ends { libc::SA_RESETHAND } else { 0 };
         // SAFETY: `action` is fully initialised; `old` receives the disposition to restore.
         if unsafe { libc::sigaction(signal, &action, &mut old) } == 0 {
             previous.push((signal, old));
