@@ -21,22 +21,6 @@ fn inventory(dir: &Path) -> PathBuf {
     enrolled_inventory(dir, &[("BG01-A", BG1, PIN), ("BG02-A", BG2, PIN)])
 }
 
-fn allow_list(request: &Received) -> Vec<Vec<u8>> {
-    let Some(Value::Array(list)) = request.field(0x03) else {
-        return Vec::new();
-    };
-    list.iter()
-        .filter_map(|d| match d {
-            Value::Map(entries) => entries.iter().find_map(|(k, v)| {
-                (k.as_text() == Some("id"))
-                    .then(|| v.as_bytes().cloned())
-                    .flatten()
-            }),
-            _ => None,
-        })
-        .collect()
-}
-
 /// Which credential a scripted look-alike names in its answer to the identity request.
 #[derive(Clone, Copy, Debug)]
 enum Answer {
@@ -60,7 +44,7 @@ fn echo_identity(answer: Answer) -> scripted::Script {
         if !is_identity {
             return Action::Forward;
         }
-        let Some(first) = allow_list(request).into_iter().next() else {
+        let Some(first) = request.allow_list().into_iter().next() else {
             return Action::Forward;
         };
         let mut auth_data = Sha256::digest(b"glasskey.invalid").to_vec();

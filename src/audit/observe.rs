@@ -126,7 +126,7 @@ where
     E: From<Ctap2Error> + From<DeviceError>,
 {
     let device = facts.device.clone();
-    let check = identify(session, &inv.keys)?;
+    let check = identify(session, inv)?;
     let IdentityCheck::Proven(proven) = check else {
         let finding = unproved(&check, inv, &facts);
         let claimed = match &check {

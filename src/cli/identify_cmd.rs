@@ -55,32 +55,17 @@ struct Identified {
     sign_count_regressed: bool,
 }
 
-/// Plain words for a failed proof, as the text headline and the JSON `proof_failure` say it.
-fn failure_words(failure: &ProofFailure) -> String {
-    match failure {
-        ProofFailure::SignatureInvalid => {
-            "the identity signature did NOT verify: possible look-alike".into()
-        }
-        ProofFailure::CounterBehind {
-            sign_count,
-            recorded,
-        } => format!(
-            "its signature counter ({sign_count}) did not advance past the recorded {recorded}: possible clone"
-        ),
-    }
-}
-
 pub fn identify(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
     let (_, inv) = Store::load(inventory)?;
     let mut key = ctx.open_key()?;
     let device = key.spec.to_arg();
-    let check = identity::identify(&mut key.session, &inv.keys)?;
+    let check = identity::identify(&mut key.session, &inv)?;
     let (own, claim, proof_failure): (Option<&KeyEntry>, _, _) = match &check {
         IdentityCheck::Proven(proven) => (inv.key(&proven.label), None, None),
         IdentityCheck::Failed { label, failure } => (
             None,
             inv.key(label).map(|e| (e, ClaimedBy::IdentityCredential)),
-            Some(failure_words(failure)),
+            Some(failure.to_string()),
         ),
         IdentityCheck::Unknown { note } => {
             let facts = key.facts()?;

@@ -42,7 +42,7 @@ pub fn with_inventory(
         code: EXIT_FINDINGS,
         message,
     };
-    match identify(&mut key.session, &inv.keys)? {
+    match identify(&mut key.session, inv)? {
         IdentityCheck::Proven(proven) => {
             key.session.unlock_pin(&proven)?;
             Ok(Some(proven.label))

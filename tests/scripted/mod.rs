@@ -215,6 +215,23 @@ impl Received {
     pub fn is_get_retries(&self) -> bool {
         self.client_pin_sub() == Some(1)
     }
+
+    /// The credential IDs of a getAssertion request's allow list.
+    pub fn allow_list(&self) -> Vec<Vec<u8>> {
+        let Some(Value::Array(list)) = self.field(0x03) else {
+            return Vec::new();
+        };
+        list.iter()
+            .filter_map(|d| match d {
+                Value::Map(entries) => entries.iter().find_map(|(k, v)| {
+                    (k.as_text() == Some("id"))
+                        .then(|| v.as_bytes().cloned())
+                        .flatten()
+                }),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 pub type Script = Box<dyn FnMut(&Received, &mut Authenticator) -> Action + Send>;
@@ -360,6 +377,27 @@ fn send(socket: &UdpSocket, peer: SocketAddr, cid: u32, command: u8, payload: &[
     for report in fragment(cid, command, payload, 7609).unwrap() {
         let _ = socket.send_to(&report, peer);
     }
+}
+
+/// A COSE EC2 public key of algorithm `alg` on curve `crv`, as a key may send it.
+pub fn cose_ec2(alg: i64, crv: i64, x: &[u8], y: &[u8]) -> Value {
+    Value::Map(vec![
+        (cbor::int(1), cbor::int(2)),
+        (cbor::int(3), cbor::int(alg)),
+        (cbor::int(-1), cbor::int(crv)),
+        (cbor::int(-2), cbor::bytes(x)),
+        (cbor::int(-3), cbor::bytes(y)),
+    ])
+}
+
+/// A COSE OKP (Ed25519 curve) public key of algorithm `alg`.
+pub fn cose_okp(alg: i64, x: &[u8]) -> Value {
+    Value::Map(vec![
+        (cbor::int(1), cbor::int(1)),
+        (cbor::int(3), cbor::int(alg)),
+        (cbor::int(-1), cbor::int(6)),
+        (cbor::int(-2), cbor::bytes(x)),
+    ])
 }
 
 /// Encodes a CBOR reply: status 0 and `body`.
