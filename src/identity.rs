@@ -14,6 +14,7 @@ use crate::ctap2::make_credential::MakeCredential;
 use crate::ctap2::session::{PinToken, ProvenIdentity};
 use crate::ctap2::{Ctap2Error, Session, StatusCode};
 use crate::inventory::model::{Identity, Inventory, KeyEntry, IDENTITY_RP_ID};
+use crate::inventory::roster;
 use crate::transport::Transport;
 use crate::util::key_fingerprint;
 
@@ -110,6 +111,10 @@ pub enum ProofFailure {
     SignatureInvalid,
     /// The counter did not move past the recorded one: possibly a clone (GK003).
     CounterBehind { sign_count: u32, recorded: u32 },
+    /// The key signed with the recorded identity, but that record changed since the history
+    /// last vouched for it, with no `inventory acknowledge` entry (GK064): the history keeps
+    /// only a digest of the previous identity, so this key cannot be proved against it.
+    RecordUnacknowledged,
 }
 
 impl std::fmt::Display for ProofFailure {
@@ -124,6 +129,9 @@ impl std::fmt::Display for ProofFailure {
             } => write!(
                 f,
                 "its signature counter ({sign_count}) did not advance past the recorded {recorded}: possible clone"
+            ),
+            ProofFailure::RecordUnacknowledged => f.write_str(
+                "the inventory's identity for this key was changed without acknowledgement (GK064): it signs with the edited record, not with the identity the check history vouches for",
             ),
         }
     }
@@ -235,7 +243,10 @@ fn prove<T: Transport>(
 
 /// Finds which inventoried key (if any) is plugged in. Needs no touch and no PIN. Only a key
 /// whose signature verifies against the recorded public key, for a credential ID that was asked
-/// for, with a counter past the recorded one, comes back `Proven`.
+/// for, with a counter past the recorded one, comes back `Proven`; and only for an identity
+/// record the inventory's history vouches for: a record changed by hand without an `inventory
+/// acknowledge` entry ([`roster::unacknowledged_identities`]) is `Failed` even when the key
+/// signs with it, since whoever edited the file chose that key (hostile-8 F6).
 pub fn identify<T: Transport>(
     session: &mut Session<T>,
     inv: &Inventory,
@@ -268,6 +279,7 @@ pub fn identify<T: Transport>(
         })
         .filter(|c| c.id.len() <= max_id_len)
         .collect();
+    let unacknowledged = roster::unacknowledged_identities(inv);
     for chunk in candidates.chunks(batch) {
         let answer = prove(session, chunk)?;
         let (index, outcome) =
@@ -286,6 +298,10 @@ pub fn identify<T: Transport>(
         let label = chunk[index].label.to_owned();
         return Ok(match outcome {
             Err(failure) => IdentityCheck::Failed { label, failure },
+            Ok(_) if unacknowledged.contains(&label) => IdentityCheck::Failed {
+                label,
+                failure: ProofFailure::RecordUnacknowledged,
+            },
             Ok(sign_count) => {
                 IdentityCheck::Proven(ProvenIdentity::new(session.id(), label, sign_count))
             }

@@ -59,6 +59,12 @@ pub fn with_inventory(
         } => Err(refused(format!(
             "GK003: this key proved {label}, but its signature counter ({sign_count}) did not advance past the recorded {recorded}: possible clone; no PIN was sent. Investigate before trusting it"
         ))),
+        IdentityCheck::Failed {
+            label,
+            failure: ProofFailure::RecordUnacknowledged,
+        } => Err(refused(format!(
+            "GK064: this key signs with the identity now recorded for {label}, but that record was changed without an `inventory acknowledge` entry, so the key is not proved; no PIN was sent. Restore the inventory from FILE.bak or your copy; if the change is yours, record why with `glasskey inventory acknowledge`"
+        ))),
         IdentityCheck::Unknown { note } => {
             let facts = key.facts()?;
             if let Some(entry) = serial_twin(inv, &facts) {

@@ -148,6 +148,42 @@ pub fn enrolled_inventory(
     inv
 }
 
+/// `identify --inventory` of `device`, as text and as JSON (both must exit alike).
+pub fn identify(inv: &std::path::Path, device: &str) -> (Option<i32>, String, serde_json::Value) {
+    let text = glasskey()
+        .args(["--device", device, "identify", "--inventory", p(inv)])
+        .output()
+        .unwrap();
+    let json = glasskey()
+        .args([
+            "--device",
+            device,
+            "--json",
+            "identify",
+            "--inventory",
+            p(inv),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(text.status.code(), json.status.code());
+    (
+        text.status.code(),
+        String::from_utf8_lossy(&text.stdout).into_owned(),
+        serde_json::from_slice(&json.stdout).unwrap(),
+    )
+}
+
+/// `label`'s recorded last observation in `inv`, if any.
+pub fn last_observation(inv: &std::path::Path, label: &str) -> Option<toml::Value> {
+    let v: toml::Value = toml::from_str(&std::fs::read_to_string(inv).unwrap()).unwrap();
+    v["key"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["label"].as_str() == Some(label))
+        .and_then(|k| k.get("last_observation").cloned())
+}
+
 /// An in-memory key of `profile` with the test PIN set.
 pub fn authenticator(profile: &str, serial: u32) -> Authenticator {
     let pin = glasskey::secret::Pin::new(zeroize::Zeroizing::new(PIN.to_owned())).unwrap();
