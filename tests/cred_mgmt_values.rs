@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use scripted::{
-    audit, authenticator, glasskey, inventory_enrolling, ok_reply, Action, Received, ScriptedKey,
-    PIN,
+    audit, authenticator, cose_ec2, cose_okp, glasskey, inventory_enrolling, ok_reply, Action,
+    Received, ScriptedKey, PIN,
 };
 
 const GET_CREDS_METADATA: i64 = 0x01;
@@ -92,25 +92,6 @@ fn creds(device: &str) -> (Option<i32>, String, String) {
     )
 }
 
-fn ec2(alg: i64, crv: i64, x: &[u8], y: &[u8]) -> Value {
-    Value::Map(vec![
-        (int(1), int(2)),
-        (int(3), int(alg)),
-        (int(-1), int(crv)),
-        (int(-2), bytes(x)),
-        (int(-3), bytes(y)),
-    ])
-}
-
-fn okp(alg: i64, x: &[u8]) -> Value {
-    Value::Map(vec![
-        (int(1), int(1)),
-        (int(3), int(alg)),
-        (int(-1), int(6)),
-        (int(-2), bytes(x)),
-    ])
-}
-
 /// A valid P-384 point, to give it the wrong algorithm.
 fn p384_point() -> (Vec<u8>, Vec<u8>) {
     use p384::elliptic_curve::sec1::ToEncodedPoint;
@@ -138,32 +119,32 @@ fn a_passkey_with_a_malformed_public_key_is_a_protocol_error_naming_the_field() 
     let cases: Vec<(&str, Value, &str)> = vec![
         (
             "EC2 with a 3-byte x and an empty y",
-            ec2(-7, 1, &[0; 3], &[]),
+            cose_ec2(-7, 1, &[0; 3], &[]),
             "x (-2) is 3 bytes",
         ),
         (
             "P-256 coordinates of P-384's length",
-            ec2(-7, 1, &[1; 48], &[2; 48]),
+            cose_ec2(-7, 1, &[1; 48], &[2; 48]),
             "x (-2) is 48 bytes",
         ),
         (
             "a P-256 point off the curve",
-            ec2(-7, 1, &[1; 32], &[2; 32]),
+            cose_ec2(-7, 1, &[1; 32], &[2; 32]),
             "not a point on",
         ),
         (
             "an Ed25519 key of 31 bytes",
-            okp(-8, &[9; 31]),
+            cose_okp(-8, &[9; 31]),
             "x (-2) is 31 bytes",
         ),
         (
             "an Ed25519 key that is not a point",
-            okp(-8, &not_an_ed25519_point()),
+            cose_okp(-8, &not_an_ed25519_point()),
             "not a point on",
         ),
         (
             "ES256 named on a P-384 point",
-            ec2(-7, 2, &p384_x, &p384_y),
+            cose_ec2(-7, 2, &p384_x, &p384_y),
             "alg (3)",
         ),
         (
@@ -206,7 +187,7 @@ fn an_audit_of_a_key_listing_a_malformed_public_key_stops_and_records_nothing() 
     let key = key_answering_when(
         ENUMERATE_CREDENTIALS_BEGIN,
         0x08,
-        ec2(-7, 1, &[0; 3], &[]),
+        cose_ec2(-7, 1, &[0; 3], &[]),
         tamper.clone(),
     );
     let dir = tempfile::tempdir().unwrap();
