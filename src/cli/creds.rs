@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::context::Context;
 use super::error::CliError;
-use crate::ctap2::cose::{algorithm_label, algorithm_name, CoseKey};
+use crate::ctap2::cose::{algorithm_label, known_algorithm_name, CoseKey};
 use crate::ctap2::session::{CredsMetadata, ResidentCredential, TokenPurpose};
 use crate::device::Key;
 use crate::untrusted::{shown_or, ShowOutside};
@@ -41,11 +41,7 @@ impl From<&ResidentCredential> for CredentialView {
             credential_id: hex::encode(&c.credential_id),
             cred_protect: c.cred_protect,
             algorithm: c.public_key.as_ref().and_then(CoseKey::algorithm),
-            algorithm_name: c
-                .public_key
-                .as_ref()
-                .and_then(CoseKey::algorithm)
-                .map(algorithm_name),
+            algorithm_name: c.public_key.as_ref().and_then(CoseKey::algorithm_name),
             public_key_sha256: c
                 .public_key
                 .as_ref()
@@ -139,7 +135,13 @@ pub fn write_listing(w: &mut dyn Write, l: &CredentialListing) -> std::io::Resul
         writeln!(
             w,
             "      algorithm   {}",
-            c.algorithm.map_or("-".into(), algorithm_label)
+            c.algorithm.map_or("-".into(), |alg| {
+                // The key's own name (EdDSA on Ed448 says so), with the number it sent.
+                match (known_algorithm_name(alg), &c.algorithm_name) {
+                    (Some(_), Some(name)) => format!("{name} [{alg}]"),
+                    _ => algorithm_label(alg),
+                }
+            })
         )?;
         writeln!(
             w,
