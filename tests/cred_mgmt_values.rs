@@ -13,20 +13,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use scripted::{
-    audit, authenticator, glasskey, inventory_enrolling, ok_reply, Action, Received, ScriptedKey,
-    PIN,
+    audit, authenticator, glasskey, inventory_enrolling, ok_reply, Action, ScriptedKey, PIN,
 };
 
 const GET_CREDS_METADATA: i64 = 0x01;
 const ENUMERATE_RPS_BEGIN: i64 = 0x02;
 const ENUMERATE_CREDENTIALS_BEGIN: i64 = 0x04;
-
-fn cred_mgmt_sub(r: &Received) -> Option<i64> {
-    if !matches!(r.ctap_command(), Some(0x0A | 0x41)) {
-        return None;
-    }
-    r.field(0x01).and_then(|v| cbor::as_i64(&v))
-}
 
 fn passkey() -> StoredCredential {
     StoredCredential {
@@ -56,7 +48,7 @@ fn key_answering_when(sub: i64, field: i64, value: Value, tamper: Arc<AtomicBool
     ScriptedKey::serve(
         auth,
         Box::new(move |request, auth| {
-            if cred_mgmt_sub(request) != Some(sub) || !tamper.load(Ordering::SeqCst) {
+            if request.cred_mgmt_sub() != Some(sub) || !tamper.load(Ordering::SeqCst) {
                 return Action::Forward;
             }
             let reply = auth.handle_cbor(&request.payload).reply;

@@ -154,6 +154,22 @@ pub fn authenticator(profile: &str, serial: u32) -> Authenticator {
     Authenticator::create(None, profile, Some(serial), Some(&pin)).unwrap()
 }
 
+/// An ES256 discoverable credential at `rp` for `user`, its IDs and secret made of `id`.
+pub fn passkey(rp: &str, user: &str, id: u8) -> glasskey::virtual_key::state::StoredCredential {
+    glasskey::virtual_key::state::StoredCredential {
+        rp_id: rp.into(),
+        rp_name: None,
+        user_id: vec![id; 16],
+        user_name: Some(user.into()),
+        user_display_name: None,
+        credential_id: vec![id; 32],
+        private_key: vec![id; 32],
+        cred_protect: 1,
+        created: 0,
+        algorithm: -7,
+    }
+}
+
 /// What the key does with one CBOR request.
 pub enum Action {
     /// Let the real authenticator answer.
@@ -210,6 +226,13 @@ impl Received {
     /// (newPinEnc or pinHashEnc).
     pub fn carries_pin_material(&self) -> bool {
         matches!(self.client_pin_sub(), Some(3 | 4 | 5 | 9))
+    }
+
+    /// The credential management subcommand (0x0A, or 0x41 on 2.1-PRE keys).
+    pub fn cred_mgmt_sub(&self) -> Option<i64> {
+        matches!(self.ctap_command(), Some(0x0A | 0x41))
+            .then(|| self.field(0x01).and_then(|v| cbor::as_i64(&v)))
+            .flatten()
     }
 
     pub fn is_get_retries(&self) -> bool {
