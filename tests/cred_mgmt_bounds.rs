@@ -10,8 +10,8 @@ mod scripted;
 
 use glasskey::ctap2::cbor::{self, bytes, int, text, Value};
 use scripted::{
-    audit, authenticator, glasskey, inventory_enrolling, ok_reply, passkey, Action, Received,
-    ScriptedKey, PIN,
+    audit, authenticator, creds, inventory_enrolling, ok_reply, passkey, Action, Received,
+    ScriptedKey,
 };
 use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -71,21 +71,6 @@ fn fabricated_credential(n: u64, total: Option<u64>) -> Value {
     Value::Map(entries)
 }
 
-fn creds(device: &str, global: &[&str]) -> (Option<i32>, String, String) {
-    let out = glasskey()
-        .args(["--device", device])
-        .args(global)
-        .args(["creds", "--pin-stdin"])
-        .write_stdin(format!("{PIN}\n"))
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn enumeration_requests(key: &ScriptedKey) -> usize {
     key.received()
         .iter()
@@ -119,7 +104,7 @@ fn more_relying_parties_than_passkeys_counted_is_a_protocol_error_before_any_is_
             _ => Action::Forward,
         }),
     );
-    let (code, stdout, stderr) = creds(&key.device, &[]);
+    let (code, stdout, stderr) = creds(&key.device, &[], &[]);
     assert_eq!(code, Some(3), "{stdout}{stderr}");
     assert!(stderr.contains("counts 1 passkey"), "{stderr}");
     assert!(stderr.contains("40 relying parties"), "{stderr}");
@@ -159,7 +144,7 @@ fn key_listing_more_credentials_than_counted(total: u64, tamper: Arc<AtomicBool>
 #[test]
 fn more_passkeys_at_one_site_than_counted_is_a_protocol_error_in_creds_and_audit() {
     let key = key_listing_more_credentials_than_counted(5, Arc::new(AtomicBool::new(true)));
-    let (code, stdout, stderr) = creds(&key.device, &[]);
+    let (code, stdout, stderr) = creds(&key.device, &[], &[]);
     assert_eq!(code, Some(3), "{stdout}{stderr}");
     assert!(stderr.contains("counts 1 passkey"), "{stderr}");
     assert!(stderr.contains("5"), "{stderr}");
@@ -208,7 +193,7 @@ fn the_same_credential_id_listed_twice_is_a_protocol_error() {
             _ => Action::Forward,
         }),
     );
-    let (code, stdout, stderr) = creds(&key.device, &[]);
+    let (code, stdout, stderr) = creds(&key.device, &[], &[]);
     assert_eq!(code, Some(3), "{stdout}{stderr}");
     assert!(stderr.contains("twice"), "{stderr}");
     assert!(stderr.contains(&hex::encode([7u8; 4])), "{stderr}");
@@ -235,7 +220,7 @@ fn the_whole_listing_ends_within_the_timeout() {
             Action::Forward
         }),
     );
-    let (code, stdout, stderr) = creds(&key.device, &["--timeout", "1"]);
+    let (code, stdout, stderr) = creds(&key.device, &["--timeout", "1"], &[]);
     assert_eq!(code, Some(3), "{stdout}{stderr}");
     assert!(stderr.contains("--timeout"), "{stderr}");
     assert!(stderr.contains("whole listing"), "{stderr}");

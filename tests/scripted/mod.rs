@@ -154,6 +154,24 @@ pub fn authenticator(profile: &str, serial: u32) -> Authenticator {
     Authenticator::create(None, profile, Some(serial), Some(&pin)).unwrap()
 }
 
+/// `creds` on `device` with the test PIN: exit code, stdout, stderr. `global` options go
+/// before the command, `args` after it.
+pub fn creds(device: &str, global: &[&str], args: &[&str]) -> (Option<i32>, String, String) {
+    let out = glasskey()
+        .args(["--device", device])
+        .args(global)
+        .args(["creds", "--pin-stdin"])
+        .args(args)
+        .write_stdin(format!("{PIN}\n"))
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// An ES256 discoverable credential at `rp` for `user`, its IDs and secret made of `id`.
 pub fn passkey(rp: &str, user: &str, id: u8) -> glasskey::virtual_key::state::StoredCredential {
     glasskey::virtual_key::state::StoredCredential {
