@@ -113,6 +113,12 @@ impl ShowOutside for String {
     }
 }
 
+/// A file path for a text renderer: a path is outside text too (a directory name can hold a
+/// newline or an escape sequence), so its hidden characters are escaped like any other.
+pub fn shown_path(path: &std::path::Path) -> String {
+    visible(&path.to_string_lossy()).into_owned()
+}
+
 /// An optional outside string, or `default` (glasskey's own words) when absent.
 pub fn shown_or<'a>(s: Option<&'a str>, default: &'a str) -> Shown<'a> {
     Shown(s.unwrap_or(default))

@@ -8,83 +8,16 @@ mod scripted;
 
 use std::path::{Path, PathBuf};
 
-use glasskey::ctap2::cbor::{bytes, int, text, Value};
+use scripted::lookalike::{echo_identity, Answer};
 use scripted::{
-    authenticator, enroll, enrolled_inventory, glasskey, ok, ok_reply, p, Action, Received,
-    ScriptedKey, BG1, BG2, PIN, T0,
+    authenticator, enroll, enrolled_inventory, glasskey, ok, p, Received, ScriptedKey, BG1, BG2,
+    PIN, T0,
 };
 use serde_json::Value as Json;
-use sha2::{Digest, Sha256};
 
 /// An inventory with one enrolled virtual key per account (serials 31337001, 31337002).
 fn inventory(dir: &Path) -> PathBuf {
     enrolled_inventory(dir, &[("BG01-A", BG1, PIN), ("BG02-A", BG2, PIN)])
-}
-
-fn allow_list(request: &Received) -> Vec<Vec<u8>> {
-    let Some(Value::Array(list)) = request.field(0x03) else {
-        return Vec::new();
-    };
-    list.iter()
-        .filter_map(|d| match d {
-            Value::Map(entries) => entries.iter().find_map(|(k, v)| {
-                (k.as_text() == Some("id"))
-                    .then(|| v.as_bytes().cloned())
-                    .flatten()
-            }),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Which credential a scripted look-alike names in its answer to the identity request.
-#[derive(Clone, Copy, Debug)]
-enum Answer {
-    /// The first ID of the allow list, echoed.
-    Echo,
-    /// None at all.
-    Omit,
-    /// One that was not asked for.
-    Stranger,
-}
-
-/// Answers glasskey's identity request with an assertion it cannot sign: the credential named
-/// as `answer` says, a garbage signature.
-fn echo_identity(answer: Answer) -> scripted::Script {
-    Box::new(move |request, _auth| {
-        let is_identity = request.ctap_command() == Some(0x02)
-            && request
-                .field(0x01)
-                .and_then(|v| v.as_text().map(str::to_owned))
-                == Some("glasskey.invalid".into());
-        if !is_identity {
-            return Action::Forward;
-        }
-        let Some(first) = allow_list(request).into_iter().next() else {
-            return Action::Forward;
-        };
-        let mut auth_data = Sha256::digest(b"glasskey.invalid").to_vec();
-        auth_data.push(0x00);
-        auth_data.extend(1000u32.to_be_bytes());
-        let id = match answer {
-            Answer::Stranger => b"a credential nobody asked for".to_vec(),
-            Answer::Echo | Answer::Omit => first,
-        };
-        let credential = Value::Map(vec![
-            (text("id"), bytes(&id)),
-            (text("type"), text("public-key")),
-        ]);
-        let mut fields = Vec::new();
-        if !matches!(answer, Answer::Omit) {
-            fields.push((int(1), credential));
-        }
-        fields.push((int(2), bytes(&auth_data)));
-        fields.push((
-            int(3),
-            bytes(&[0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01]),
-        ));
-        Action::Reply(ok_reply(&Value::Map(fields)))
-    })
 }
 
 fn audit(inv: &Path, device: &str) -> (std::process::Output, Json) {

@@ -466,3 +466,121 @@ fn a_hand_edit_of_an_older_form_roster_is_reported_until_acknowledged() {
     let (v, code) = check("validate", &fleet.inv, "2026-11-26T10:00:00Z");
     assert_eq!(code, 0, "{v}");
 }
+
+/// Appends a correctly hashed `event` entry dated `date`, keeping the roster as it was.
+fn append_event(fleet: &Fleet, event: Event, date: &str) {
+    let mut inv: Inventory = toml::from_str(&fleet.text()).unwrap();
+    let roster = inv.checks.last().unwrap().roster.clone();
+    let entry = history::append(
+        &inv.checks,
+        history::Draft {
+            date: date.into(),
+            keys: vec!["BG01-B".into()],
+            result: "pass".into(),
+            event: Some(event),
+            roster,
+            ..history::Draft::default()
+        },
+    );
+    inv.checks.push(entry);
+    std::fs::write(&fleet.inv, toml::to_string(&inv).unwrap()).unwrap();
+}
+
+/// A broken link or an impossible date names the entry by its kind, as GK063/GK064 do: an
+/// acknowledge or retire entry is no "check entry".
+#[test]
+fn chain_and_date_problems_name_the_entry_by_its_kind() {
+    let acknowledge = Event::Acknowledge {
+        items: vec!["key:BG01-B".into()],
+        note: "vouched".into(),
+    };
+    let messages = |v: &serde_json::Value| -> Vec<String> {
+        let mut m: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["message"].as_str().unwrap().to_owned())
+            .collect();
+        m.extend(v["problem"].as_str().map(str::to_owned));
+        m
+    };
+    for (date, rule, said) in [
+        (
+            "not a date",
+            "GK061",
+            "acknowledge entry #3 (seq 3) has no readable",
+        ),
+        (
+            "2099-01-01T00:00:00Z",
+            "GK062",
+            "acknowledge entry #3 (seq 3) is dated 2099",
+        ),
+        (
+            "2026-01-01T00:00:00Z",
+            "GK061",
+            "acknowledge entry #3 (seq 3) is dated 2026-01-01",
+        ),
+    ] {
+        let fleet = audited_fleet(1, 2);
+        append_event(&fleet, acknowledge.clone(), date);
+        let (v, code) = check("verify", &fleet.inv, LATER);
+        assert_eq!(code, 1, "{v}");
+        assert!(rules(&v).contains(rule), "{v}");
+        let m = messages(&v);
+        assert!(m.iter().any(|m| m.contains(said)), "{said:?} in {m:?}");
+        assert!(!m.iter().any(|m| m.contains("check entry")), "{m:?}");
+    }
+
+    // An edited retire entry, and the entry after an entry removed.
+    let fleet = audited_fleet(1, 2);
+    append_event(&fleet, retire_b(), LATER);
+    let edited = fleet.text().replacen("\"forged\"", "\"destroyed\"", 1);
+    assert_ne!(edited, fleet.text());
+    std::fs::write(&fleet.inv, &edited).unwrap();
+    let (v, _) = check("verify", &fleet.inv, LATER);
+    assert_eq!(v["intact"], false, "{v}");
+    let problem = v["problem"].as_str().unwrap_or_default();
+    assert!(
+        problem.starts_with("retire entry #3 (seq 3) was edited"),
+        "{v}"
+    );
+
+    let fleet = audited_fleet(1, 2);
+    append_event(&fleet, retire_b(), LATER);
+    append_event(&fleet, acknowledge, LATER);
+    let mut inv: Inventory = toml::from_str(&fleet.text()).unwrap();
+    inv.checks.remove(2);
+    std::fs::write(&fleet.inv, toml::to_string(&inv).unwrap()).unwrap();
+    let (v, _) = check("verify", &fleet.inv, LATER);
+    let problem = v["problem"].as_str().unwrap_or_default();
+    assert!(
+        problem.starts_with("acknowledge entry #3 (seq 4) does not follow"),
+        "{v}"
+    );
+}
+
+/// `inventory verify` says which entry recorded the roster it compared, by its kind.
+#[test]
+fn verify_names_the_entry_that_recorded_the_roster_by_its_kind() {
+    let fleet = audited_fleet(1, 2);
+    let out = run(
+        &["inventory", "verify", p(&fleet.inv), "--now", LATER],
+        None,
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("recorded at check entry #2"), "{text}");
+    append_event(
+        &fleet,
+        Event::Acknowledge {
+            items: vec!["key:BG01-B".into()],
+            note: "vouched".into(),
+        },
+        LATER,
+    );
+    let out = run(
+        &["inventory", "verify", p(&fleet.inv), "--now", LATER],
+        None,
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("recorded at acknowledge entry #3"), "{text}");
+}

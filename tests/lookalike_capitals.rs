@@ -1,4 +1,4 @@
-//! Look-alikes written in capitals (DESIGN §3.8): a Cyrillic or Greek capital renders like a
+//! Look-alikes written in capitals, and other disguises the skeleton alone misses (DESIGN §3.8): a Cyrillic or Greek capital renders like a
 //! Latin capital ("В" U+0412 like "B", "М" U+041C like "M") although its lower case does not
 //! ("в" renders like a small-capital B). RP IDs and UPNs are read without regard to case, so a
 //! name in such capitals is a look-alike of the lower-case name it renders like: in a passkey's
@@ -241,4 +241,43 @@ fn real_accounts_and_case_variants_are_not_refused_as_look_alikes() {
         "{}",
         serde_json::to_string_pretty(&v).unwrap()
     );
+}
+
+/// HOSTILE-8 F1, F2, F10: the disguises the skeleton alone missed, on a key (audit) and at input
+/// (add-account): an IDN in its ASCII form, a combining dot over an "i", Latin small capitals,
+/// a trailing dot.
+#[test]
+fn punycode_combining_marks_and_small_capitals_are_look_alikes() {
+    for rp in [
+        "login.xn--micrsoft-qbh.com",
+        "logi\u{307}n.microsoft.com",
+        "\u{29f}\u{1d0f}\u{262}\u{26a}\u{274}.microsoft.com",
+    ] {
+        let (_dir, inv, device) = enrolled_with(BG1, rp, "someone@example.com");
+        let (code, v) = audit(&inv, &device);
+        assert_eq!(code, Some(1), "{rp}: {v}");
+        assert!(rules(&v).contains("GK055"), "{rp}: {v}");
+    }
+    let (_dir, inv, device) =
+        enrolled_with(BG1, "login.microsoft.com", "bg-01@contoso.onmicrosoft.com.");
+    let (_, v) = audit(&inv, &device);
+    assert!(rules(&v).contains("GK056"), "{v}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("add.toml");
+    init_inventory(&inv, &["--account", BG1]);
+    let before = std::fs::read(&inv).unwrap();
+    for look_alike in [
+        "bg-01@xn--cntoso-wqf.onmicrosoft.com",
+        "bg-01\u{307}@contoso.onmicrosoft.com",
+        "BG-01@CONTOSO.ONM\u{130}CROSOFT.COM",
+    ] {
+        let out = run(
+            &["inventory", "add-account", p(&inv), "--upn", look_alike],
+            None,
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{look_alike}: {err}");
+        assert_eq!(std::fs::read(&inv).unwrap(), before, "{look_alike}");
+    }
 }

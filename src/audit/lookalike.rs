@@ -1,9 +1,13 @@
 //! Look-alike sites and accounts (DESIGN §3.8): an RP ID or user name that is not the real one
 //! but renders like it — `login.micrоsoft.com` with a Cyrillic "о", a UPN with "l" for "1" —
 //! or that mixes scripts or hides characters. Confusability is the UTS 39 skeleton
-//! (`unicode-security`), compared in any case (see [`looks_alike`]); mixed scripts are judged per domain label
+//! (`unicode-security`) of the name as seen (IDN labels decoded, combining marks and hidden
+//! characters dropped, small capitals folded), compared in any case (see [`looks_alike`]); mixed scripts are judged per domain label
 //! and per local part, as browsers judge IDNs, so a name written wholly in one script passes.
 
+use std::borrow::Cow;
+
+use unicode_normalization::char::is_combining_mark;
 use unicode_security::{skeleton, MixedScript};
 
 use super::finding::Finding;
@@ -11,30 +15,82 @@ use super::rules;
 use crate::inventory::model::{Inventory, KeyEntry, Observation, DEFAULT_RP_ID};
 use crate::untrusted::{has_hidden, is_hidden, visible};
 
-/// How `s` looks, as one string to compare: its UTS 39 skeleton (taken on the NFD string, as
-/// `skeleton` does), case-folded, then the skeleton again, without hidden characters (which
-/// render as nothing). The skeleton comes first because it maps a capital to what it renders
-/// like: Cyrillic "В" (U+0412) is "B" and so folds to "b", while its lower case "в" renders
-/// like a small capital and is no "b". The second skeleton lets the fold's letters meet their
-/// own look-alikes (Cyrillic "М" → "M" → "m" → "rn", as Latin "m" is).
-fn look(s: &str) -> String {
-    let shown: String = s.chars().filter(|&c| !is_hidden(c)).collect();
-    let shape: String = skeleton(&shown).collect();
-    skeleton(&caseless::default_case_fold_str(&shape)).collect()
+/// An IDN label in its ASCII form (`xn--…`, as browsers store RP IDs) decoded to what it
+/// shows; a label that does not decode is kept as written.
+fn decode_label(label: &str) -> Cow<'_, str> {
+    match label.get(..4) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("xn--") => {
+            idna::punycode::decode_to_string(&label[4..])
+                .filter(|decoded| !decoded.is_empty())
+                .map_or(Cow::Borrowed(label), Cow::Owned)
+        }
+        _ => Cow::Borrowed(label),
+    }
+}
+
+/// `s` with each IDN label of its domains (split at '.' and '@') decoded.
+fn decode_idn(s: &str) -> String {
+    s.split('@')
+        .map(|part| {
+            part.split('.')
+                .map(decode_label)
+                .collect::<Vec<_>>()
+                .join(".")
+        })
+        .collect::<Vec<_>>()
+        .join("@")
+}
+
+/// Phonetic letters (IPA and phonetic extensions, where the Latin small capitals live) that
+/// the UTS 39 skeleton leaves alone, such as "ʟ" U+029F and "ᴏ" U+1D0F, folded to the Latin
+/// letter they render like.
+fn fold_phonetic(c: char) -> Cow<'static, str> {
+    let phonetic = matches!(u32::from(c), 0x0250..=0x02AF | 0x1D00..=0x1DBF);
+    match deunicode::deunicode_char(c) {
+        Some(latin)
+            if phonetic && !latin.is_empty() && latin.bytes().all(|b| b.is_ascii_alphabetic()) =>
+        {
+            Cow::Borrowed(latin)
+        }
+        _ => Cow::Owned(c.to_string()),
+    }
+}
+
+/// `s` as a reader sees it: IDN labels decoded, hidden characters dropped (they render as
+/// nothing), blanks and a closing dot trimmed (unseen, or read as the same domain), phonetic
+/// letters folded.
+fn as_seen(s: &str) -> String {
+    let decoded = decode_idn(s);
+    let shown: String = decoded.chars().filter(|&c| !is_hidden(c)).collect();
+    let trimmed = shown.trim().trim_end_matches('.').trim_end();
+    trimmed.chars().map(fold_phonetic).collect()
+}
+
+/// The UTS 39 skeleton (taken on the NFD string, as `skeleton` does) without combining marks:
+/// "i" + U+0307 and overlay marks render like the bare letter.
+fn shape(s: &str) -> String {
+    skeleton(s).filter(|&c| !is_combining_mark(c)).collect()
 }
 
 /// How `s` looks as written, in lower case and in capitals: a name read without regard to case
 /// may be shown in any of them ("LOGIN.MICROSOFT.COM" has "I" where "login" has "i", and "I"
-/// renders like "l").
+/// renders like "l"; Cyrillic "в" renders like no "b", but its capital "В" is a "B").
 fn looks(s: &str) -> [String; 3] {
-    [look(s), look(&s.to_lowercase()), look(&s.to_uppercase())]
+    let seen = as_seen(s);
+    [
+        shape(&seen),
+        shape(&seen.to_lowercase()),
+        shape(&seen.to_uppercase()),
+    ]
 }
 
-/// Whether `a` and `b` render alike, written in some case: equal strings and case variants
-/// included. RP IDs, UPNs and key labels are all compared with it.
+/// Whether `a` and `b` render alike: equal strings and case variants included. Each as written
+/// is compared with the other in any case, and both in lower case and both in capitals; a
+/// match only between one in capitals and the other in lower case ("KAI" and "kal": "I" and
+/// "l") is none. RP IDs, UPNs and key labels are all compared with it.
 pub fn looks_alike(a: &str, b: &str) -> bool {
-    let theirs = looks(b);
-    looks(a).iter().any(|l| theirs.contains(l))
+    let (a, b) = (looks(a), looks(b));
+    b.contains(&a[0]) || a.contains(&b[0]) || a[1] == b[1] || a[2] == b[2]
 }
 
 /// Two different names that render alike. Names equal but for ASCII case are the same name
@@ -46,12 +102,21 @@ pub fn confusable(a: &str, b: &str) -> bool {
 
 /// Whether some label of a domain or UPN (split at '.' and '@') mixes scripts.
 pub fn mixes_scripts(s: &str) -> bool {
-    s.split(['.', '@'])
+    decode_idn(s)
+        .split(['.', '@'])
         .any(|label| !label.is_empty() && !label.is_single_script())
 }
 
-/// The non-ASCII characters of `s` by code point, so a report says what the eye cannot see.
-fn non_ascii(s: &str) -> String {
+/// The non-ASCII characters of `s` by code point, so a report says what the eye cannot see;
+/// for an IDN in its ASCII form, what it decodes to first.
+pub fn non_ascii(s: &str) -> String {
+    let decoded = decode_idn(s);
+    let reads_as = if decoded == s {
+        String::new()
+    } else {
+        format!(" (reads as {})", visible(&decoded))
+    };
+    let s = decoded.as_str();
     let mut points: Vec<String> = s
         .chars()
         .filter(|c| !c.is_ascii())
@@ -59,9 +124,9 @@ fn non_ascii(s: &str) -> String {
         .collect();
     points.dedup();
     if points.is_empty() {
-        String::new()
+        reads_as
     } else {
-        format!(" (non-ASCII: {})", points.join(" "))
+        format!("{reads_as} (non-ASCII: {})", points.join(" "))
     }
 }
 
@@ -311,5 +376,86 @@ mod tests {
         assert!(!mixes_scripts(
             "\u{43f}\u{43e}\u{43b}\u{44c}\u{437}\u{43e}\u{432}\u{430}\u{442}\u{435}\u{43b}\u{44c}@contoso.com"
         ));
+    }
+
+    const REAL: &str = "login.microsoft.com";
+
+    /// HOSTILE-8 F1: IDNs arrive in their ASCII form; `xn--micrsoft-qbh` is "micrоsoft" with
+    /// a Cyrillic "о", and is judged as what it decodes to.
+    #[test]
+    fn punycode_labels_are_judged_as_what_they_decode_to() {
+        assert!(confusable("login.xn--micrsoft-qbh.com", REAL));
+        assert!(confusable("LOGIN.XN--MICRSOFT-QBH.COM", REAL));
+        assert!(mixes_scripts("login.xn--micrsoft-qbh.com"));
+        assert!(confusable(
+            &format!("bg-01@{}.onmicrosoft.com", to_ascii_label("c\u{43e}ntoso")),
+            "bg-01@contoso.onmicrosoft.com"
+        ));
+        // A label that only starts like punycode, or does not decode, is kept as written.
+        assert!(!confusable("xn--.example.com", REAL));
+        // A real IDN in one script ("münchen") is neither.
+        assert!(!mixes_scripts("login.xn--mnchen-3ya.de"));
+        assert!(!confusable("login.xn--mnchen-3ya.de", REAL));
+    }
+
+    fn to_ascii_label(label: &str) -> String {
+        format!("xn--{}", idna::punycode::encode_str(label).unwrap())
+    }
+
+    /// HOSTILE-8 F2: a combining mark over a letter (UTS 39's own example, "i" + U+0307, and
+    /// Turkish "İ", which lower-cases to it) or an overlay mark renders like the bare letter.
+    #[test]
+    fn combining_marks_do_not_hide_a_look_alike() {
+        for rp in [
+            "logi\u{307}n.microsoft.com",
+            "LOG\u{130}N.microsoft.com",
+            "login.micro\u{335}soft.com",
+            "login.microsoft.co\u{332}m",
+        ] {
+            assert!(confusable(rp, REAL), "{rp:?}");
+        }
+        assert!(confusable("admi\u{307}n@contoso.com", "admin@contoso.com"));
+    }
+
+    /// HOSTILE-8 F10: Latin small capitals (phonetic letters the skeleton leaves alone) and a
+    /// trailing blank or dot, which the eye does not see.
+    #[test]
+    fn small_capitals_and_trailing_blanks_or_dots_are_look_alikes() {
+        for rp in [
+            "\u{29f}\u{1d0f}\u{262}\u{26a}\u{274}.microsoft.com",
+            "login.microsoft.c\u{1d0f}\u{1d0d}",
+            "login.microsoft.com.",
+            "login.microsoft.com ",
+        ] {
+            assert!(confusable(rp, REAL), "{rp:?}");
+        }
+        for user in [
+            "\u{299}\u{262}-02@contoso.com",
+            "bg-02@contoso.com ",
+            "bg-02@contoso.com.",
+        ] {
+            assert!(confusable(user, "bg-02@contoso.com"), "{user:?}");
+        }
+    }
+
+    /// HOSTILE-8 F11: "I" renders like "l" only when the other name shows an "l" where this
+    /// one, in capitals, shows an "I": names that match only by putting one in capitals and
+    /// the other in lower case are not alike.
+    #[test]
+    fn names_alike_only_across_cases_are_not_look_alikes() {
+        for (a, b) in [
+            ("kai@contoso.com", "kal@contoso.com"),
+            ("ali@contoso.com", "all@contoso.com"),
+            ("mia@contoso.com", "mla@contoso.com"),
+            ("emil@contoso.com", "emii@contoso.com"),
+            ("nils@contoso.com", "nlls@contoso.com"),
+            ("li.wei@contoso.com", "ii.wei@contoso.com"),
+        ] {
+            assert!(!confusable(a, b), "{a} {b}");
+            assert!(!confusable(b, a), "{b} {a}");
+        }
+        // Written in capitals against the real name: "I" shown where "l" is, and the reverse.
+        assert!(confusable("LOGlN.MICROSOFT.COM", REAL));
+        assert!(confusable("bg-0I@contoso.com", "bg-01@contoso.com"));
     }
 }

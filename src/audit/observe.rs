@@ -12,6 +12,7 @@ use crate::inventory::model::{Inventory, KeyEntry, Observation, ObservedPasskey}
 use crate::secret::Pin;
 use crate::transport::Transport;
 
+use super::claim::{ClaimedBy, Unproved};
 use super::finding::Finding;
 use super::rules;
 
@@ -24,6 +25,10 @@ pub struct KeyCheck {
     /// The inventory label a key answered for or whose serial it reports, without proving it:
     /// a PIN line naming it is then no error, and is not sent.
     pub claimed: Option<String>,
+    /// How a device that proved nothing claimed `claimed` (None for GK068's `claimed`).
+    pub claimed_by: Option<ClaimedBy>,
+    /// Why a device that proved nothing failed its claim (or its answer), in plain words.
+    pub proof_failure: Option<String>,
     pub proven: Option<ProvenIdentity>,
     /// Recorded only for a proven key.
     pub observation: Option<Observation>,
@@ -129,15 +134,15 @@ where
     let check = identify(session, &inv.keys)?;
     let IdentityCheck::Proven(proven) = check else {
         let finding = unproved(&check, inv, &facts);
-        let claimed = match &check {
-            IdentityCheck::Failed { label, .. } => Some(label.clone()),
-            _ => serial_twin(inv, &facts).map(|k| k.label.clone()),
-        };
+        let twin = serial_twin(inv, &facts).map(|k| k.label.clone());
+        let Unproved { claimed, why } = Unproved::of(&check, twin).unwrap_or_default();
         return Ok(KeyCheck {
             device,
             facts,
             label: None,
-            claimed,
+            claimed_by: claimed.as_ref().map(|(_, by)| *by),
+            claimed: claimed.map(|(label, _)| label),
+            proof_failure: why,
             proven: None,
             observation: None,
             findings: vec![finding],
@@ -207,6 +212,8 @@ where
         facts,
         label: Some(proven.label.clone()),
         claimed: None,
+        claimed_by: None,
+        proof_failure: None,
         proven: Some(proven),
         observation: Some(observation),
         findings,

@@ -138,6 +138,9 @@ pub fn audit_with_report(
             device: check.device.clone(),
             label: check.label.clone(),
             proved_twice: check.claimed.clone().filter(|_| check.proved_twice),
+            claimed_label: check.claimed.clone().filter(|_| check.claimed_by.is_some()),
+            claimed_by: check.claimed_by,
+            proof_failure: check.proof_failure.clone(),
             account,
             identity_verified: obs.is_some_and(|o| o.identity_verified),
             identity_fingerprint: fingerprint,
@@ -178,10 +181,13 @@ pub fn audit_with_report(
     let labels: Vec<String> = results
         .iter()
         .map(|r| {
-            r.label.clone().unwrap_or_else(|| match &r.proved_twice {
-                Some(label) => format!("{label} proved twice, at {}", r.device),
-                None => format!("unknown key at {}", r.device),
-            })
+            r.label
+                .clone()
+                .unwrap_or_else(|| match (&r.proved_twice, &r.claimed_label) {
+                    (Some(label), _) => format!("{label} proved twice, at {}", r.device),
+                    (None, Some(label)) => format!("{label} claimed, not proved, at {}", r.device),
+                    (None, None) => format!("unknown key at {}", r.device),
+                })
         })
         .collect();
     let entry = history::append(

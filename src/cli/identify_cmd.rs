@@ -9,22 +9,13 @@ use serde::Serialize;
 
 use super::context::Context;
 use super::error::CliError;
+use crate::audit::claim::{not_proved_words, ClaimedBy, Unproved};
 use crate::audit::observe::serial_twin;
 use crate::identity::{self, IdentityCheck, ProofFailure};
 use crate::inventory::model::KeyEntry;
 use crate::inventory::Store;
-use crate::untrusted::{shown_or, ShowOutside};
+use crate::untrusted::{shown_or, shown_path, ShowOutside};
 use crate::util::short_fingerprint;
-
-/// How a key that proved nothing claimed an inventoried key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-enum ClaimedBy {
-    /// It answered glasskey's identity request for that key's credential.
-    IdentityCredential,
-    /// It reports that key's serial number (and proved no identity).
-    Serial,
-}
 
 #[derive(Serialize)]
 struct Identified {
@@ -55,43 +46,25 @@ struct Identified {
     sign_count_regressed: bool,
 }
 
-/// Plain words for a failed proof, as the text headline and the JSON `proof_failure` say it.
-fn failure_words(failure: &ProofFailure) -> String {
-    match failure {
-        ProofFailure::SignatureInvalid => {
-            "the identity signature did NOT verify: possible look-alike".into()
-        }
-        ProofFailure::CounterBehind {
-            sign_count,
-            recorded,
-        } => format!(
-            "its signature counter ({sign_count}) did not advance past the recorded {recorded}: possible clone"
-        ),
-    }
-}
-
 pub fn identify(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
     let (_, inv) = Store::load(inventory)?;
     let mut key = ctx.open_key()?;
     let device = key.spec.to_arg();
     let check = identity::identify(&mut key.session, &inv.keys)?;
-    let (own, claim, proof_failure): (Option<&KeyEntry>, _, _) = match &check {
-        IdentityCheck::Proven(proven) => (inv.key(&proven.label), None, None),
-        IdentityCheck::Failed { label, failure } => (
-            None,
-            inv.key(label).map(|e| (e, ClaimedBy::IdentityCredential)),
-            Some(failure_words(failure)),
-        ),
-        IdentityCheck::Unknown { note } => {
-            let facts = key.facts()?;
-            let twin = serial_twin(&inv, &facts);
-            // A serial claims a key; holding none of the identity credentials fails that claim.
-            let why = note.clone().or_else(|| {
-                twin.map(|_| "it holds none of the inventoried identity credentials".to_owned())
-            });
-            (None, twin.map(|e| (e, ClaimedBy::Serial)), why)
-        }
+    let own: Option<&KeyEntry> = match &check {
+        IdentityCheck::Proven(proven) => inv.key(&proven.label),
+        _ => None,
     };
+    let twin = match &check {
+        IdentityCheck::Unknown { .. } => serial_twin(&inv, &key.facts()?).map(|e| e.label.clone()),
+        _ => None,
+    };
+    let unproved = Unproved::of(&check, twin).unwrap_or_default();
+    let claim = unproved
+        .claimed
+        .as_ref()
+        .and_then(|(label, by)| inv.key(label).map(|e| (e, *by)));
+    let proof_failure = unproved.why;
     let sign_count_regressed = matches!(
         check,
         IdentityCheck::Failed {
@@ -150,15 +123,11 @@ fn write_identified(
         }
         return Ok(());
     }
-    let why = out.proof_failure.as_deref().map(ShowOutside::shown);
-    match (&out.claimed_label, out.claimed_by) {
-        (Some(claimed), Some(ClaimedBy::IdentityCredential)) => {
-            writeln!(
-                w,
-                "{device}: identity NOT proved: it claims to be {} but {}",
-                claimed.shown(),
-                shown_or(out.proof_failure.as_deref(), "its proof failed")
-            )?;
+    let claimed = out.claimed_label.as_deref().zip(out.claimed_by);
+    let words = not_proved_words(claimed, out.proof_failure.as_deref());
+    match claimed {
+        Some((claimed, ClaimedBy::IdentityCredential)) => {
+            writeln!(w, "{device}: {}", words.shown())?;
             if let Some(fp) = &out.claimed_fingerprint {
                 writeln!(
                     w,
@@ -168,19 +137,15 @@ fn write_identified(
                 )?;
             }
         }
-        (Some(claimed), _) => writeln!(
-            w,
-            "{device} is not in the inventory: it reports the serial of {} but cannot prove its identity{}: possible look-alike",
-            claimed.shown(),
-            why.map(|why| format!(" ({why})")).unwrap_or_default()
-        )?,
-        (None, _) => {
+        Some((_, ClaimedBy::Serial)) => writeln!(w, "{device} is {}", words.shown())?,
+        None => {
+            let why = out.proof_failure.as_deref().map(ShowOutside::shown);
             return writeln!(
                 w,
                 "{device} is not in the inventory {}{}",
-                inventory.display(),
+                shown_path(inventory),
                 why.map(|why| format!(": {why}")).unwrap_or_default()
-            )
+            );
         }
     }
     writeln!(

@@ -12,7 +12,7 @@ use crate::inventory::model::Event;
 use crate::inventory::store::{self, Store};
 use crate::inventory::{history, roster};
 use crate::inventory::{Account, Inventory, Policy};
-use crate::untrusted::{shown_or, ShowOutside};
+use crate::untrusted::{shown_or, shown_path, ShowOutside};
 
 pub fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
@@ -46,8 +46,8 @@ pub fn typed_text(field: &str, value: &str) -> Result<(), CliError> {
 }
 
 /// A UPN the inventory can hold beside `others`: typed plainly (no hidden characters, no
-/// full-width or other compatibility forms), shaped as user@domain, and not rendering like an
-/// account already listed.
+/// full-width or other compatibility forms), shaped as user@domain, not rendering like an
+/// account already listed, and not mixing scripts within its local part or a domain label.
 fn check_upn(upn: &str, others: &[Account]) -> Result<(), CliError> {
     use unicode_normalization::UnicodeNormalization;
     typed_text("the UPN", upn)?;
@@ -65,6 +65,15 @@ fn check_upn(upn: &str, others: &[Account]) -> Result<(), CliError> {
             "{} looks like {}, already an account here: two accounts that render alike cannot be told apart on sheets and in findings",
             upn.shown(),
             other.upn.shown()
+        )));
+    }
+    // As `inventory validate` judges it (GK059): per local part and domain label, so a name
+    // wholly in one script is a real account.
+    if crate::audit::lookalike::mixes_scripts(upn) {
+        return Err(CliError::usage(format!(
+            "{} mixes scripts within one part{}, a common look-alike disguise: type the UPN exactly as Entra ID lists it",
+            upn.shown(),
+            crate::audit::lookalike::non_ascii(upn)
         )));
     }
     if Account::is_upn(upn) {
@@ -104,8 +113,9 @@ pub fn init(
     Store::create(file, &inv)?;
     let n = inv.accounts.len();
     ctx.emit(&serde_json::json!({ "inventory": file.display().to_string(), "tenant": tenant, "accounts": n }), |w| {
-        writeln!(w, "Created {} for {} with {n} break-glass account(s).", file.display(), tenant.shown())?;
-        writeln!(w, "Next: glasskey enroll --inventory {} --label LABEL --account UPN --custodian NAME --location PLACE", file.display())
+        let path = shown_path(file);
+        writeln!(w, "Created {path} for {} with {n} break-glass account(s).", tenant.shown())?;
+        writeln!(w, "Next: glasskey enroll --inventory {path} --label LABEL --account UPN --custodian NAME --location PLACE")
     })
 }
 
@@ -329,6 +339,7 @@ pub fn verify(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
     findings.sort_by(|a, b| (a.rule, &a.key, &a.message).cmp(&(b.rule, &b.key, &b.message)));
     let head = inv.checks.last().map(|c| c.hash.clone());
     let roster = roster::latest(&inv).map(|(seq, _)| seq);
+    let roster_entry = roster.and_then(|seq| inv.checks.iter().find(|c| c.seq == seq));
     let value = serde_json::json!({
         "inventory": file.display().to_string(),
         "checks": inv.checks.len(),
@@ -343,14 +354,18 @@ pub fn verify(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
             Ok(()) => writeln!(
                 w,
                 "{}: {} check(s), chain intact; newest hash {}",
-                file.display(),
+                shown_path(file),
                 inv.checks.len(),
                 head.as_deref().unwrap_or("-")
             )?,
-            Err(e) => writeln!(w, "{}: {}", file.display(), e.to_string().shown())?,
+            Err(e) => writeln!(w, "{}: {}", shown_path(file), e.to_string().shown())?,
         }
         match roster {
-            Some(seq) => writeln!(w, "roster compared with the one recorded at check #{seq}")?,
+            Some(seq) => writeln!(
+                w,
+                "roster compared with the one recorded at {} entry #{seq}",
+                roster_entry.map_or("check", |e| e.kind())
+            )?,
             None => writeln!(w, "no roster recorded yet (older glasskey, or no check yet): the next audit records one")?,
         }
         crate::report::findings::write_findings(w, &findings)
@@ -366,6 +381,6 @@ pub fn digest(ctx: &mut Context, file: &Path) -> Result<(), CliError> {
     let d = store::file_digest(file)?;
     ctx.emit(
         &serde_json::json!({ "inventory": file.display().to_string(), "sha256": d }),
-        |w| writeln!(w, "{d}  {}", file.display()),
+        |w| writeln!(w, "{d}  {}", shown_path(file)),
     )
 }

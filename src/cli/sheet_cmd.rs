@@ -75,7 +75,7 @@ pub fn sheet(
     if let Some(path) = output {
         eprintln!(
             "Wrote {} ({} key(s), inventory SHA-256 {}).",
-            path.display(),
+            crate::untrusted::shown_path(path),
             report.keys.len(),
             &digest[..16]
         );

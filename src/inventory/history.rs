@@ -93,23 +93,26 @@ pub fn is_future(date: &str, now: OffsetDateTime) -> bool {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DateProblem {
-    #[error("check entry #{position} (seq {seq}) has no readable RFC 3339 date ({date:?})")]
+    #[error("{kind} entry #{position} (seq {seq}) has no readable RFC 3339 date ({date:?})")]
     Unreadable {
+        kind: &'static str,
         position: usize,
         seq: u64,
         date: String,
     },
-    #[error("check entry #{position} (seq {seq}) is dated {date}, before the entry preceding it ({previous}): dates went backwards")]
+    #[error("{kind} entry #{position} (seq {seq}) is dated {date}, before the entry preceding it ({previous}): dates went backwards")]
     Backwards {
+        kind: &'static str,
         position: usize,
         seq: u64,
         date: String,
         previous: String,
     },
     #[error(
-        "check entry #{position} (seq {seq}) is dated {date}, in the future of this check ({now})"
+        "{kind} entry #{position} (seq {seq}) is dated {date}, in the future of this check ({now})"
     )]
     Future {
+        kind: &'static str,
         position: usize,
         seq: u64,
         date: String,
@@ -123,9 +126,11 @@ pub fn date_problems(chain: &[CheckEntry], now: OffsetDateTime) -> Vec<DateProbl
     let mut out = Vec::new();
     let mut previous: Option<(OffsetDateTime, &str)> = None;
     for (i, e) in chain.iter().enumerate() {
-        let (position, seq) = (i + 1, e.seq);
+        // Named by its kind, as GK063/GK064 name it: an acknowledge entry is no check.
+        let (kind, position, seq) = (e.kind(), i + 1, e.seq);
         let Some(date) = parse_date(&e.date) else {
             out.push(DateProblem::Unreadable {
+                kind,
                 position,
                 seq,
                 date: e.date.clone(),
@@ -135,6 +140,7 @@ pub fn date_problems(chain: &[CheckEntry], now: OffsetDateTime) -> Vec<DateProbl
         if let Some((before, text)) = previous {
             if date < before {
                 out.push(DateProblem::Backwards {
+                    kind,
                     position,
                     seq,
                     date: e.date.clone(),
@@ -144,6 +150,7 @@ pub fn date_problems(chain: &[CheckEntry], now: OffsetDateTime) -> Vec<DateProbl
         }
         if date > now.saturating_add(FUTURE_TOLERANCE) {
             out.push(DateProblem::Future {
+                kind,
                 position,
                 seq,
                 date: e.date.clone(),
@@ -160,11 +167,19 @@ pub fn date_problems(chain: &[CheckEntry], now: OffsetDateTime) -> Vec<DateProbl
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainBreak {
     #[error(
-        "check entry #{position} (seq {seq}) was edited: its content no longer matches its hash"
+        "{kind} entry #{position} (seq {seq}) was edited: its content no longer matches its hash"
     )]
-    Edited { position: usize, seq: u64 },
-    #[error("check entry #{position} (seq {seq}) does not follow the entry before it: an entry was removed, inserted or reordered there")]
-    Broken { position: usize, seq: u64 },
+    Edited {
+        kind: &'static str,
+        position: usize,
+        seq: u64,
+    },
+    #[error("{kind} entry #{position} (seq {seq}) does not follow the entry before it: an entry was removed, inserted or reordered there")]
+    Broken {
+        kind: &'static str,
+        position: usize,
+        seq: u64,
+    },
 }
 
 /// Checks the whole chain and names the first entry that does not fit. Positions are 1-based.
@@ -175,12 +190,14 @@ pub fn verify(chain: &[CheckEntry]) -> Result<(), ChainBreak> {
         let position = i + 1;
         if e.hash != entry_hash(e) {
             return Err(ChainBreak::Edited {
+                kind: e.kind(),
                 position,
                 seq: e.seq,
             });
         }
         if e.prev_hash != prev_hash || e.seq != prev_seq + 1 {
             return Err(ChainBreak::Broken {
+                kind: e.kind(),
                 position,
                 seq: e.seq,
             });
@@ -223,6 +240,7 @@ mod tests {
         assert_eq!(
             verify(&c),
             Err(ChainBreak::Edited {
+                kind: "check",
                 position: 3,
                 seq: 3
             })
@@ -237,6 +255,7 @@ mod tests {
         assert_eq!(
             verify(&c),
             Err(ChainBreak::Broken {
+                kind: "check",
                 position: 4,
                 seq: 4
             })
@@ -288,7 +307,11 @@ mod tests {
         }
         assert!(matches!(
             verify(&c),
-            Err(ChainBreak::Edited { position: 2, .. })
+            Err(ChainBreak::Edited {
+                kind: "retire",
+                position: 2,
+                ..
+            })
         ));
     }
 
@@ -299,6 +322,7 @@ mod tests {
         assert_eq!(
             verify(&removed),
             Err(ChainBreak::Broken {
+                kind: "check",
                 position: 2,
                 seq: 3
             })
@@ -308,6 +332,7 @@ mod tests {
         assert_eq!(
             verify(&swapped),
             Err(ChainBreak::Broken {
+                kind: "check",
                 position: 3,
                 seq: 4
             })

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use crate::audit::claim::{not_proved_words, ClaimedBy};
 use crate::audit::Finding;
 use crate::inventory::KeyTransport;
 use crate::untrusted::{shown_or, ShowOutside};
@@ -16,6 +17,12 @@ pub struct KeyResult {
     /// The inventory label this device proved when another device of the run proved it too
     /// (GK068): one is a copy, so neither is trusted and `label` is None.
     pub proved_twice: Option<String>,
+    /// For a device that proved no identity: the inventory key it claims (by identity
+    /// credential or serial) and why the claim failed. Only a claim: `label`, `account` and
+    /// `identity_fingerprint` stay null (DESIGN §3.6).
+    pub claimed_label: Option<String>,
+    pub claimed_by: Option<ClaimedBy>,
+    pub proof_failure: Option<String>,
     pub account: Option<String>,
     pub identity_verified: bool,
     pub identity_fingerprint: Option<String>,
@@ -36,15 +43,22 @@ pub struct KeyResult {
 
 impl KeyResult {
     /// How every rendering heads a key that proved no inventory label of its own (unescaped):
-    /// by the identity it proved when another device proved it too, else as not in the
-    /// inventory.
+    /// by the identity it proved when another device proved it too, else in `identify`'s words
+    /// for the key it claims without proof, or as not in the inventory.
     pub fn untrusted_heading(&self) -> String {
         match &self.proved_twice {
             Some(label) => format!(
                 "{label} — identity proved twice in this run, here by {}: one of the devices is a copy; neither is trusted",
                 self.device
             ),
-            None => format!("{} — not in the inventory", self.device),
+            None => format!(
+                "{} — {}",
+                self.device,
+                not_proved_words(
+                    self.claimed_label.as_deref().zip(self.claimed_by),
+                    self.proof_failure.as_deref()
+                )
+            ),
         }
     }
 

@@ -16,6 +16,8 @@ use glasskey::ctap2::cbor::{self, Value};
 use glasskey::ctaphid::packet::{cmd, fragment, Packet, Reassembler, BROADCAST_CID};
 use glasskey::virtual_key::Authenticator;
 
+pub mod lookalike;
+
 pub const CHANNEL: u32 = 0x0102_0304;
 /// The custodian's PIN in these tests.
 pub const PIN: &str = "Kq7!mZ2p";
