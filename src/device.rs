@@ -64,6 +64,10 @@ pub enum DeviceError {
     Several(Vec<DeviceSpec>),
     #[error("no key with serial {0} is plugged in")]
     SerialNotFound(String),
+    /// No free key reports the serial, and these keys could not be asked because another
+    /// glasskey process holds them: the wanted key may be one of them.
+    #[error("no free key reports serial {0}; {held} held by another glasskey process", held = held_keys(.1))]
+    SerialHeld(String, Vec<DeviceSpec>),
     /// Serials can be copied: a serial two keys report selects neither.
     #[error("{count} keys report serial {0}", count = .1.len())]
     SerialAmbiguous(String, Vec<DeviceSpec>),
@@ -75,6 +79,15 @@ pub enum DeviceError {
     Hid(#[from] CtapHidError),
     #[error(transparent)]
     Ctap(#[from] Ctap2Error),
+}
+
+fn held_keys(keys: &[DeviceSpec]) -> String {
+    let names: Vec<String> = keys
+        .iter()
+        .map(|k| crate::untrusted::visible(&k.to_arg()).into_owned())
+        .collect();
+    let verb = if names.len() == 1 { "is" } else { "are" };
+    format!("{} {verb}", names.join(", "))
 }
 
 /// Lists the keys present: USB FIDO devices, then virtual keys named in GLASSKEY_VIRTUAL_KEYS.
@@ -245,10 +258,21 @@ impl Key {
     /// Opens the one key reporting `wanted`; every key is asked, so a look-alike with a copied
     /// serial makes the choice ambiguous instead of winning by enumeration order.
     fn open_by_serial(wanted: &str, options: &OpenOptions) -> Result<Self, DeviceError> {
+        use virtual_key::state::StateError;
         let mut matches = Vec::new();
+        let mut held = Vec::new();
         for (spec, _) in discover()? {
-            let Ok(mut key) = Self::open(&spec, options) else {
-                continue;
+            let mut key = match Self::open(&spec, options) {
+                Ok(key) => key,
+                // Ctrl-C during a wait ends the search: no further key is opened.
+                Err(e @ DeviceError::VirtualKey(StateError::Cancelled(_))) => return Err(e),
+                // Its serial cannot be read while another process holds it: if no other key
+                // matches, the wanted key may be this one, and "not plugged in" would be wrong.
+                Err(DeviceError::VirtualKey(StateError::InUse { .. })) => {
+                    held.push(spec);
+                    continue;
+                }
+                Err(_) => continue,
             };
             let vendor = key
                 .vendor_config()
@@ -266,6 +290,7 @@ impl Key {
             }
         }
         match matches.len() {
+            0 if !held.is_empty() => Err(DeviceError::SerialHeld(wanted.into(), held)),
             0 => Err(DeviceError::SerialNotFound(wanted.into())),
             1 => Ok(matches.remove(0)),
             _ => Err(DeviceError::SerialAmbiguous(

@@ -75,6 +75,8 @@ pub enum PinFormatError {
     Nul,
     #[error("the PIN contains a byte-order mark (U+FEFF), often left by an editor: remove it")]
     ByteOrderMark,
+    #[error("the PIN contains a control or invisible character (a carriage return from CR line ends, an escape, a zero-width space...): give one PIN per line, ended by a newline")]
+    Hidden,
 }
 
 impl Pin {
@@ -93,6 +95,11 @@ impl Pin {
         }
         if pin.contains('\u{FEFF}') {
             return Err(PinFormatError::ByteOrderMark);
+        }
+        // Control, format and separator characters are never typed into a PIN: a CR left by
+        // CR line ends would make the next line's PIN part of this one.
+        if pin.chars().any(crate::untrusted::is_hidden) {
+            return Err(PinFormatError::Hidden);
         }
         // "é" typed as e + combining accent on one system and as one code point on another
         // must be the same PIN to the key.
@@ -212,6 +219,30 @@ mod tests {
             PinFormatError::ByteOrderMark
         );
         assert!(p("12 3456").is_ok(), "inner spaces are part of the PIN");
+    }
+
+    /// HOSTILE-7 F1, F6: a carriage return left inside a line (CR line ends), an escape, a
+    /// vertical tab, a line separator or a zero-width space is no part of a PIN anyone typed.
+    #[test]
+    fn control_and_invisible_characters_are_refused() {
+        let p = |s: &str| Pin::new(Zeroizing::new(s.into()));
+        for pin in [
+            "583920\r583920",
+            "58\u{1b}3920",
+            "58\u{b}3920",
+            "58\u{2028}3920",
+            "58\u{85}3920",
+            "58\u{200b}3920",
+            "58\u{202e}3920",
+        ] {
+            assert_eq!(
+                p(pin).unwrap_err(),
+                PinFormatError::Hidden,
+                "{:?}",
+                pin.escape_debug().to_string()
+            );
+        }
+        assert!(p("caf\u{e9}-1 2").is_ok());
     }
 
     #[test]

@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use scripted::{
-    audit, authenticator, glasskey, inventory_enrolling, ok_reply, Action, ScriptedKey, PIN,
+    audit, authenticator, cose_ec2, cose_okp, cose_okp_on, glasskey, inventory_enrolling, ok_reply,
+    Action, ScriptedKey, PIN,
 };
 
 const GET_CREDS_METADATA: i64 = 0x01;
@@ -84,29 +85,6 @@ fn creds(device: &str) -> (Option<i32>, String, String) {
     )
 }
 
-fn ec2(alg: i64, crv: i64, x: &[u8], y: &[u8]) -> Value {
-    Value::Map(vec![
-        (int(1), int(2)),
-        (int(3), int(alg)),
-        (int(-1), int(crv)),
-        (int(-2), bytes(x)),
-        (int(-3), bytes(y)),
-    ])
-}
-
-fn okp(alg: i64, x: &[u8]) -> Value {
-    okp_on(alg, 6, x)
-}
-
-fn okp_on(alg: i64, crv: i64, x: &[u8]) -> Value {
-    Value::Map(vec![
-        (int(1), int(1)),
-        (int(3), int(alg)),
-        (int(-1), int(crv)),
-        (int(-2), bytes(x)),
-    ])
-}
-
 /// A valid P-384 point, to give it the wrong algorithm.
 fn p384_point() -> (Vec<u8>, Vec<u8>) {
     use p384::elliptic_curve::sec1::ToEncodedPoint;
@@ -134,32 +112,32 @@ fn a_passkey_with_a_malformed_public_key_is_a_protocol_error_naming_the_field() 
     let cases: Vec<(&str, Value, &str)> = vec![
         (
             "EC2 with a 3-byte x and an empty y",
-            ec2(-7, 1, &[0; 3], &[]),
+            cose_ec2(-7, 1, &[0; 3], &[]),
             "x (-2) is 3 bytes",
         ),
         (
             "P-256 coordinates of P-384's length",
-            ec2(-7, 1, &[1; 48], &[2; 48]),
+            cose_ec2(-7, 1, &[1; 48], &[2; 48]),
             "x (-2) is 48 bytes",
         ),
         (
             "a P-256 point off the curve",
-            ec2(-7, 1, &[1; 32], &[2; 32]),
+            cose_ec2(-7, 1, &[1; 32], &[2; 32]),
             "not a point on",
         ),
         (
             "an Ed25519 key of 31 bytes",
-            okp(-8, &[9; 31]),
+            cose_okp(-8, &[9; 31]),
             "x (-2) is 31 bytes",
         ),
         (
             "an Ed25519 key that is not a point",
-            okp(-8, &not_an_ed25519_point()),
+            cose_okp(-8, &not_an_ed25519_point()),
             "not a point on",
         ),
         (
             "ES256 named on a P-384 point",
-            ec2(-7, 2, &p384_x, &p384_y),
+            cose_ec2(-7, 2, &p384_x, &p384_y),
             "alg (3)",
         ),
         (
@@ -208,7 +186,7 @@ fn an_audit_of_a_key_listing_a_malformed_public_key_stops_and_records_nothing() 
     let key = key_answering_when(
         ENUMERATE_CREDENTIALS_BEGIN,
         0x08,
-        ec2(-7, 1, &[0; 3], &[]),
+        cose_ec2(-7, 1, &[0; 3], &[]),
         tamper.clone(),
     );
     let dir = tempfile::tempdir().unwrap();
@@ -302,12 +280,12 @@ fn impossible_public_keys_hostile8_found_are_protocol_errors() {
     let (kx, ky) = k256_point();
     let mut off = ky.clone();
     off[0] ^= 1;
-    let es256k = |x: &[u8], y: &[u8]| ec2(-47, 8, x, y);
+    let es256k = |x: &[u8], y: &[u8]| cose_ec2(-47, 8, x, y);
     let p256 = {
         use p256::elliptic_curve::sec1::ToEncodedPoint;
         let secret = p256::SecretKey::from_slice(&[3u8; 32]).unwrap();
         let point = secret.public_key().to_encoded_point(false);
-        ec2(-7, 1, point.x().unwrap(), point.y().unwrap())
+        cose_ec2(-7, 1, point.x().unwrap(), point.y().unwrap())
     };
     let ed_neutral = {
         let mut x = [0u8; 32];
@@ -354,24 +332,28 @@ fn impossible_public_keys_hostile8_found_are_protocol_errors() {
         ),
         (
             "an Ed25519 key carrying d",
-            with_field(okp(-8, &ed_neutral), -4, bytes(&[3u8; 32])),
+            with_field(cose_okp(-8, &ed_neutral), -4, bytes(&[3u8; 32])),
             "the key disclosed a private key",
         ),
-        ("the Ed25519 neutral element", okp(-8, &ed_neutral), "weak"),
+        (
+            "the Ed25519 neutral element",
+            cose_okp(-8, &ed_neutral),
+            "weak",
+        ),
         (
             "an Ed25519 point of order 2",
-            okp(-8, &ed_order_two),
+            cose_okp(-8, &ed_order_two),
             "weak",
         ),
         (
             "an Ed25519 point written non-canonically",
-            okp(-8, &non_canonical_ed25519()),
+            cose_okp(-8, &non_canonical_ed25519()),
             "non-canonical",
         ),
-        ("EdDSA on X25519", okp_on(-8, 4, &[9; 32]), "alg (3)"),
+        ("EdDSA on X25519", cose_okp_on(-8, 4, &[9; 32]), "alg (3)"),
         (
             "an Ed448 key of 32 bytes",
-            okp_on(-8, 7, &[9; 32]),
+            cose_okp_on(-8, 7, &[9; 32]),
             "x (-2) is 32 bytes",
         ),
     ];
@@ -398,14 +380,14 @@ fn listed_algorithm(public_key: Value) -> serde_json::Value {
 fn legitimate_keys_are_listed_with_the_algorithm_number_the_key_sent() {
     let signing = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
     let ed = signing.verifying_key().to_bytes();
-    let eddsa = listed_algorithm(okp(-8, &ed));
-    let ed25519 = listed_algorithm(okp(-19, &ed));
+    let eddsa = listed_algorithm(cose_okp(-8, &ed));
+    let ed25519 = listed_algorithm(cose_okp(-19, &ed));
     assert_eq!(eddsa["algorithm"], -8, "{eddsa}");
     assert_eq!(ed25519["algorithm"], -19, "{ed25519}");
     assert_ne!(eddsa["public_key_sha256"], ed25519["public_key_sha256"]);
 
     let (x, y) = p384_point();
-    let esp384 = listed_algorithm(ec2(-51, 2, &x, &y));
+    let esp384 = listed_algorithm(cose_ec2(-51, 2, &x, &y));
     assert_eq!(esp384["algorithm"], -51, "{esp384}");
     assert!(
         esp384["algorithm_name"]
@@ -415,14 +397,14 @@ fn legitimate_keys_are_listed_with_the_algorithm_number_the_key_sent() {
         "{esp384}"
     );
     // A number glasskey does not know on a curve it does: shown as sent, not as ES384.
-    let other = listed_algorithm(ec2(-12345, 2, &x, &y));
+    let other = listed_algorithm(cose_ec2(-12345, 2, &x, &y));
     assert_eq!(other["algorithm"], -12345, "{other}");
 
     let (kx, ky) = k256_point();
-    let es256k = listed_algorithm(ec2(-47, 8, &kx, &ky));
+    let es256k = listed_algorithm(cose_ec2(-47, 8, &kx, &ky));
     assert_eq!(es256k["algorithm"], -47, "{es256k}");
 
-    let ed448 = listed_algorithm(okp_on(-8, 7, &hex::decode(ED448_PUBLIC).unwrap()));
+    let ed448 = listed_algorithm(cose_okp_on(-8, 7, &hex::decode(ED448_PUBLIC).unwrap()));
     assert_eq!(ed448["algorithm"], -8, "{ed448}");
     let name = ed448["algorithm_name"].as_str().unwrap();
     assert!(name.contains("Ed448"), "{ed448}");

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use scripted::lookalike::{echo_identity, Answer};
 use scripted::{
-    authenticator, enroll, enrolled_inventory, glasskey, ok, p, Received, ScriptedKey, BG1, BG2,
-    PIN, T0,
+    authenticator, enroll, enrolled_inventory, glasskey, identify, last_observation, ok, p,
+    Received, ScriptedKey, BG1, BG2, PIN, T0,
 };
 use serde_json::Value as Json;
 
@@ -51,16 +51,6 @@ fn rules(v: &Json) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn last_observation(inv: &Path, label: &str) -> Option<toml::Value> {
-    let v: toml::Value = toml::from_str(&std::fs::read_to_string(inv).unwrap()).unwrap();
-    v["key"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["label"].as_str() == Some(label))
-        .and_then(|k| k.get("last_observation").cloned())
 }
 
 #[test]
@@ -246,31 +236,6 @@ fn identify_shows_a_claimed_fingerprint_only_as_the_claimed_keys() {
     let claimed = v["claimed_fingerprint"].as_str().unwrap_or_default();
     assert!(claimed.len() >= 16, "{v}");
     assert!(text.contains(&claimed[..4]), "{text}");
-}
-
-/// `identify --inventory` of `device`, as text and as JSON.
-fn identify(inv: &Path, device: &str) -> (Option<i32>, String, Json) {
-    let text = glasskey()
-        .args(["--device", device, "identify", "--inventory", p(inv)])
-        .output()
-        .unwrap();
-    let json = glasskey()
-        .args([
-            "--device",
-            device,
-            "--json",
-            "identify",
-            "--inventory",
-            p(inv),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(text.status.code(), json.status.code());
-    (
-        text.status.code(),
-        String::from_utf8_lossy(&text.stdout).into_owned(),
-        serde_json::from_slice(&json.stdout).unwrap(),
-    )
 }
 
 /// Nothing of the claimed key's record is shown as this key's: no account or location on the

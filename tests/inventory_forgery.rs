@@ -309,6 +309,48 @@ fn a_forged_check_entry_cannot_rewrite_what_a_check_never_changes() {
     }
 }
 
+/// A forged check that records BG01-B's identity in BG01-A's record (an unexplained
+/// transition, not a pending change) unlocks nothing: BG01-B's key, signing with the record
+/// now in BG01-A's entry, is not identified as BG01-A and gets no PIN (hostile-8 F6).
+#[test]
+fn an_identity_swapped_in_by_a_forged_entry_proves_nothing() {
+    let fleet = audited_fleet(1, 2);
+    forge_edit(&fleet, "BG01-A", None, |inv| {
+        inv.keys[0].identity = inv.keys[1].identity.clone();
+    });
+    let before = fleet.text();
+    let out = run(
+        &[
+            "--device",
+            &fleet.device(1),
+            "identify",
+            "--inventory",
+            p(&fleet.inv),
+        ],
+        None,
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(
+        shown.contains("claims to be BG01-A") && shown.contains("changed without acknowledgement"),
+        "{shown}"
+    );
+    let (v, code) = fleet.audit(1, LATER);
+    assert_eq!(code, 1, "{v}");
+    assert!(
+        roster_findings(&v)
+            .iter()
+            .any(|(r, m)| r == "GK064" && m.contains("BG01-A") && m.contains("not proved")),
+        "{v}"
+    );
+    assert_eq!(v["keys_checked"][0]["identity_verified"], false, "{v}");
+    let after: Inventory = toml::from_str(&fleet.text()).unwrap();
+    let earlier: Inventory = toml::from_str(&before).unwrap();
+    for (now, then) in after.keys.iter().zip(&earlier.keys) {
+        assert_eq!(now.last_observation, then.last_observation, "{}", now.label);
+    }
+}
+
 #[test]
 fn a_forged_retire_or_reassign_entry_changes_only_what_it_says() {
     let fleet = audited_fleet(1, 2);

@@ -199,16 +199,20 @@ fn with_two_keys_each_pin_goes_to_the_key_its_line_names() {
 
     // Unnamed lines with two keys plugged in are refused before any PIN is sent, even when
     // only one key needs a PIN (BG01-A is at 3 retries): the lines were meant for two keys.
+    // So is a single unnamed line (HOSTILE-7 F2): the user cannot see that BG01-A needs none,
+    // and the line may be BG01-A's PIN.
     edit_retries(&keys[0], 3);
     let before = std::fs::read(&inv).unwrap();
-    let out = audit_plugged(&inv, &keys, &format!("{PIN1}\n{PIN2}\n"));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("name the key on each line"), "{err}");
-    assert_eq!(retries_of(&keys[1]), 8, "no PIN may reach BG02-A: {err}");
-    assert_eq!(std::fs::read(&inv).unwrap(), before);
-    // The one needed PIN, unnamed, is fine.
-    let out = audit_plugged(&inv, &keys, &format!("{PIN2}\n"));
+    for stdin in [format!("{PIN1}\n{PIN2}\n"), format!("{PIN1}\n")] {
+        let out = audit_plugged(&inv, &keys, &stdin);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("does not name its key"), "{err}");
+        assert_eq!(retries_of(&keys[1]), 8, "no PIN may reach BG02-A: {err}");
+        assert_eq!(std::fs::read(&inv).unwrap(), before);
+    }
+    // The one needed PIN, named, is fine.
+    let out = audit_plugged(&inv, &keys, &format!("BG02-A={PIN2}\n"));
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -216,6 +220,74 @@ fn with_two_keys_each_pin_goes_to_the_key_its_line_names() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(retries_of(&keys[1]), 8);
+}
+
+/// HOSTILE-7 F3: with two keys needing a PIN and a line for only one, nothing is sent.
+#[test]
+fn a_missing_line_for_one_key_stops_the_audit_before_any_pin_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = enrolled_inventory(dir.path(), &[("BG01-A", BG1, PIN1), ("BG02-A", BG2, PIN2)]);
+    let keys = [
+        dir.path().join("BG01-A.json"),
+        dir.path().join("BG02-A.json"),
+    ];
+    let before = std::fs::read(&inv).unwrap();
+    let out = audit_plugged(&inv, &keys, "BG01-A=wrong-pin\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no PIN for BG02-A"), "{err}");
+    assert!(err.contains("no PIN was sent"), "{err}");
+    assert_eq!((retries_of(&keys[0]), retries_of(&keys[1])), (8, 8));
+    assert_eq!(std::fs::read(&inv).unwrap(), before);
+}
+
+/// HOSTILE-7 F10: a PIN file with a line for every key of the inventory, used with one key
+/// plugged in: the other key's line is set aside, never sent.
+#[test]
+fn a_pin_file_for_every_key_serves_one_key_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = enrolled_inventory(dir.path(), &[("BG01-A", BG1, PIN1), ("BG02-A", BG2, PIN2)]);
+    let key = dir.path().join("BG02-A.json");
+    let out = audit_plugged(
+        &inv,
+        std::slice::from_ref(&key),
+        &format!("BG01-A={PIN1}\nBG02-A={PIN2}\n"),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["keys_checked"][0]["passkeys"],
+        serde_json::json!([BG2]),
+        "{err} {v}"
+    );
+    assert_eq!(retries_of(&key), 8);
+}
+
+/// HOSTILE-7 F1: CR line ends leave a carriage return inside the line; such a PIN is refused
+/// before anything is sent (it would be set, or tried, as "PIN\rPIN").
+#[test]
+fn cr_line_ends_are_refused_before_anything_is_sent() {
+    let key = ScriptedKey::serve(key_with_pin(), Box::new(|_, _| Action::Forward));
+    let verify = |stdin: String| {
+        glasskey()
+            .args(["--device", &key.device, "pin", "verify", "--pin-stdin"])
+            .write_stdin(stdin)
+            .output()
+            .unwrap()
+    };
+    let out = verify(format!("{PIN}\r{PIN}\r"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("control or invisible character"), "{err}");
+    assert_eq!(key.pin_material_requests(), 0);
+    // One line ended by CR alone (or CRLF) is that PIN.
+    let out = verify(format!("{PIN}\r"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn edit_retries(key: &std::path::Path, retries: u8) {

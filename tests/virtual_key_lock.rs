@@ -11,8 +11,17 @@ use std::time::{Duration, Instant};
 use common::bin::{ctrl_c_after, dev, glasskey, serve, spawn_pin_verify, state, virtual_key, PIN};
 
 fn wrong_pin_within(device: &str, timeout: &str) -> (std::process::Output, Duration) {
+    wrong_pin_by(glasskey(), device, timeout)
+}
+
+/// A wrong PIN through `command` (e.g. with a test hook set) to `device`, within `timeout`.
+fn wrong_pin_by(
+    mut command: assert_cmd::Command,
+    device: &str,
+    timeout: &str,
+) -> (std::process::Output, Duration) {
     let started = Instant::now();
-    let out = glasskey()
+    let out = command
         .args(["pin", "verify", "--device", device, "--pin-stdin"])
         .args(["--timeout", timeout])
         .write_stdin("000000\n")
@@ -121,4 +130,26 @@ fn a_virtual_key_listed_twice_is_one_key() {
         "{err}"
     );
     assert!(started.elapsed() < Duration::from_secs(5), "{err}");
+}
+
+/// A key chosen by serial while another glasskey holds it is not "not plugged in" (hostile-8
+/// F13): the run says the key is held by another glasskey process, exit 3, and nothing is sent.
+#[test]
+fn a_held_virtual_key_chosen_by_serial_is_reported_as_held_not_absent() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = virtual_key(dir.path(), "k.json")
+        .serial(51_000_001)
+        .create();
+    let _server = serve(&key);
+    let mut hooked = glasskey();
+    hooked.env("GLASSKEY_VIRTUAL_KEYS", &key);
+    let (out, _) = wrong_pin_by(hooked, "51000001", "1");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(!err.contains("is plugged in"), "{err}");
+    assert!(
+        err.contains("held by another glasskey process") && err.contains("51000001"),
+        "{err}"
+    );
+    assert_eq!(state(&key)["pin_retries"], 8, "nothing was sent");
 }

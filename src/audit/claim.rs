@@ -51,17 +51,7 @@ impl Unproved {
 
 /// Plain words for a failed proof, as `identify` and the audit say it.
 pub fn failure_words(failure: &ProofFailure) -> String {
-    match failure {
-        ProofFailure::SignatureInvalid => {
-            "the identity signature did NOT verify: possible look-alike".into()
-        }
-        ProofFailure::CounterBehind {
-            sign_count,
-            recorded,
-        } => format!(
-            "its signature counter ({sign_count}) did not advance past the recorded {recorded}: possible clone"
-        ),
-    }
+    failure.to_string()
 }
 
 /// What is said of a device that proved no identity, after its name (unescaped): "identity NOT

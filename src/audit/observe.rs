@@ -94,6 +94,15 @@ fn unproved(check: &IdentityCheck, inv: &Inventory, facts: &KeyFacts) -> Finding
             account(label).as_deref(),
             format!("the signature counter ({sign_count}) did not advance past the recorded {recorded}: possible clone; no PIN was sent to it and nothing was recorded"),
         ),
+        IdentityCheck::Failed {
+            label,
+            failure: ProofFailure::RecordUnacknowledged,
+        } => Finding::new(
+            &rules::ROSTER_CHANGED,
+            Some(label),
+            account(label).as_deref(),
+            format!("{device} signs with the identity now recorded for {label}, but that record was changed without an `inventory acknowledge` entry: it is not the identity the check history vouches for, so {device} is not proved; no PIN was sent to it and nothing was recorded for {label}"),
+        ),
         IdentityCheck::Unknown { .. } | IdentityCheck::Proven(_) => {
             let why = match check {
                 IdentityCheck::Unknown { note: Some(n) } => format!(" ({n})"),
@@ -131,7 +140,7 @@ where
     E: From<Ctap2Error> + From<DeviceError>,
 {
     let device = facts.device.clone();
-    let check = identify(session, &inv.keys)?;
+    let check = identify(session, inv)?;
     let IdentityCheck::Proven(proven) = check else {
         let finding = unproved(&check, inv, &facts);
         let twin = serial_twin(inv, &facts).map(|k| k.label.clone());

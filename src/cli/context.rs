@@ -275,7 +275,9 @@ impl Context {
             // At a terminal, --pin-stdin still reads without echo, one line per key.
             PinSource::Stdin if std::io::stdin().is_terminal() => {
                 let typed = read_hidden(&format!("PIN line for {who} (not echoed)"), &self.cancel)?;
-                PinLines::new(Box::new(std::io::Cursor::new(typed))).take(target, run)
+                // The prompt names the key, so a bare PIN typed there is that key's.
+                PinLines::new(Box::new(std::io::Cursor::new(typed)))
+                    .take(target, &PinRun::single(target))
             }
             PinSource::Stdin => self
                 .stdin

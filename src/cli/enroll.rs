@@ -128,7 +128,13 @@ pub fn enroll(ctx: &mut Context, a: &EnrollArgs) -> Result<(), CliError> {
     } else {
         None
     };
-    let identity = identity::create(&mut key.session, token.as_ref())?;
+    // Proved once before anything is written: a key that returns another credential than the
+    // ES256 one asked for, or cannot sign with it, is refused.
+    let identity = identity::create(&mut key.session, token.as_ref()).map_err(|e| {
+        let mut e = CliError::from(e);
+        e.message.push_str("; not enrolled, nothing was written");
+        e
+    })?;
     let entry = KeyEntry {
         label: a.label.clone(),
         account,

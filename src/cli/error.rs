@@ -110,6 +110,7 @@ impl From<DeviceError> for CliError {
                 CliError::usage(format!("{} keys report serial {s} ({}); a serial can be copied, so name one by its path with --device and check it with `glasskey identify`", keys.len(), list.join(", ")))
             }
             DeviceError::SerialNotFound(s) => CliError::device(format!("no key with serial {s} is plugged in: check `glasskey list`")),
+            e @ DeviceError::SerialHeld(..) => CliError::device(format!("{e}, so its serial could not be read; nothing was sent. Let that process finish (or stop it, e.g. a running `glasskey virtual serve`), then rerun")),
             DeviceError::Transport(TransportError::PermissionDenied { path, hint }) => CliError::device(format!("no permission to open {path}: {hint}")),
             DeviceError::Transport(t) => CliError::device(transport_message(&t)),
             DeviceError::VirtualKey(v) => v.into(),

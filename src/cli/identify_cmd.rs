@@ -50,7 +50,7 @@ pub fn identify(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
     let (_, inv) = Store::load(inventory)?;
     let mut key = ctx.open_key()?;
     let device = key.spec.to_arg();
-    let check = identity::identify(&mut key.session, &inv.keys)?;
+    let check = identity::identify(&mut key.session, &inv)?;
     let own: Option<&KeyEntry> = match &check {
         IdentityCheck::Proven(proven) => inv.key(&proven.label),
         _ => None,
@@ -72,6 +72,14 @@ pub fn identify(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
             ..
         }
     );
+    // The key signed with the recorded key, though the record itself is not vouched for.
+    let record_unacknowledged = matches!(
+        check,
+        IdentityCheck::Failed {
+            failure: ProofFailure::RecordUnacknowledged,
+            ..
+        }
+    );
     let claimed = claim.map(|(e, _)| e);
     let out = Identified {
         device,
@@ -89,8 +97,8 @@ pub fn identify(ctx: &mut Context, inventory: &Path) -> Result<(), CliError> {
             .filter(|(_, by)| *by == ClaimedBy::IdentityCredential)
             .map(|(e, _)| e.identity.fingerprint.clone()),
         proof_failure,
-        // A counter behind still means the signature itself verified.
-        signature_valid: own.is_some() || sign_count_regressed,
+        // A counter behind (or an unacknowledged record) still means the signature verified.
+        signature_valid: own.is_some() || sign_count_regressed || record_unacknowledged,
         sign_count_regressed,
     };
     ctx.emit(&out, |w| write_identified(w, &out, inventory))?;

@@ -42,7 +42,7 @@ pub fn with_inventory(
         code: EXIT_FINDINGS,
         message,
     };
-    match identify(&mut key.session, &inv.keys)? {
+    match identify(&mut key.session, inv)? {
         IdentityCheck::Proven(proven) => {
             key.session.unlock_pin(&proven)?;
             Ok(Some(proven.label))
@@ -58,6 +58,12 @@ pub fn with_inventory(
             failure: ProofFailure::CounterBehind { sign_count, recorded },
         } => Err(refused(format!(
             "GK003: this key proved {label}, but its signature counter ({sign_count}) did not advance past the recorded {recorded}: possible clone; no PIN was sent. Investigate before trusting it"
+        ))),
+        IdentityCheck::Failed {
+            label,
+            failure: ProofFailure::RecordUnacknowledged,
+        } => Err(refused(format!(
+            "GK064: this key signs with the identity now recorded for {label}, but that record was changed without an `inventory acknowledge` entry, so the key is not proved; no PIN was sent. Restore the inventory from FILE.bak or your copy; if the change is yours, record why with `glasskey inventory acknowledge`"
         ))),
         IdentityCheck::Unknown { note } => {
             let facts = key.facts()?;

@@ -106,6 +106,8 @@ pub struct PinRun {
     targets: Vec<PinTarget>,
     keys: usize,
     pub keys_needing_pin: usize,
+    /// Keys of the inventory that are not in this run (see [`PinRun::with_absent`]).
+    absent: Vec<PinTarget>,
     /// This key's PIN is followed by lines read later (a change): its input is read in turn,
     /// not all before the PIN is given.
     more_lines_follow: bool,
@@ -118,6 +120,7 @@ impl PinRun {
             keys: targets.len(),
             targets,
             keys_needing_pin,
+            absent: Vec::new(),
             more_lines_follow: false,
         }
     }
@@ -132,6 +135,16 @@ impl PinRun {
         Self::new([&target], 1)
     }
 
+    /// Keys of the inventory that are not in this run: lines may name them (a PIN file for
+    /// every key, the keys checked one at a time).
+    /// A line naming one of them by a name no key of the run answers to is set aside, never
+    /// sent; a name that both a key of the run and one of them answer to (a shared serial) is
+    /// refused, since the line may be meant for the key that is not here.
+    pub fn with_absent<'a>(mut self, absent: impl IntoIterator<Item = &'a PinTarget>) -> Self {
+        self.absent = absent.into_iter().cloned().collect();
+        self
+    }
+
     /// A run with this one key whose stdin holds more lines after this PIN (a PIN change:
     /// the current PIN, then the new one and its confirmation).
     pub fn single_then_more(target: &PinTarget) -> Self {
@@ -144,18 +157,28 @@ impl PinRun {
     /// Splits `NAME=PIN` / `NAME<TAB>PIN`. A line with a separator must name a key of this
     /// run (or start with the separator, for an unnamed PIN that itself holds `=` or a tab):
     /// read as a PIN, `P1=111111` for a key labelled otherwise would spend a retry.
-    fn split(
-        &self,
-        number: usize,
-        line: Zeroizing<String>,
-    ) -> Result<(Option<String>, Zeroizing<String>), CliError> {
+    /// `None` for a line meant for a key of the inventory that is not in this run.
+    fn split(&self, number: usize, line: Zeroizing<String>) -> Result<Option<SplitLine>, CliError> {
         let Some(at) = line.find(['\t', '=']) else {
-            return Ok((None, line));
+            return Ok(Some((None, line)));
         };
         let rest = Zeroizing::new(line[at + 1..].to_owned());
         let name = line[..at].trim();
         if name.is_empty() {
-            return Ok((None, rest));
+            return Ok(Some((None, rest)));
+        }
+        let here: Vec<&PinTarget> = self.targets.iter().filter(|t| t.is_named(name)).collect();
+        let not_here: Vec<&PinTarget> = self.absent.iter().filter(|t| t.is_named(name)).collect();
+        if let (Some(key), Some(other)) = (here.first(), not_here.first()) {
+            return Err(CliError::usage(format!(
+                "line {number} on stdin names {}, which {} answers to, and so does {} of the inventory, not in this run: name the key by its inventory label; no PIN was sent",
+                crate::untrusted::Shown(name),
+                key.describe(),
+                other.describe()
+            )));
+        }
+        if here.is_empty() && !not_here.is_empty() {
+            return Ok(None);
         }
         // The same test `take` uses, so a line read as named is one some key will take.
         let needing: Vec<&PinTarget> = self
@@ -172,8 +195,8 @@ impl PinRun {
                 keys.join(", ")
             )));
         }
-        if self.targets.iter().any(|t| t.is_named(name)) {
-            return Ok((Some(name.to_owned()), rest));
+        if !here.is_empty() {
+            return Ok(Some((Some(name.to_owned()), rest)));
         }
         Err(CliError::usage(format!(
             "line {number} on stdin names {}, which is no key of this run (name a key by its inventory label or serial; for a PIN that holds '=' or a tab, start the line with '='); no PIN was sent",
@@ -181,6 +204,9 @@ impl PinRun {
         )))
     }
 }
+
+/// A line's key name (none when unnamed) and its PIN text.
+type SplitLine = (Option<String>, Zeroizing<String>);
 
 struct PinLine {
     number: usize,
@@ -224,7 +250,7 @@ impl PinLines {
             let covered = run.targets.iter().filter(|t| t.needs_pin).all(|t| {
                 self.waiting.iter().any(|l| match &l.name {
                     Some(n) => t.is_named(n),
-                    None => run.keys_needing_pin == 1,
+                    None => run.keys == 1,
                 })
             });
             if covered && !self.reader.input_ready() {
@@ -243,14 +269,14 @@ impl PinLines {
             .map(|l| l.number)
             .collect();
         for target in run.targets.iter().filter(|t| t.needs_pin) {
-            // With one key needing a PIN, a single unnamed line is that key's too (several
-            // unnamed lines get their own message below).
+            // With one key in the run, a single unnamed line is its line too (several unnamed
+            // lines get their own message below).
             let numbers: Vec<usize> = self
                 .waiting
                 .iter()
                 .filter(|l| match &l.name {
                     Some(n) => target.is_named(n),
-                    None => run.keys_needing_pin == 1 && unnamed.len() == 1,
+                    None => run.keys == 1 && unnamed.len() == 1,
                 })
                 .map(|l| l.number)
                 .collect();
@@ -262,21 +288,36 @@ impl PinLines {
             }
         }
         match unnamed.first() {
-            None => Ok(()),
-            Some(number) if run.keys_needing_pin > 1 => Err(CliError::usage(format!(
-                "{} keys need a PIN but line {number} on stdin does not name its key: write each as LABEL=PIN or SERIAL=PIN; no PIN was sent",
-                run.keys_needing_pin
-            ))),
-            Some(_) if unnamed.len() == 1 => Ok(()),
-            Some(_) if run.keys == 1 => Err(CliError::usage(format!(
-                "stdin holds {} unnamed PIN lines, but one key is in this run: give only its PIN; no PIN was sent",
-                unnamed.len()
-            ))),
-            Some(_) => Err(CliError::usage(format!(
-                "{} keys are plugged in and stdin holds more than one unnamed PIN line, but only one key needs a PIN: name the key on each line as LABEL=PIN or SERIAL=PIN; no PIN was sent",
-                run.keys
-            ))),
+            // Which key needs a PIN depends on what the user cannot see (retries, a failed
+            // proof), so with several keys an unnamed line is never taken as any one's.
+            Some(number) if run.keys > 1 => {
+                return Err(CliError::usage(format!(
+                    "{} keys are in this run but line {number} on stdin does not name its key: write each as LABEL=PIN or SERIAL=PIN; no PIN was sent",
+                    run.keys
+                )))
+            }
+            Some(_) if unnamed.len() > 1 => {
+                return Err(CliError::usage(format!(
+                    "stdin holds {} unnamed PIN lines, but one key is in this run: give only its PIN; no PIN was sent",
+                    unnamed.len()
+                )))
+            }
+            _ => {}
         }
+        // Every key that needs a PIN has its line before any PIN is given.
+        for target in run.targets.iter().filter(|t| t.needs_pin) {
+            let has_line = self.waiting.iter().any(|l| match &l.name {
+                Some(n) => target.is_named(n),
+                None => run.keys == 1,
+            });
+            if !has_line {
+                return Err(CliError::usage(format!(
+                    "no PIN for {} on stdin: give one line per key as LABEL=PIN or SERIAL=PIN; no PIN was sent",
+                    target.describe()
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The next line that is not blank (a trailing empty line in a PIN file is no PIN).
@@ -288,24 +329,26 @@ impl PinLines {
     }
 
     fn next_line(&mut self, run: &PinRun) -> Result<Option<PinLine>, CliError> {
-        if self.read >= MAX_PIN_LINES {
-            return Err(CliError::usage(format!(
-                "more than {MAX_PIN_LINES} lines on stdin: give one PIN line per key"
-            )));
-        }
-        let line = loop {
+        let (number, name, text) = loop {
+            // Blank and set-aside lines count too, so endless input ends.
+            if self.read >= MAX_PIN_LINES {
+                return Err(CliError::usage(format!(
+                    "more than {MAX_PIN_LINES} lines on stdin: give one PIN line per key"
+                )));
+            }
             let line = read_line_bounded(&mut self.reader, MAX_PIN_LINE)
                 .map_err(|e| CliError::usage(format!("cannot read a PIN from stdin: {e}")))?;
             let Some(line) = line else {
                 return Ok(None);
             };
             self.read += 1;
-            if !(self.skip_blank && line.trim().is_empty()) {
-                break line;
+            if self.skip_blank && line.trim().is_empty() {
+                continue;
+            }
+            if let Some((name, text)) = run.split(self.read, line)? {
+                break (self.read, name, text);
             }
         };
-        let number = self.read;
-        let (name, text) = run.split(number, line)?;
         let pin =
             Pin::new(text).map_err(|e| CliError::usage(format!("line {number} on stdin: {e}")))?;
         Ok(Some(PinLine { number, name, pin }))
@@ -355,7 +398,7 @@ impl PinLines {
                 .iter()
                 .position(|l| l.name.as_deref().is_some_and(|n| target.is_named(n)));
             let unnamed = || {
-                (run.keys_needing_pin == 1)
+                (run.keys == 1)
                     .then(|| self.waiting.iter().position(|l| l.name.is_none()))
                     .flatten()
             };
@@ -434,23 +477,19 @@ mod tests {
 
     #[test]
     fn an_unnamed_line_serves_only_a_single_key() {
-        let (a, b) = (target("BG01-A", "1"), target("BG02-A", "2"));
-        let one = PinRun::new([&a, &b], 1);
+        let a = target("BG01-A", "1");
         assert_eq!(
-            lines("13579246\n").take(&a, &one).unwrap().expose(),
+            lines("13579246\n")
+                .take(&a, &PinRun::single(&a))
+                .unwrap()
+                .expose(),
             "13579246"
         );
+        let b = target("BG02-A", "2");
         let two = PinRun::new([&a, &b], 2);
         let err = lines("13579246\n13579246\n").take(&a, &two).unwrap_err();
         assert!(
             err.message.contains("does not name its key"),
-            "{}",
-            err.message
-        );
-        // One key needs a PIN, but a second unnamed line shows the input was meant for two.
-        let err = lines("13579246\n24681357\n").take(&a, &one).unwrap_err();
-        assert!(
-            err.message.contains("more than one unnamed"),
             "{}",
             err.message
         );
@@ -633,5 +672,73 @@ mod tests {
             let mut input = PinLines::new(Box::new(NotYetWritten(b"13579246\n")));
             assert_eq!(input.take(&target, &run).unwrap().expose(), "13579246");
         }
+    }
+
+    /// HOSTILE-7 F2: which key needs a PIN depends on state the user cannot see (retries, a
+    /// failed proof): with two keys in the run, an unnamed line is refused even when only one
+    /// of them needs a PIN.
+    #[test]
+    fn an_unnamed_line_is_refused_whenever_several_keys_are_in_the_run() {
+        let (a, mut b) = (target("BG01-A", "1"), target("BG02-A", "2"));
+        b.needs_pin = false;
+        let run = PinRun::new([&a, &b], 1);
+        let err = lines("13579246\n").take(&a, &run).unwrap_err();
+        assert!(
+            err.message.contains("does not name its key"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("no PIN was sent"), "{}", err.message);
+    }
+
+    /// HOSTILE-7 F3: every key that needs a PIN must have its line before any PIN is given.
+    #[test]
+    fn a_key_without_a_line_stops_the_run_before_any_pin_is_given() {
+        let (a, b) = (target("BG01-A", "1"), target("BG02-A", "2"));
+        let run = PinRun::new([&a, &b], 2);
+        let err = lines("BG01-A=13579246\n").take(&a, &run).unwrap_err();
+        assert!(err.message.contains("no PIN for BG02-A"), "{}", err.message);
+        assert!(err.message.contains("no PIN was sent"), "{}", err.message);
+    }
+
+    /// HOSTILE-7 F5, F10: keys of the inventory that are not in this run. A line naming one of
+    /// them by label is for a key that is not here: it is set aside, never sent. A serial that
+    /// a key of the run shares with one that is not here names neither for sure.
+    #[test]
+    fn lines_for_inventoried_keys_not_in_the_run() {
+        let a = target("BG01-A", "1001");
+        let run = PinRun::single(&a).with_absent([&target("BG02-A", "1002")]);
+        let mut input = lines("BG01-A=13579246\nBG02-A=24681357\n");
+        assert_eq!(input.take(&a, &run).unwrap().expose(), "13579246");
+
+        let b = target("BG02-B", "2002");
+        let run = PinRun::single(&b).with_absent([&target("BG02-A", "2002")]);
+        let err = lines("2002=13579246\n").take(&b, &run).unwrap_err();
+        assert!(
+            err.message.contains("BG02-A") && err.message.contains("not in this run"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("no PIN was sent"), "{}", err.message);
+        // By label it is sure.
+        assert_eq!(
+            lines("BG02-B=13579246\n").take(&b, &run).unwrap().expose(),
+            "13579246"
+        );
+    }
+
+    impl<R: std::io::Read> PinInput for std::io::BufReader<R> {}
+
+    /// HOSTILE-7 F7: blank lines count toward the limit, so endless blank input ends.
+    #[test]
+    fn endless_blank_lines_end_at_the_line_limit() {
+        let a = target("BG01-A", "1");
+        let run = PinRun::single(&a);
+        let mut input = PinLines::new(Box::new(std::io::BufReader::new(std::io::Read::chain(
+            &b"13579246\n"[..],
+            std::io::repeat(b'\n'),
+        ))));
+        let err = input.take(&a, &run).unwrap_err();
+        assert!(err.message.contains("more than"), "{}", err.message);
     }
 }

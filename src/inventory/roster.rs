@@ -327,6 +327,27 @@ pub fn unexplained_transitions(chain: &[CheckEntry]) -> Vec<Unexplained> {
     out
 }
 
+/// Labels of keys whose identity record (`key:LABEL`: credential, public key, serials, ...)
+/// the history does not vouch for: changed since the newest roster, or recorded changed by an
+/// entry that did not explain it, with no `inventory acknowledge` entry either way. The roster
+/// keeps only a digest of the previous record, so such a key cannot be proved against the
+/// identity the history recorded; no PIN may follow a proof against the edited one.
+pub fn unacknowledged_identities(inv: &Inventory) -> BTreeSet<String> {
+    let key_item = |change: &Change| match change {
+        Change::Changed(item) => item
+            .strip_prefix(KEY)
+            .and_then(|rest| rest.strip_prefix(':'))
+            .map(str::to_owned),
+        Change::Vanished(_) => None,
+    };
+    let transitions = unexplained_transitions(&inv.checks);
+    pending(inv)
+        .iter()
+        .chain(transitions.iter().map(|u| &u.change))
+        .filter_map(key_item)
+        .collect()
+}
+
 /// The newest entry's roster, if any entry recorded one.
 pub fn latest(inv: &Inventory) -> Option<(u64, &RosterRecord)> {
     inv.checks

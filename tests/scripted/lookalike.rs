@@ -4,23 +4,7 @@
 use glasskey::ctap2::cbor::{bytes, int, text, Value};
 use sha2::{Digest, Sha256};
 
-use super::{ok_reply, Action, Received, Script};
-
-pub fn allow_list(request: &Received) -> Vec<Vec<u8>> {
-    let Some(Value::Array(list)) = request.field(0x03) else {
-        return Vec::new();
-    };
-    list.iter()
-        .filter_map(|d| match d {
-            Value::Map(entries) => entries.iter().find_map(|(k, v)| {
-                (k.as_text() == Some("id"))
-                    .then(|| v.as_bytes().cloned())
-                    .flatten()
-            }),
-            _ => None,
-        })
-        .collect()
-}
+use super::{ok_reply, Action, Script};
 
 /// Which credential a scripted look-alike names in its answer to the identity request.
 #[derive(Clone, Copy, Debug)]
@@ -45,7 +29,7 @@ pub fn echo_identity(answer: Answer) -> Script {
         if !is_identity {
             return Action::Forward;
         }
-        let Some(first) = allow_list(request).into_iter().next() else {
+        let Some(first) = request.allow_list().into_iter().next() else {
             return Action::Forward;
         };
         let mut auth_data = Sha256::digest(b"glasskey.invalid").to_vec();

@@ -150,6 +150,42 @@ pub fn enrolled_inventory(
     inv
 }
 
+/// `identify --inventory` of `device`, as text and as JSON (both must exit alike).
+pub fn identify(inv: &std::path::Path, device: &str) -> (Option<i32>, String, serde_json::Value) {
+    let text = glasskey()
+        .args(["--device", device, "identify", "--inventory", p(inv)])
+        .output()
+        .unwrap();
+    let json = glasskey()
+        .args([
+            "--device",
+            device,
+            "--json",
+            "identify",
+            "--inventory",
+            p(inv),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(text.status.code(), json.status.code());
+    (
+        text.status.code(),
+        String::from_utf8_lossy(&text.stdout).into_owned(),
+        serde_json::from_slice(&json.stdout).unwrap(),
+    )
+}
+
+/// `label`'s recorded last observation in `inv`, if any.
+pub fn last_observation(inv: &std::path::Path, label: &str) -> Option<toml::Value> {
+    let v: toml::Value = toml::from_str(&std::fs::read_to_string(inv).unwrap()).unwrap();
+    v["key"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["label"].as_str() == Some(label))
+        .and_then(|k| k.get("last_observation").cloned())
+}
+
 /// An in-memory key of `profile` with the test PIN set.
 pub fn authenticator(profile: &str, serial: u32) -> Authenticator {
     let pin = glasskey::secret::Pin::new(zeroize::Zeroizing::new(PIN.to_owned())).unwrap();
@@ -257,6 +293,23 @@ impl Received {
 
     pub fn is_get_retries(&self) -> bool {
         self.client_pin_sub() == Some(1)
+    }
+
+    /// The credential IDs of a getAssertion request's allow list.
+    pub fn allow_list(&self) -> Vec<Vec<u8>> {
+        let Some(Value::Array(list)) = self.field(0x03) else {
+            return Vec::new();
+        };
+        list.iter()
+            .filter_map(|d| match d {
+                Value::Map(entries) => entries.iter().find_map(|(k, v)| {
+                    (k.as_text() == Some("id"))
+                        .then(|| v.as_bytes().cloned())
+                        .flatten()
+                }),
+                _ => None,
+            })
+            .collect()
     }
 }
 
@@ -403,6 +456,32 @@ fn send(socket: &UdpSocket, peer: SocketAddr, cid: u32, command: u8, payload: &[
     for report in fragment(cid, command, payload, 7609).unwrap() {
         let _ = socket.send_to(&report, peer);
     }
+}
+
+/// A COSE EC2 public key of algorithm `alg` on curve `crv`, as a key may send it.
+pub fn cose_ec2(alg: i64, crv: i64, x: &[u8], y: &[u8]) -> Value {
+    Value::Map(vec![
+        (cbor::int(1), cbor::int(2)),
+        (cbor::int(3), cbor::int(alg)),
+        (cbor::int(-1), cbor::int(crv)),
+        (cbor::int(-2), cbor::bytes(x)),
+        (cbor::int(-3), cbor::bytes(y)),
+    ])
+}
+
+/// A COSE OKP (Ed25519 curve) public key of algorithm `alg`.
+pub fn cose_okp(alg: i64, x: &[u8]) -> Value {
+    cose_okp_on(alg, 6, x)
+}
+
+/// A COSE OKP public key of algorithm `alg` on curve `crv` (6 Ed25519, 7 Ed448, 4 X25519).
+pub fn cose_okp_on(alg: i64, crv: i64, x: &[u8]) -> Value {
+    Value::Map(vec![
+        (cbor::int(1), cbor::int(1)),
+        (cbor::int(3), cbor::int(alg)),
+        (cbor::int(-1), cbor::int(crv)),
+        (cbor::int(-2), cbor::bytes(x)),
+    ])
 }
 
 /// Encodes a CBOR reply: status 0 and `body`.

@@ -11,7 +11,7 @@ use glasskey::ctap2::session::TokenPurpose;
 use glasskey::ctap2::{Ctap2Error, Session};
 use glasskey::ctaphid::{CtapHid, CtapHidError, KeepaliveStatus};
 use glasskey::identity::{self, IdentityCheck};
-use glasskey::inventory::model::KeyEntry;
+use glasskey::inventory::model::{Inventory, KeyEntry};
 use glasskey::secret::Pin;
 use glasskey_conformance::{with_trussed_key_as, InfoView, Presence, TrussedTransport};
 use zeroize::Zeroizing;
@@ -30,6 +30,13 @@ fn session<'t, 'a>(
     let mut s = Session::new(hid);
     s.set_timeout(Duration::from_secs(30));
     s
+}
+
+/// An inventory holding `keys` and no history.
+fn inventory(keys: &[KeyEntry]) -> Inventory {
+    let mut inv = Inventory::new("contoso.onmicrosoft.com");
+    inv.keys = keys.to_vec();
+    inv
 }
 
 fn entry(label: &str, identity: glasskey::inventory::model::Identity) -> KeyEntry {
@@ -62,7 +69,7 @@ fn identity_proof_through_the_library() {
         let mut other = made.clone();
         other.credential_id = "AAAA".into();
         let keys = vec![entry("BG01-X", other), entry("BG01-A", made)];
-        match identity::identify(&mut s, &keys).expect("identify") {
+        match identity::identify(&mut s, &inventory(&keys)).expect("identify") {
             IdentityCheck::Proven(p) => assert_eq!(p.label, "BG01-A"),
             other => panic!("Trussed did not prove its identity: {other:?}"),
         }
@@ -70,13 +77,13 @@ fn identity_proof_through_the_library() {
         let mut keys = keys;
         keys[1].identity.sign_count = u32::MAX;
         assert!(matches!(
-            identity::identify(&mut s, &keys).expect("identify"),
+            identity::identify(&mut s, &inventory(&keys)).expect("identify"),
             IdentityCheck::Failed { ref label, .. } if label == "BG01-A"
         ));
         // With the genuine entry gone, the key is unknown.
         keys.pop();
         assert!(matches!(
-            identity::identify(&mut s, &keys).expect("identify"),
+            identity::identify(&mut s, &inventory(&keys)).expect("identify"),
             IdentityCheck::Unknown { .. }
         ));
     });
