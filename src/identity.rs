@@ -36,8 +36,16 @@ pub fn create<T: Transport>(
     };
     let mut challenge = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut challenge);
-    let attestation =
-        session.make_credential(MakeCredential::new(challenge, IDENTITY_RP_ID, user), token)?;
+    // A credential key the strict COSE parser refuses (off its curve, weak, no alg) fails the
+    // reply itself; say what was asked for, as for a well-formed key of the wrong kind.
+    let attestation = session
+        .make_credential(MakeCredential::new(challenge, IDENTITY_RP_ID, user), token)
+        .map_err(|e| match e {
+            Ctap2Error::Protocol(why) => Ctap2Error::Protocol(format!(
+                "asked for an ES256 (P-256) identity credential, the key's reply is malformed ({why}): treat this key as faulty or hostile"
+            )),
+            other => other,
+        })?;
     let credential = attestation
         .auth_data
         .attested

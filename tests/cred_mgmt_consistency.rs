@@ -8,39 +8,13 @@ mod common;
 mod scripted;
 
 use glasskey::ctap2::cbor::{bytes, int, text, Value};
-use glasskey::virtual_key::state::StoredCredential;
 use scripted::{
-    audit, authenticator, glasskey, inventory_enrolling, ok_reply, Action, Received, ScriptedKey,
+    audit, authenticator, glasskey, inventory_enrolling, ok_reply, passkey, Action, ScriptedKey,
     PIN,
 };
 use sha2::{Digest, Sha256};
 
 const ENUMERATE_RPS_BEGIN: i64 = 0x02;
-
-fn cred_mgmt_sub(r: &Received) -> Option<i64> {
-    if !matches!(r.ctap_command(), Some(0x0A | 0x41)) {
-        return None;
-    }
-    match r.field(0x01) {
-        Some(Value::Integer(i)) => i64::try_from(i128::from(i)).ok(),
-        _ => None,
-    }
-}
-
-fn passkey(rp: &str, user: &str, id: u8) -> StoredCredential {
-    StoredCredential {
-        rp_id: rp.into(),
-        rp_name: None,
-        user_id: vec![id; 16],
-        user_name: Some(user.into()),
-        user_display_name: None,
-        credential_id: vec![id; 32],
-        private_key: vec![id; 32],
-        cred_protect: 1,
-        created: 0,
-        algorithm: -7,
-    }
-}
 
 fn creds(device: &str) -> std::process::Output {
     glasskey()
@@ -60,7 +34,7 @@ fn an_rp_listed_with_another_sites_hash_is_a_protocol_error() {
     let key = ScriptedKey::serve(
         auth,
         Box::new(|request, _| {
-            if cred_mgmt_sub(request) != Some(ENUMERATE_RPS_BEGIN) {
+            if request.cred_mgmt_sub() != Some(ENUMERATE_RPS_BEGIN) {
                 return Action::Forward;
             }
             Action::Reply(ok_reply(&Value::Map(vec![
@@ -94,7 +68,7 @@ fn credentials_counted_but_none_listed_are_a_finding() {
     let key = ScriptedKey::serve(
         auth,
         Box::new(|request, _| {
-            if cred_mgmt_sub(request) != Some(ENUMERATE_RPS_BEGIN) {
+            if request.cred_mgmt_sub() != Some(ENUMERATE_RPS_BEGIN) {
                 return Action::Forward;
             }
             Action::Reply(ok_reply(&Value::Map(vec![(int(5), int(0))])))
@@ -142,7 +116,7 @@ fn credentials_counted_but_fewer_listed_are_warned_about_in_creds() {
     let key = ScriptedKey::serve(
         auth,
         Box::new(|request, _| {
-            if cred_mgmt_sub(request) != Some(ENUMERATE_RPS_BEGIN) {
+            if request.cred_mgmt_sub() != Some(ENUMERATE_RPS_BEGIN) {
                 return Action::Forward;
             }
             // Only the first site is admitted to.

@@ -154,6 +154,19 @@ pub fn rp_id_warning(rp: &str) -> Option<String> {
     }
 }
 
+/// As [`rp_id_warning`], for a listing filtered to the RP `asked` for: a look-alike of that RP
+/// is named as one, whichever RP it is.
+pub fn rp_id_warning_against(rp: &str, asked: Option<&str>) -> Option<String> {
+    match asked {
+        Some(asked) if confusable(rp, asked) => Some(format!(
+            "LOOK-ALIKE of {}{}",
+            crate::untrusted::Shown(asked),
+            non_ascii(rp)
+        )),
+        _ => rp_id_warning(rp),
+    }
+}
+
 /// Findings about the RP IDs and user names one key holds.
 pub fn observation_findings(inv: &Inventory, key: &KeyEntry, obs: &Observation) -> Vec<Finding> {
     let f = |rule, msg: String| Finding::new(rule, Some(&key.label), Some(&key.account), msg);

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::context::Context;
 use super::error::CliError;
-use crate::ctap2::cose::{algorithm_label, algorithm_name, CoseKey};
+use crate::ctap2::cose::{algorithm_label, known_algorithm_name, CoseKey};
 use crate::ctap2::session::{CredsMetadata, ResidentCredential, TokenPurpose};
 use crate::device::Key;
 use crate::untrusted::{shown_or, ShowOutside};
@@ -30,22 +30,19 @@ pub struct CredentialView {
     pub public_key_sha256: Option<String>,
 }
 
-impl From<&ResidentCredential> for CredentialView {
-    fn from(c: &ResidentCredential) -> Self {
+impl CredentialView {
+    /// The view of `c` in a listing filtered to `asked` (if any).
+    fn new(c: &ResidentCredential, asked: Option<&str>) -> Self {
         Self {
             rp_id: c.rp.id.clone(),
-            rp_id_warning: crate::audit::lookalike::rp_id_warning(&c.rp.id),
+            rp_id_warning: crate::audit::lookalike::rp_id_warning_against(&c.rp.id, asked),
             user_name: c.user.name.clone(),
             display_name: c.user.display_name.clone(),
             user_id: hex::encode(&c.user.id),
             credential_id: hex::encode(&c.credential_id),
             cred_protect: c.cred_protect,
             algorithm: c.public_key.as_ref().and_then(CoseKey::algorithm),
-            algorithm_name: c
-                .public_key
-                .as_ref()
-                .and_then(CoseKey::algorithm)
-                .map(algorithm_name),
+            algorithm_name: c.public_key.as_ref().and_then(CoseKey::algorithm_name),
             public_key_sha256: c
                 .public_key
                 .as_ref()
@@ -61,6 +58,11 @@ pub struct CredentialListing {
     pub slots_remaining: u64,
     /// Set when the listing cannot be the whole store (`CredsMetadata::unlisted`): exit 1.
     pub warning: Option<String>,
+    /// With `--rp`: how many other relying parties the filter hid (never a look-alike of the
+    /// RP asked for, which is always listed).
+    pub hidden_relying_parties: Option<usize>,
+    #[serde(skip)]
+    pub asked_rp: Option<String>,
     pub credentials: Vec<CredentialView>,
 }
 
@@ -139,7 +141,13 @@ pub fn write_listing(w: &mut dyn Write, l: &CredentialListing) -> std::io::Resul
         writeln!(
             w,
             "      algorithm   {}",
-            c.algorithm.map_or("-".into(), algorithm_label)
+            c.algorithm.map_or("-".into(), |alg| {
+                // The key's own name (EdDSA on Ed448 says so), with the number it sent.
+                match (known_algorithm_name(alg), &c.algorithm_name) {
+                    (Some(_), Some(name)) => format!("{name} [{alg}]"),
+                    _ => algorithm_label(alg),
+                }
+            })
         )?;
         writeln!(
             w,
@@ -155,6 +163,15 @@ pub fn write_listing(w: &mut dyn Write, l: &CredentialListing) -> std::io::Resul
     if let Some(warning) = &l.warning {
         writeln!(w, "  WARNING: {warning}")?;
     }
+    if let (Some(hidden), Some(asked)) = (l.hidden_relying_parties, &l.asked_rp) {
+        writeln!(
+            w,
+            "  NOTE: --rp {} hid {hidden} other relying {}; look-alikes of {} are always shown",
+            asked.shown(),
+            if hidden == 1 { "party" } else { "parties" },
+            asked.shown()
+        )?;
+    }
     Ok(())
 }
 
@@ -167,15 +184,27 @@ pub fn creds(ctx: &mut Context, rp: Option<&str>, persistent_token: bool) -> Res
         TokenPurpose::ReadCredentials
     };
     let (metadata, all) = read_credentials(ctx, &mut key, purpose)?;
+    // `--rp` never hides a site that renders like the one asked for (HOSTILE-8 F14).
+    let shown = |c: &ResidentCredential| {
+        rp.is_none_or(|r| c.rp.id == r || crate::audit::lookalike::looks_alike(&c.rp.id, r))
+    };
     let listing = CredentialListing {
         device: key.spec.to_arg(),
         slots_used: metadata.existing,
         slots_remaining: metadata.remaining,
         warning: metadata.fewer_listed(all.len()),
+        hidden_relying_parties: rp.map(|_| {
+            all.iter()
+                .filter(|c| !shown(c))
+                .map(|c| &c.rp.id_hash)
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+        }),
+        asked_rp: rp.map(str::to_owned),
         credentials: all
             .iter()
-            .filter(|c| rp.is_none_or(|r| c.rp.id == r))
-            .map(CredentialView::from)
+            .filter(|c| shown(c))
+            .map(|c| CredentialView::new(c, rp))
             .collect(),
     };
     ctx.emit(&listing, |w| write_listing(w, &listing))?;

@@ -92,7 +92,7 @@ impl ClientPinResponse {
         };
         let f = Fields::new(body, "clientPIN")?;
         Ok(Self {
-            key_agreement: f.map(0x01)?.map(CoseKey::parse).transpose()?,
+            key_agreement: f.map(0x01)?.map(CoseKey::parse_key_agreement).transpose()?,
             pin_uv_auth_token: f.bytes(0x02)?.map(|b| zeroize::Zeroizing::new(b.to_vec())),
             pin_retries: small(&f, 0x03)?,
             power_cycle_state: f.bool(0x04)?,

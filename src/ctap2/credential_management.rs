@@ -133,6 +133,32 @@ fn passkey_public_key(value: &Value) -> Result<CoseKey, Ctap2Error> {
     })
 }
 
+/// credProtect (0x0A): one of the three levels CTAP 2.1 §12.1 defines.
+fn cred_protect(value: &Value) -> Result<u8, Ctap2Error> {
+    as_i64(value)
+        .and_then(|i| u8::try_from(i).ok())
+        .filter(|level| (1..=3).contains(level))
+        .ok_or_else(|| {
+            let sent = as_i64(value).map_or_else(|| "not an integer".into(), |i| i.to_string());
+            Ctap2Error::Protocol(format!(
+                "credProtect (0x0A) is {sent}; it must be 1-3 (CTAP 2.1 §12.1)"
+            ))
+        })
+}
+
+/// largeBlobKey (0x0B): always 32 bytes (CTAP 2.1 §12.3).
+fn large_blob_key(key: &[u8]) -> Result<Vec<u8>, Ctap2Error> {
+    if key.len() != LARGE_BLOB_KEY_BYTES {
+        return Err(Ctap2Error::Protocol(format!(
+            "largeBlobKey (0x0B) is {} bytes; it must be {LARGE_BLOB_KEY_BYTES}",
+            key.len()
+        )));
+    }
+    Ok(key.to_vec())
+}
+
+const LARGE_BLOB_KEY_BYTES: usize = 32;
+
 /// Every field a credential management reply may carry.
 #[derive(Debug, Clone, Default)]
 pub struct CredMgmtResponse {
@@ -185,15 +211,8 @@ impl CredMgmtResponse {
             credential_id: f.map(0x07)?.map(descriptor_id).transpose()?,
             public_key: f.map(0x08)?.map(passkey_public_key).transpose()?,
             total_credentials: f.uint(0x09)?,
-            cred_protect: f
-                .get(0x0A)
-                .map(|v| {
-                    as_i64(v)
-                        .and_then(|i| u8::try_from(i).ok())
-                        .ok_or_else(|| Ctap2Error::Protocol("credProtect must be 1-3".into()))
-                })
-                .transpose()?,
-            large_blob_key: f.bytes(0x0B)?.map(<[u8]>::to_vec),
+            cred_protect: f.get(0x0A).map(cred_protect).transpose()?,
+            large_blob_key: f.bytes(0x0B)?.map(large_blob_key).transpose()?,
             third_party_payment: f.bool(0x0C)?,
         })
     }

@@ -57,6 +57,7 @@ pub(crate) fn reported_public_key(alg: i64, secret: &[u8]) -> CtapResult<CoseKey
             let seed: [u8; 32] = Sha256::digest(secret).into();
             let key = ed25519_dalek::SigningKey::from_bytes(&seed);
             Ok(CoseKey::Ed25519 {
+                alg: ALG_EDDSA,
                 x: key.verifying_key().to_bytes(),
             })
         }

@@ -47,7 +47,8 @@ impl Authenticator {
             .map(0x03)
             .map_err(cbor_err)?
             .ok_or(StatusCode::MISSING_PARAMETER)?;
-        let platform = CoseKey::parse(platform).map_err(|_| StatusCode::INVALID_PARAMETER)?;
+        let platform =
+            CoseKey::parse_key_agreement(platform).map_err(|_| StatusCode::INVALID_PARAMETER)?;
         let z =
             ecdh_x(&self.key_agreement, &platform).map_err(|_| StatusCode::INVALID_PARAMETER)?;
         Ok(proto.kdf(&z))

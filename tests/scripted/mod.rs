@@ -192,6 +192,40 @@ pub fn authenticator(profile: &str, serial: u32) -> Authenticator {
     Authenticator::create(None, profile, Some(serial), Some(&pin)).unwrap()
 }
 
+/// `creds` on `device` with the test PIN: exit code, stdout, stderr. `global` options go
+/// before the command, `args` after it.
+pub fn creds(device: &str, global: &[&str], args: &[&str]) -> (Option<i32>, String, String) {
+    let out = glasskey()
+        .args(["--device", device])
+        .args(global)
+        .args(["creds", "--pin-stdin"])
+        .args(args)
+        .write_stdin(format!("{PIN}\n"))
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// An ES256 discoverable credential at `rp` for `user`, its IDs and secret made of `id`.
+pub fn passkey(rp: &str, user: &str, id: u8) -> glasskey::virtual_key::state::StoredCredential {
+    glasskey::virtual_key::state::StoredCredential {
+        rp_id: rp.into(),
+        rp_name: None,
+        user_id: vec![id; 16],
+        user_name: Some(user.into()),
+        user_display_name: None,
+        credential_id: vec![id; 32],
+        private_key: vec![id; 32],
+        cred_protect: 1,
+        created: 0,
+        algorithm: -7,
+    }
+}
+
 /// What the key does with one CBOR request.
 pub enum Action {
     /// Let the real authenticator answer.
@@ -248,6 +282,13 @@ impl Received {
     /// (newPinEnc or pinHashEnc).
     pub fn carries_pin_material(&self) -> bool {
         matches!(self.client_pin_sub(), Some(3 | 4 | 5 | 9))
+    }
+
+    /// The credential management subcommand (0x0A, or 0x41 on 2.1-PRE keys).
+    pub fn cred_mgmt_sub(&self) -> Option<i64> {
+        matches!(self.ctap_command(), Some(0x0A | 0x41))
+            .then(|| self.field(0x01).and_then(|v| cbor::as_i64(&v)))
+            .flatten()
     }
 
     pub fn is_get_retries(&self) -> bool {
@@ -430,10 +471,15 @@ pub fn cose_ec2(alg: i64, crv: i64, x: &[u8], y: &[u8]) -> Value {
 
 /// A COSE OKP (Ed25519 curve) public key of algorithm `alg`.
 pub fn cose_okp(alg: i64, x: &[u8]) -> Value {
+    cose_okp_on(alg, 6, x)
+}
+
+/// A COSE OKP public key of algorithm `alg` on curve `crv` (6 Ed25519, 7 Ed448, 4 X25519).
+pub fn cose_okp_on(alg: i64, crv: i64, x: &[u8]) -> Value {
     Value::Map(vec![
         (cbor::int(1), cbor::int(1)),
         (cbor::int(3), cbor::int(alg)),
-        (cbor::int(-1), cbor::int(6)),
+        (cbor::int(-1), cbor::int(crv)),
         (cbor::int(-2), cbor::bytes(x)),
     ])
 }

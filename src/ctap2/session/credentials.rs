@@ -1,6 +1,7 @@
 //! Reading credential management through the session: metadata and enumeration, with the 0x41
 //! prototype on CTAP 2.1-PRE keys. Read-only: nothing here deletes or edits a credential.
 
+use super::listing::ListingBudget;
 use super::{CredsMetadata, PinToken, ResidentCredential, Session, MAX_ENUMERATION};
 use crate::ctap2::cbor::Value;
 use crate::ctap2::credential_management::{
@@ -25,7 +26,7 @@ impl<T: Transport> Session<T> {
             sub_command,
             params.as_ref(),
         ));
-        self.call(&CredentialManagement {
+        self.listing_call(&CredentialManagement {
             preview: flavor == CredMgmtFlavor::Preview,
             sub_command,
             params,
@@ -34,13 +35,38 @@ impl<T: Transport> Session<T> {
         })
     }
 
+    /// One request of the listing in progress: it waits no longer than the listing's own
+    /// deadline, and a wait cut short by that deadline says so.
+    fn listing_call(
+        &mut self,
+        request: &CredentialManagement,
+    ) -> Result<CredMgmtResponse, Ctap2Error> {
+        let Some(listing) = &self.listing else {
+            return self.call(request);
+        };
+        let deadline = listing.deadline()?.min(self.deadline());
+        let result = self.send_until(request, deadline);
+        match (&result, &self.listing) {
+            (Err(Ctap2Error::Hid(_)), Some(listing)) if listing.has_timed_out() => {
+                Err(listing.timed_out())
+            }
+            _ => result,
+        }
+    }
+
+    fn listing(&mut self) -> Result<&mut ListingBudget, Ctap2Error> {
+        self.listing
+            .as_mut()
+            .ok_or_else(|| Ctap2Error::Protocol("no passkey listing in progress".into()))
+    }
+
     fn cred_mgmt_next(&mut self, sub_command: u8) -> Result<CredMgmtResponse, Ctap2Error> {
         let flavor = self
             .info()?
             .cred_mgmt()
             .ok_or(Ctap2Error::Unsupported("credential management"))?;
         // The "next" subcommands carry no parameters and no auth (CTAP 2.1 §6.8.3, §6.8.4).
-        self.call(&CredentialManagement {
+        self.listing_call(&CredentialManagement {
             preview: flavor == CredMgmtFlavor::Preview,
             sub_command,
             params: None,
@@ -49,7 +75,11 @@ impl<T: Transport> Session<T> {
         })
     }
 
+    /// The key's counts, which start a listing: what follows may ask for no more than they
+    /// declare, and must end within the timeout (`listing.rs`).
     pub fn creds_metadata(&mut self, token: &PinToken) -> Result<CredsMetadata, Ctap2Error> {
+        // Nothing may be listed until the key has counted its passkeys.
+        self.listing = Some(ListingBudget::new(self.timeout));
         let reply = self.cred_mgmt(token, cm::GET_CREDS_METADATA, None)?;
         let metadata = CredsMetadata {
             existing: reply.existing_resident_credentials.ok_or_else(|| {
@@ -64,6 +94,7 @@ impl<T: Transport> Session<T> {
         // Counts no key can hold are a hostile or broken reply, not data to show.
         check_total(metadata.existing, "discoverable credentials")?;
         check_total(metadata.remaining, "free credential slots")?;
+        self.listing()?.declare(metadata.existing);
         Ok(metadata)
     }
 
@@ -99,19 +130,31 @@ impl<T: Transport> Session<T> {
             return Ok(Vec::new());
         }
         check_total(total, "relying parties")?;
-        let mut rps = vec![rp_of(&first)?];
+        self.listing()?.relying_parties(total)?;
+        let mut rps = vec![self.rp_of(&first)?];
         for _ in 1..total {
-            rps.push(rp_of(&self.cred_mgmt_next(cm::ENUMERATE_RPS_NEXT)?)?);
+            let next = self.cred_mgmt_next(cm::ENUMERATE_RPS_NEXT)?;
+            rps.push(self.rp_of(&next)?);
         }
         Ok(rps)
     }
 
-    /// Every discoverable credential of one RP.
+    fn rp_of(&mut self, reply: &CredMgmtResponse) -> Result<RelyingParty, Ctap2Error> {
+        let rp = rp_of(reply)?;
+        self.listing()?.relying_party(&rp.id, &rp.id_hash)?;
+        Ok(rp)
+    }
+
+    /// Every discoverable credential of one RP, within the listing `relying_parties` started
+    /// (a fresh metadata read starts one when none is in progress).
     pub fn enumerate_credentials(
         &mut self,
         token: &PinToken,
         rp: &RelyingParty,
     ) -> Result<Vec<ResidentCredential>, Ctap2Error> {
+        if self.listing.is_none() {
+            self.creds_metadata(token)?;
+        }
         let params = CredentialManagement::rp_params(&rp.id_hash);
         let first = match self.cred_mgmt(token, cm::ENUMERATE_CREDENTIALS_BEGIN, Some(params)) {
             Err(Ctap2Error::Status(StatusCode::NO_CREDENTIALS)) => return Ok(Vec::new()),
@@ -127,12 +170,24 @@ impl<T: Transport> Session<T> {
             return Ok(Vec::new());
         }
         check_total(total, "credentials")?;
-        let mut creds = vec![credential_of(rp, first)?];
+        self.listing()?.credentials(&rp.id, total)?;
+        let mut creds = vec![self.credential_of(rp, first)?];
         for _ in 1..total {
             let next = self.cred_mgmt_next(cm::ENUMERATE_CREDENTIALS_NEXT)?;
-            creds.push(credential_of(rp, next)?);
+            creds.push(self.credential_of(rp, next)?);
         }
         Ok(creds)
+    }
+
+    fn credential_of(
+        &mut self,
+        rp: &RelyingParty,
+        reply: CredMgmtResponse,
+    ) -> Result<ResidentCredential, Ctap2Error> {
+        let credential = credential_of(rp, reply)?;
+        self.listing()?
+            .credential_id(&rp.id, &credential.credential_id)?;
+        Ok(credential)
     }
 
     /// All discoverable credentials, grouped by RP in the key's order.

@@ -4,6 +4,7 @@
 
 mod credentials;
 mod gate;
+mod listing;
 mod pin;
 
 pub use gate::{PinUnlock, ProvenIdentity};
@@ -132,6 +133,8 @@ pub struct Session<T: Transport> {
     pin_unlock: PinUnlock,
     /// Held around every PIN-bearing exchange when set (key_lock.rs); device::Key::open sets it.
     key_lock: Option<crate::ctap2::key_lock::KeyLock>,
+    /// The passkey listing in progress: started by each metadata read (credentials.rs).
+    listing: Option<listing::ListingBudget>,
 }
 
 impl<T: Transport> Session<T> {
@@ -143,6 +146,7 @@ impl<T: Transport> Session<T> {
             id: gate::next_session_id(),
             pin_unlock: PinUnlock::Locked,
             key_lock: None,
+            listing: None,
         }
     }
 
@@ -233,11 +237,19 @@ impl<T: Transport> Session<T> {
 
     /// Sends one command and decodes its reply.
     fn send<C: Command>(&mut self, command: &C) -> Result<C::Response, Ctap2Error> {
+        self.send_until(command, self.deadline())
+    }
+
+    /// Sends one command, waiting for its reply until `deadline` at the latest.
+    fn send_until<C: Command>(
+        &mut self,
+        command: &C,
+        deadline: Instant,
+    ) -> Result<C::Response, Ctap2Error> {
         let mut payload = vec![command.code()];
         if let Some(params) = command.params() {
             payload.extend(encode(&params));
         }
-        let deadline = self.deadline();
         self.hid.set_presence_expected(command.needs_presence());
         // PIN material goes out at most once: no retry on BUSY (DESIGN §3.7).
         let reply = if command.is_sensitive() {

@@ -2,6 +2,11 @@
 
 use p256::ecdsa::signature::Verifier;
 
+mod registry;
+
+use registry::*;
+pub use registry::{algorithm_label, algorithm_name, known_algorithm_name};
+
 use super::cbor::{bytes, int, Fields, Value};
 use super::Ctap2Error;
 
@@ -14,53 +19,27 @@ pub const ALG_ES512: i64 = -36;
 pub const ALG_PS256: i64 = -37;
 pub const ALG_RS256: i64 = -257;
 
-const ALG_ES256K: i64 = -47;
-const ALG_ED25519: i64 = -19;
-const ALG_ML_DSA_44: i64 = -48;
-const ALG_ML_DSA_65: i64 = -49;
-const ALG_ML_DSA_87: i64 = -50;
-const ALG_RS1: i64 = -65535;
-
-const KTY_OKP: i64 = 1;
-const KTY_EC2: i64 = 2;
-const KTY_RSA: i64 = 3;
-/// Algorithm Key Pair (ML-DSA).
-const KTY_AKP: i64 = 7;
-const CRV_P256: i64 = 1;
-const CRV_P384: i64 = 2;
-const CRV_P521: i64 = 3;
-const CRV_ED25519: i64 = 6;
-const CRV_SECP256K1: i64 = 8;
 /// RSA moduli outside this range (in bytes) are not keys any authenticator makes.
 const RSA_MODULUS_BYTES: std::ops::RangeInclusive<usize> = 128..=1024;
 
 #[derive(Clone, PartialEq, Eq)]
 pub enum CoseKey {
     /// P-256 point; `alg` is -7 for signatures or -25 for key agreement.
-    P256 {
-        alg: i64,
-        x: [u8; 32],
-        y: [u8; 32],
-    },
-    /// ES384.
-    P384 {
-        x: [u8; 48],
-        y: [u8; 48],
-    },
-    /// ES512.
-    P521 {
-        x: [u8; 66],
-        y: [u8; 66],
-    },
-    Ed25519 {
-        x: [u8; 32],
-    },
+    P256 { alg: i64, x: [u8; 32], y: [u8; 32] },
+    /// ES384 or ESP384. Every key keeps the algorithm number it came with, so that it is shown
+    /// (and fingerprinted) as the key sent it.
+    P384 { alg: i64, x: [u8; 48], y: [u8; 48] },
+    /// ES512 or ESP512.
+    P521 { alg: i64, x: [u8; 66], y: [u8; 66] },
+    /// ES256K.
+    Secp256k1 { alg: i64, x: [u8; 32], y: [u8; 32] },
+    /// EdDSA (-8) or Ed25519 (-19).
+    Ed25519 { alg: i64, x: [u8; 32] },
+    /// EdDSA (-8) or Ed448 (-53): listed, but only its length is checked (no maintained crate
+    /// glasskey uses decodes Ed448 points), and it verifies nothing.
+    Ed448 { alg: i64, x: Vec<u8> },
     /// RS256 or PS256 (`alg` says which padding).
-    Rsa {
-        alg: i64,
-        n: Vec<u8>,
-        e: Vec<u8>,
-    },
+    Rsa { alg: i64, n: Vec<u8>, e: Vec<u8> },
     /// A key type, curve or algorithm glasskey does not parse, kept exactly as the key sent it
     /// (canonically re-encoded), so it can still be listed and fingerprinted.
     Unknown {
@@ -74,9 +53,13 @@ impl std::fmt::Debug for CoseKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CoseKey::P256 { alg, x, .. } => write!(f, "P256(alg {alg}, x {})", hex::encode(x)),
-            CoseKey::P384 { x, .. } => write!(f, "P384(x {})", hex::encode(x)),
-            CoseKey::P521 { x, .. } => write!(f, "P521(x {})", hex::encode(x)),
-            CoseKey::Ed25519 { x } => write!(f, "Ed25519({})", hex::encode(x)),
+            CoseKey::P384 { alg, x, .. } => write!(f, "P384(alg {alg}, x {})", hex::encode(x)),
+            CoseKey::P521 { alg, x, .. } => write!(f, "P521(alg {alg}, x {})", hex::encode(x)),
+            CoseKey::Secp256k1 { alg, x, .. } => {
+                write!(f, "Secp256k1(alg {alg}, x {})", hex::encode(x))
+            }
+            CoseKey::Ed25519 { alg, x } => write!(f, "Ed25519(alg {alg}, {})", hex::encode(x)),
+            CoseKey::Ed448 { alg, x } => write!(f, "Ed448(alg {alg}, {})", hex::encode(x)),
             CoseKey::Rsa { alg, n, .. } => write!(f, "Rsa(alg {alg}, {} bits)", n.len() * 8),
             CoseKey::Unknown { kty, alg, .. } => write!(f, "Unknown(kty {kty}, alg {alg:?})"),
         }
@@ -85,70 +68,28 @@ impl std::fmt::Debug for CoseKey {
 
 /// Coordinate `key` (-2 x, -3 y) of a point on `curve`, which must be exactly `N` bytes.
 fn coord<const N: usize>(f: &Fields<'_>, key: i64, curve: &str) -> Result<[u8; N], Ctap2Error> {
+    coord_bytes(f, key, curve, N)?
+        .try_into()
+        .map_err(|_| Ctap2Error::Protocol(format!("a {curve} coordinate must be {N} bytes")))
+}
+
+/// Coordinate `key` of a point on `curve`, which must be exactly `len` bytes.
+fn coord_bytes<'a>(
+    f: &Fields<'a>,
+    key: i64,
+    curve: &str,
+    len: usize,
+) -> Result<&'a [u8], Ctap2Error> {
     let name = if key == -2 { "x" } else { "y" };
     let b = f
         .bytes(key)?
         .ok_or_else(|| Ctap2Error::Protocol(format!("{name} ({key}) is missing")))?;
-    b.try_into().map_err(|_| {
+    (b.len() == len).then_some(b).ok_or_else(|| {
         Ctap2Error::Protocol(format!(
-            "{name} ({key}) is {} bytes; {curve} needs {N}",
+            "{name} ({key}) is {} bytes; {curve} needs {len}",
             b.len()
         ))
     })
-}
-
-/// The key type (and curve) each algorithm glasskey names must come with (WebAuthn §5.8.5:
-/// e.g. ES256 keys MUST be on P-256), so a key never shows under an algorithm it is not of.
-fn required_shape(alg: i64) -> Option<(i64, Option<i64>)> {
-    Some(match alg {
-        ALG_ES256 | ALG_ECDH_ES_HKDF_256 => (KTY_EC2, Some(CRV_P256)),
-        ALG_ES384 => (KTY_EC2, Some(CRV_P384)),
-        ALG_ES512 => (KTY_EC2, Some(CRV_P521)),
-        ALG_ES256K => (KTY_EC2, Some(CRV_SECP256K1)),
-        ALG_EDDSA | ALG_ED25519 => (KTY_OKP, Some(CRV_ED25519)),
-        ALG_RS256 | ALG_PS256 | ALG_RS1 => (KTY_RSA, None),
-        ALG_ML_DSA_44 | ALG_ML_DSA_65 | ALG_ML_DSA_87 => (KTY_AKP, None),
-        _ => return None,
-    })
-}
-
-fn curve_name(crv: i64) -> &'static str {
-    match crv {
-        CRV_P256 => "P-256",
-        CRV_P384 => "P-384",
-        CRV_P521 => "P-521",
-        CRV_ED25519 => "Ed25519",
-        CRV_SECP256K1 => "secp256k1",
-        _ => "a curve glasskey does not know",
-    }
-}
-
-fn check_shape(alg: i64, kty: i64, crv: Option<i64>) -> Result<(), Ctap2Error> {
-    let Some((want_kty, want_crv)) = required_shape(alg) else {
-        return Ok(());
-    };
-    if kty == want_kty && (want_crv.is_none() || crv == want_crv) {
-        return Ok(());
-    }
-    let shape = |kty: i64, crv: Option<i64>| {
-        let kty_name = match kty {
-            KTY_OKP => "an OKP key",
-            KTY_EC2 => "an EC2 key",
-            KTY_RSA => "an RSA key",
-            KTY_AKP => "an AKP key",
-            _ => "a key",
-        };
-        match crv {
-            Some(crv) => format!("{kty_name} (kty {kty}) on {} (crv {crv})", curve_name(crv)),
-            None => format!("{kty_name} (kty {kty})"),
-        }
-    };
-    Err(Ctap2Error::Protocol(format!(
-        "alg (3) is {}, which needs {}, but the key is {}",
-        algorithm_label(alg),
-        shape(want_kty, want_crv),
-        shape(kty, crv)
-    )))
 }
 
 fn sec1<const N: usize>(x: &[u8; N], y: &[u8; N]) -> Vec<u8> {
@@ -160,7 +101,7 @@ fn sec1<const N: usize>(x: &[u8; N], y: &[u8; N]) -> Vec<u8> {
 }
 
 fn off_curve(curve: &str) -> Ctap2Error {
-    let coordinates = if curve == "Ed25519" {
+    let coordinates = if curve.starts_with("Ed") {
         "x (-2) is"
     } else {
         "x (-2) and y (-3) are"
@@ -169,16 +110,37 @@ fn off_curve(curve: &str) -> Ctap2Error {
 }
 
 impl CoseKey {
-    /// Parses a COSE key. A key of a type, curve or algorithm glasskey does not know is kept as
-    /// `Unknown`; a key glasskey knows that is malformed (a coordinate of the wrong length, a
-    /// point off the curve, no curve, an algorithm its type cannot have) is an error naming the
-    /// field, as for any malformed reply: it cannot be anyone's real key.
+    /// Parses a credential's COSE public key. A key of a type, curve or algorithm glasskey does
+    /// not know is kept as `Unknown`; a key glasskey knows that is malformed (a coordinate of
+    /// the wrong length, a point off the curve or weak, no curve, an algorithm its type cannot
+    /// have) is an error naming the field, as for any malformed reply: it cannot be anyone's
+    /// real key. So is a key without `alg` (CTAP 2.1 §6.5.6 requires it) and a key carrying a
+    /// private part.
     pub fn parse(value: &Value) -> Result<Self, Ctap2Error> {
+        Self::parse_as(value, true)
+    }
+
+    /// Parses a clientPIN key-agreement key, whose `alg` (-25) names no algorithm actually
+    /// used, so a key that leaves it out is still usable.
+    pub fn parse_key_agreement(value: &Value) -> Result<Self, Ctap2Error> {
+        Self::parse_as(value, false)
+    }
+
+    fn parse_as(value: &Value, alg_required: bool) -> Result<Self, Ctap2Error> {
         let f = Fields::new(value, "COSE key")?;
         let kty = f
             .int(1)?
             .ok_or_else(|| Ctap2Error::Protocol("kty (1) is missing".into()))?;
-        let alg = f.int(3)?;
+        let alg = match f.int(3)? {
+            Some(alg) => Some(alg),
+            None if alg_required => {
+                return Err(Ctap2Error::Protocol(
+                    "alg (3) is missing: a credential's public key must name its algorithm".into(),
+                ))
+            }
+            None => None,
+        };
+        check_no_private_part(&f, kty)?;
         // EC2 and OKP keys must name their curve (RFC 9053 §7.1, §7.2); for RSA, -1 is n.
         let crv = match kty {
             KTY_EC2 | KTY_OKP => Some(f.int(-1)?.ok_or_else(|| {
@@ -191,20 +153,32 @@ impl CoseKey {
         }
         let key = match (kty, crv) {
             (KTY_EC2, Some(CRV_P256)) => CoseKey::P256 {
-                alg: alg.unwrap_or(ALG_ES256),
+                alg: alg.unwrap_or(ALG_ECDH_ES_HKDF_256),
                 x: coord(&f, -2, "P-256")?,
                 y: coord(&f, -3, "P-256")?,
             },
             (KTY_EC2, Some(CRV_P384)) => CoseKey::P384 {
+                alg: alg.unwrap_or(ALG_ES384),
                 x: coord(&f, -2, "P-384")?,
                 y: coord(&f, -3, "P-384")?,
             },
             (KTY_EC2, Some(CRV_P521)) => CoseKey::P521 {
+                alg: alg.unwrap_or(ALG_ES512),
                 x: coord(&f, -2, "P-521")?,
                 y: coord(&f, -3, "P-521")?,
             },
+            (KTY_EC2, Some(CRV_SECP256K1)) => CoseKey::Secp256k1 {
+                alg: alg.unwrap_or(ALG_ES256K),
+                x: coord(&f, -2, "secp256k1")?,
+                y: coord(&f, -3, "secp256k1")?,
+            },
             (KTY_OKP, Some(CRV_ED25519)) => CoseKey::Ed25519 {
+                alg: alg.unwrap_or(ALG_EDDSA),
                 x: coord(&f, -2, "Ed25519")?,
+            },
+            (KTY_OKP, Some(CRV_ED448)) => CoseKey::Ed448 {
+                alg: alg.unwrap_or(ALG_EDDSA),
+                x: coord_bytes(&f, -2, "Ed448", ED448_KEY_BYTES)?.to_vec(),
             },
             (KTY_RSA, _) if matches!(alg, None | Some(ALG_RS256) | Some(ALG_PS256)) => {
                 let n = f
@@ -233,17 +207,19 @@ impl CoseKey {
     fn check(&self) -> Result<(), Ctap2Error> {
         match self {
             CoseKey::P256 { .. } => self.p256_point().map(|_| ()),
-            CoseKey::P384 { x, y } => p384::PublicKey::from_sec1_bytes(&sec1(x, y))
+            CoseKey::P384 { x, y, .. } => p384::PublicKey::from_sec1_bytes(&sec1(x, y))
                 .map(|_| ())
                 .map_err(|_| off_curve("P-384")),
-            CoseKey::P521 { x, y } => p521::PublicKey::from_sec1_bytes(&sec1(x, y))
+            CoseKey::P521 { x, y, .. } => p521::PublicKey::from_sec1_bytes(&sec1(x, y))
                 .map(|_| ())
                 .map_err(|_| off_curve("P-521")),
-            CoseKey::Rsa { .. } => self.rsa_key().map(|_| ()),
-            CoseKey::Ed25519 { x } => ed25519_dalek::VerifyingKey::from_bytes(x)
+            CoseKey::Secp256k1 { x, y, .. } => k256::PublicKey::from_sec1_bytes(&sec1(x, y))
                 .map(|_| ())
-                .map_err(|_| off_curve("Ed25519")),
-            CoseKey::Unknown { .. } => Ok(()),
+                .map_err(|_| off_curve("secp256k1")),
+            CoseKey::Rsa { .. } => self.rsa_key().map(|_| ()),
+            CoseKey::Ed25519 { x, .. } => ed25519_key(x).map(|_| ()),
+            // Length checked at parse; no maintained crate glasskey uses decodes Ed448 points.
+            CoseKey::Ed448 { .. } | CoseKey::Unknown { .. } => Ok(()),
         }
     }
 
@@ -274,16 +250,21 @@ impl CoseKey {
                 (int(-3), bytes(y)),
             ])
         };
+        let okp = |alg: i64, crv: i64, x: &[u8]| {
+            Value::Map(vec![
+                (int(1), int(KTY_OKP)),
+                (int(3), int(alg)),
+                (int(-1), int(crv)),
+                (int(-2), bytes(x)),
+            ])
+        };
         match self {
             CoseKey::P256 { alg, x, y } => ec2(*alg, CRV_P256, x, y),
-            CoseKey::P384 { x, y } => ec2(ALG_ES384, CRV_P384, x, y),
-            CoseKey::P521 { x, y } => ec2(ALG_ES512, CRV_P521, x, y),
-            CoseKey::Ed25519 { x } => Value::Map(vec![
-                (int(1), int(KTY_OKP)),
-                (int(3), int(ALG_EDDSA)),
-                (int(-1), int(CRV_ED25519)),
-                (int(-2), bytes(x)),
-            ]),
+            CoseKey::P384 { alg, x, y } => ec2(*alg, CRV_P384, x, y),
+            CoseKey::P521 { alg, x, y } => ec2(*alg, CRV_P521, x, y),
+            CoseKey::Secp256k1 { alg, x, y } => ec2(*alg, CRV_SECP256K1, x, y),
+            CoseKey::Ed25519 { alg, x } => okp(*alg, CRV_ED25519, x),
+            CoseKey::Ed448 { alg, x } => okp(*alg, CRV_ED448, x),
             CoseKey::Rsa { alg, n, e } => Value::Map(vec![
                 (int(1), int(KTY_RSA)),
                 (int(3), int(*alg)),
@@ -315,14 +296,25 @@ impl CoseKey {
         p256::PublicKey::from_sec1_bytes(&sec1(x, y)).map_err(|_| off_curve("P-256"))
     }
 
-    /// The COSE algorithm, when the key names one (every key type glasskey parses does).
+    /// The COSE algorithm number the key sent (every credential key names one).
     pub fn algorithm(&self) -> Option<i64> {
         match self {
-            CoseKey::P256 { alg, .. } | CoseKey::Rsa { alg, .. } => Some(*alg),
-            CoseKey::P384 { .. } => Some(ALG_ES384),
-            CoseKey::P521 { .. } => Some(ALG_ES512),
-            CoseKey::Ed25519 { .. } => Some(ALG_EDDSA),
+            CoseKey::P256 { alg, .. }
+            | CoseKey::P384 { alg, .. }
+            | CoseKey::P521 { alg, .. }
+            | CoseKey::Secp256k1 { alg, .. }
+            | CoseKey::Ed25519 { alg, .. }
+            | CoseKey::Ed448 { alg, .. }
+            | CoseKey::Rsa { alg, .. } => Some(*alg),
             CoseKey::Unknown { alg, .. } => *alg,
+        }
+    }
+
+    /// The algorithm's name for this key: EdDSA (-8) names no curve, so an Ed448 key says so.
+    pub fn algorithm_name(&self) -> Option<String> {
+        match self {
+            CoseKey::Ed448 { alg, .. } if *alg == ALG_EDDSA => Some(ED448_EDDSA_NAME.into()),
+            _ => self.algorithm().map(algorithm_name),
         }
     }
 
@@ -339,9 +331,13 @@ impl CoseKey {
     }
 
     /// Verifies a WebAuthn signature: ECDSA signatures are DER-encoded, EdDSA is raw, RSA is
-    /// PKCS#1 v1.5 (RS256) or PSS (PS256) over SHA-256. Unknown keys verify nothing.
+    /// PKCS#1 v1.5 (RS256) or PSS (PS256) over SHA-256. A key whose algorithm glasskey does not
+    /// know (or does not check, as Ed448) verifies nothing.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         use sha2::{Digest, Sha256};
+        if !self.algorithm().is_some_and(|alg| VERIFIED.contains(&alg)) {
+            return false;
+        }
         match self {
             CoseKey::P256 { .. } => {
                 let Ok(point) = self.p256_point() else {
@@ -354,7 +350,7 @@ impl CoseKey {
                     .verify(message, &sig)
                     .is_ok()
             }
-            CoseKey::P384 { x, y } => {
+            CoseKey::P384 { x, y, .. } => {
                 let (Ok(key), Ok(sig)) = (
                     p384::ecdsa::VerifyingKey::from_sec1_bytes(&sec1(x, y)),
                     p384::ecdsa::DerSignature::try_from(signature),
@@ -363,7 +359,7 @@ impl CoseKey {
                 };
                 key.verify(message, &sig).is_ok()
             }
-            CoseKey::P521 { x, y } => {
+            CoseKey::P521 { x, y, .. } => {
                 let (Ok(key), Ok(sig)) = (
                     p521::ecdsa::VerifyingKey::from_sec1_bytes(&sec1(x, y)),
                     p521::ecdsa::Signature::from_der(signature),
@@ -372,8 +368,17 @@ impl CoseKey {
                 };
                 key.verify(message, &sig).is_ok()
             }
-            CoseKey::Ed25519 { x } => {
-                let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(x) else {
+            CoseKey::Secp256k1 { x, y, .. } => {
+                let (Ok(key), Ok(sig)) = (
+                    k256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1(x, y)),
+                    k256::ecdsa::Signature::from_der(signature),
+                ) else {
+                    return false;
+                };
+                key.verify(message, &sig).is_ok()
+            }
+            CoseKey::Ed25519 { x, .. } => {
+                let Ok(key) = ed25519_key(x) else {
                     return false;
                 };
                 let Ok(sig) = ed25519_dalek::Signature::from_slice(signature) else {
@@ -393,46 +398,44 @@ impl CoseKey {
                 };
                 result.is_ok()
             }
-            CoseKey::Unknown { .. } => false,
+            CoseKey::Ed448 { .. } | CoseKey::Unknown { .. } => false,
         }
     }
 }
 
-/// The name of a COSE algorithm glasskey knows (IANA COSE Algorithms registry).
-pub fn known_algorithm_name(alg: i64) -> Option<&'static str> {
-    Some(match alg {
-        ALG_ES256 => "ES256 (ECDSA P-256 SHA-256)",
-        ALG_EDDSA => "EdDSA (Ed25519)",
-        ALG_ES384 => "ES384 (ECDSA P-384 SHA-384)",
-        ALG_ES512 => "ES512 (ECDSA P-521 SHA-512)",
-        ALG_RS256 => "RS256 (RSA PKCS#1 v1.5 SHA-256)",
-        ALG_PS256 => "PS256 (RSA PSS SHA-256)",
-        ALG_ES256K => "ES256K (ECDSA secp256k1)",
-        ALG_ED25519 => "Ed25519",
-        ALG_ML_DSA_44 => "ML-DSA-44",
-        ALG_ML_DSA_65 => "ML-DSA-65",
-        ALG_ML_DSA_87 => "ML-DSA-87",
-        ALG_RS1 => "RS1 (RSA PKCS#1 v1.5 SHA-1)",
-        ALG_ECDH_ES_HKDF_256 => "ECDH-ES+HKDF-256",
-        _ => return None,
-    })
-}
+/// The signature algorithms `verify` checks; any other number on a known curve verifies
+/// nothing (-25, for one, is a key-agreement key).
+const VERIFIED: [i64; 11] = [
+    ALG_ES256,
+    ALG_ESP256,
+    ALG_ES384,
+    ALG_ESP384,
+    ALG_ES512,
+    ALG_ESP512,
+    ALG_ES256K,
+    ALG_EDDSA,
+    ALG_ED25519,
+    ALG_RS256,
+    ALG_PS256,
+];
 
-/// A COSE algorithm's name for display; an unknown one keeps the number the key sent, so an
-/// admin can look it up in the IANA registry.
-pub fn algorithm_name(alg: i64) -> String {
-    known_algorithm_name(alg).map_or_else(
-        || format!("COSE algorithm {alg} (unknown to glasskey)"),
-        str::to_owned,
-    )
-}
-
-/// Name and number together, e.g. "ES384 (ECDSA P-384 SHA-384) [-35]".
-pub fn algorithm_label(alg: i64) -> String {
-    match known_algorithm_name(alg) {
-        Some(name) => format!("{name} [{alg}]"),
-        None => algorithm_name(alg),
+/// An Ed25519 public key that is a point of large order in its one canonical encoding: the
+/// neutral element and other small-order points verify forged signatures, and a y at or above
+/// p has no valid encoding (RFC 8032 §5.1.3).
+fn ed25519_key(x: &[u8; 32]) -> Result<ed25519_dalek::VerifyingKey, Ctap2Error> {
+    let key = ed25519_dalek::VerifyingKey::from_bytes(x).map_err(|_| off_curve("Ed25519"))?;
+    if key.is_weak() {
+        return Err(Ctap2Error::Protocol(
+            "x (-2) is a weak Ed25519 point (of small order), which verifies forged signatures"
+                .into(),
+        ));
     }
+    if key.to_edwards().compress().to_bytes() != *x {
+        return Err(Ctap2Error::Protocol(
+            "x (-2) is a non-canonical Ed25519 encoding (RFC 8032 §5.1.3 rejects it)".into(),
+        ));
+    }
+    Ok(key)
 }
 
 #[cfg(test)]
@@ -444,6 +447,7 @@ mod tests {
     fn eddsa_signatures_verify_and_tampering_fails() {
         let signing = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
         let key = CoseKey::Ed25519 {
+            alg: ALG_EDDSA,
             x: signing.verifying_key().to_bytes(),
         };
         let sig = signing.sign(b"authData||clientDataHash").to_bytes();
@@ -472,6 +476,7 @@ mod tests {
         let secret = p384::SecretKey::from_slice(&[5u8; 48]).unwrap();
         let point = secret.public_key().to_encoded_point(false);
         let key = CoseKey::P384 {
+            alg: ALG_ES384,
             x: point.x().unwrap().as_slice().try_into().unwrap(),
             y: point.y().unwrap().as_slice().try_into().unwrap(),
         };
@@ -494,7 +499,7 @@ mod tests {
         assert_eq!(key.algorithm(), Some(-48));
         assert_eq!(key.to_bytes(), super::super::cbor::encode(&akp));
         assert!(!key.verify(b"m", b"s"));
-        // A secp256k1 key is a real key glasskey does not parse: kept.
+        // A secp256k1 key is checked as any other curve's (HOSTILE-8 F3).
         let k1 = Value::Map(vec![
             (int(1), int(KTY_EC2)),
             (int(3), int(ALG_ES256K)),
@@ -502,10 +507,8 @@ mod tests {
             (int(-2), bytes(&[1; 32])),
             (int(-3), bytes(&[2; 32])),
         ]);
-        assert!(matches!(
-            CoseKey::parse(&k1).unwrap(),
-            CoseKey::Unknown { kty: 2, .. }
-        ));
+        let err = CoseKey::parse(&k1).unwrap_err().to_string();
+        assert!(err.contains("not a point on secp256k1"), "{err}");
         // A tiny RSA modulus is no key an authenticator makes.
         let rsa = Value::Map(vec![
             (int(1), int(3)),
@@ -547,5 +550,52 @@ mod tests {
             y: [2u8; 32],
         };
         assert!(CoseKey::parse(&bad.to_value()).is_err());
+    }
+
+    #[test]
+    fn es256k_signatures_verify_and_round_trip() {
+        use k256::ecdsa::{signature::Signer, DerSignature, SigningKey};
+        use k256::elliptic_curve::sec1::ToEncodedPoint;
+        let secret = k256::SecretKey::from_slice(&[6u8; 32]).unwrap();
+        let point = secret.public_key().to_encoded_point(false);
+        let key = CoseKey::Secp256k1 {
+            alg: ALG_ES256K,
+            x: point.x().unwrap().as_slice().try_into().unwrap(),
+            y: point.y().unwrap().as_slice().try_into().unwrap(),
+        };
+        let back = CoseKey::from_bytes(&key.to_bytes()).unwrap();
+        assert_eq!(back, key);
+        let sig: DerSignature = SigningKey::from(&secret).sign(b"message");
+        assert!(key.verify(b"message", sig.as_bytes()));
+        assert!(!key.verify(b"massage", sig.as_bytes()));
+    }
+
+    #[test]
+    fn the_algorithm_number_sent_is_kept_and_only_signature_algorithms_verify() {
+        let signing = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+        let x = signing.verifying_key().to_bytes();
+        let sig = signing.sign(b"m").to_bytes();
+        for alg in [ALG_EDDSA, ALG_ED25519] {
+            let key = CoseKey::from_bytes(&CoseKey::Ed25519 { alg, x }.to_bytes()).unwrap();
+            assert_eq!(key.algorithm(), Some(alg));
+            assert!(key.verify(b"m", &sig));
+        }
+        // A number glasskey does not know, on a curve it does: kept, verifies nothing.
+        let odd = CoseKey::from_bytes(&CoseKey::Ed25519 { alg: -12345, x }.to_bytes()).unwrap();
+        assert_eq!(odd.algorithm(), Some(-12345));
+        assert!(!odd.verify(b"m", &sig));
+    }
+
+    #[test]
+    fn a_key_agreement_key_may_leave_out_alg_but_a_credential_key_may_not() {
+        let secret = p256::SecretKey::from_slice(&[3u8; 32]).unwrap();
+        let Value::Map(entries) = CoseKey::from_p256(&secret.public_key(), ALG_ES256).to_value()
+        else {
+            unreachable!()
+        };
+        let no_alg = Value::Map(entries.into_iter().filter(|(k, _)| *k != int(3)).collect());
+        assert!(CoseKey::parse_key_agreement(&no_alg).is_ok());
+        let err = CoseKey::parse(&no_alg).unwrap_err().to_string();
+        assert!(err.contains("alg (3) is missing"), "{err}");
     }
 }
