@@ -79,6 +79,23 @@ pub enum PinFormatError {
     Hidden,
 }
 
+/// Characters nobody types into a PIN: controls (a CR left by CR line ends, an escape), line
+/// and paragraph separators, bidi controls and the zero-width space. Joiners and variation
+/// selectors stay allowed: they are part of emoji and of some scripts' words (HOSTILE-9 N3).
+fn never_in_a_pin(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{200b}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
+
 impl Pin {
     /// Accepts a PIN as CTAP requires it (CTAP 2.1 §6.5.1): Unicode NFC, at least 4 code points,
     /// at most 63 UTF-8 bytes. Refuses what is almost certainly a mistake rather than the PIN
@@ -98,7 +115,7 @@ impl Pin {
         }
         // Control, format and separator characters are never typed into a PIN: a CR left by
         // CR line ends would make the next line's PIN part of this one.
-        if pin.chars().any(crate::untrusted::is_hidden) {
+        if pin.chars().any(never_in_a_pin) {
             return Err(PinFormatError::Hidden);
         }
         // "é" typed as e + combining accent on one system and as one code point on another
@@ -243,6 +260,9 @@ mod tests {
             );
         }
         assert!(p("caf\u{e9}-1 2").is_ok());
+        // Emoji with a variation selector or a zero-width joiner are typed, and stay PINs.
+        assert!(p("\u{2764}\u{fe0f}1234").is_ok());
+        assert!(p("\u{1f469}\u{200d}\u{1f4bb}12").is_ok());
     }
 
     #[test]

@@ -224,6 +224,8 @@ pub struct PinLines {
     drained: bool,
     /// Blank lines are skipped rather than read as an empty PIN.
     skip_blank: bool,
+    /// Numbers of the lines set aside for inventoried keys not in this run.
+    set_aside: Vec<usize>,
 }
 
 impl PinLines {
@@ -234,6 +236,7 @@ impl PinLines {
             waiting: Vec::new(),
             drained: false,
             skip_blank: false,
+            set_aside: Vec::new(),
         }
     }
 
@@ -296,6 +299,14 @@ impl PinLines {
                     run.keys
                 )))
             }
+            // Input that names other keys is input for several keys: an unnamed line in it
+            // may be any of theirs (HOSTILE-9 N1).
+            Some(number) if !self.set_aside.is_empty() => {
+                return Err(CliError::usage(format!(
+                    "line {} on stdin names a key that is not in this run and line {number} names none: when stdin holds lines for several keys, name the key on each line as LABEL=PIN or SERIAL=PIN; no PIN was sent",
+                    self.set_aside[0]
+                )))
+            }
             Some(_) if unnamed.len() > 1 => {
                 return Err(CliError::usage(format!(
                     "stdin holds {} unnamed PIN lines, but one key is in this run: give only its PIN; no PIN was sent",
@@ -345,8 +356,9 @@ impl PinLines {
             if self.skip_blank && line.trim().is_empty() {
                 continue;
             }
-            if let Some((name, text)) = run.split(self.read, line)? {
-                break (self.read, name, text);
+            match run.split(self.read, line)? {
+                Some((name, text)) => break (self.read, name, text),
+                None => self.set_aside.push(self.read),
             }
         };
         let pin =
@@ -720,6 +732,13 @@ mod tests {
             err.message
         );
         assert!(err.message.contains("no PIN was sent"), "{}", err.message);
+        // An unnamed line beside a line for a key that is not here may be that key's.
+        let a_run = PinRun::single(&a).with_absent([&target("BG02-A", "1002")]);
+        for text in ["BG02-A=24681357\n13579246\n", "13579246\nBG02-A=24681357\n"] {
+            let err = lines(text).take(&a, &a_run).unwrap_err();
+            assert!(err.message.contains("names none"), "{}", err.message);
+            assert!(err.message.contains("no PIN was sent"), "{}", err.message);
+        }
         // By label it is sure.
         assert_eq!(
             lines("BG02-B=13579246\n").take(&b, &run).unwrap().expose(),
