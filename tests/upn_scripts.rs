@@ -97,3 +97,38 @@ fn a_upn_wholly_in_one_script_is_accepted_and_passes_validate() {
         .collect();
     assert!(gk059.is_empty(), "{gk059:?}");
 }
+
+/// HOSTILE-9 N4: a UPN typed decomposed ("u" + U+0308 for "ü") is refused for what it is, with
+/// nothing written; the same UPN precomposed is accepted.
+#[test]
+fn a_decomposed_upn_is_refused_as_decomposed() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("bg.toml");
+    init_inventory(&inv, &["--account", BG1]);
+    let before = std::fs::read(&inv).unwrap();
+    let out = run(
+        &[
+            "inventory",
+            "add-account",
+            p(&inv),
+            "--upn",
+            "mu\u{308}ller.ops@contoso.onmicrosoft.com",
+        ],
+        None,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("decomposed"), "{err}");
+    assert!(!err.contains("compatibility"), "{err}");
+    assert_eq!(std::fs::read(&inv).unwrap(), before);
+    ok(
+        &[
+            "inventory",
+            "add-account",
+            p(&inv),
+            "--upn",
+            "m\u{fc}ller.ops@contoso.onmicrosoft.com",
+        ],
+        None,
+    );
+}

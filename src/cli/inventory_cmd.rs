@@ -45,12 +45,18 @@ pub fn typed_text(field: &str, value: &str) -> Result<(), CliError> {
     }
 }
 
-/// A UPN the inventory can hold beside `others`: typed plainly (no hidden characters, no
-/// full-width or other compatibility forms), shaped as user@domain, not rendering like an
+/// A UPN the inventory can hold beside `others`: typed plainly (no hidden characters, not
+/// decomposed, no full-width or other compatibility forms), shaped as user@domain, not rendering like an
 /// account already listed, and not mixing scripts within its local part or a domain label.
 fn check_upn(upn: &str, others: &[Account]) -> Result<(), CliError> {
     use unicode_normalization::UnicodeNormalization;
     typed_text("the UPN", upn)?;
+    if upn.nfc().collect::<String>() != upn {
+        return Err(CliError::usage(format!(
+            "{} is typed decomposed (a letter and its accent as separate characters): type it precomposed (Unicode NFC), as Entra ID lists it",
+            upn.shown()
+        )));
+    }
     if upn.nfkc().collect::<String>() != upn {
         return Err(CliError::usage(format!(
             "{} holds full-width or other compatibility characters: type it in plain form",
