@@ -70,6 +70,8 @@ fn assert_headed_as_a_claim(inv: &Path, device: &str, claimed_by: &str, reason: 
             masked(&shown).contains(&masked(&heading)),
             "{what}: no {heading:?} in {shown}"
         );
+        // Its PIN was never read: the report says so, not that no PIN is set (HOSTILE-8 F12).
+        assert!(!shown.contains("NOT SET"), "{what}: {shown}");
     }
     let (code, shown) = audit(inv, device, &["--json"], &[]);
     assert_eq!(code, Some(1), "{shown}");

@@ -128,7 +128,9 @@ pub fn write_text(w: &mut dyn Write, r: &AuditReport) -> std::io::Result<()> {
                 let pin = match (k.pin_set, k.pin_retries) {
                     (Some(true), Some(r)) => format!("set, {r} of 8 retries left"),
                     (Some(true), None) => "set".into(),
-                    _ => "NOT SET".into(),
+                    (Some(false), _) => "NOT SET".into(),
+                    // A key that did not prove its identity is never asked.
+                    (None, _) => "not read".into(),
                 };
                 writeln!(w, "    PIN        {pin}")?;
                 match &k.passkeys {

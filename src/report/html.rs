@@ -230,7 +230,8 @@ pub fn audit(r: &AuditReport) -> String {
         let pin = match (k.pin_set, k.pin_retries) {
             (Some(true), Some(n)) => format!("set, {n}/8"),
             (Some(true), None) => "set".into(),
-            _ => "NOT SET".into(),
+            (Some(false), _) => "NOT SET".into(),
+            (None, _) => "not read".into(),
         };
         let passkeys = k.passkeys.as_ref().map_or_else(
             || "not read".into(),

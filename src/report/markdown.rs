@@ -89,10 +89,10 @@ pub fn audit(r: &AuditReport) -> String {
                 "NOT PROVED"
             },
             k.pin_retries.map_or_else(
-                || if k.pin_set == Some(true) {
-                    "set".into()
-                } else {
-                    "NOT SET".into()
+                || match k.pin_set {
+                    Some(true) => "set".into(),
+                    Some(false) => "NOT SET".into(),
+                    None => "not read".into(),
                 },
                 |n| format!("{n}/8")
             ),
