@@ -27,6 +27,7 @@ pub mod roster_cmd;
 pub mod secret_input;
 pub mod sheet_cmd;
 pub mod software_keys;
+pub mod terminal_line;
 pub mod vet;
 pub mod virtual_cmd;
 

@@ -6,10 +6,8 @@
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
 
-use rustix::io::Errno;
-
 use super::error::CliError;
-use super::secret_input::wait_readable;
+use super::terminal_line::{read_line, NoLine};
 
 /// No answer is longer than this (a UPN is at most 113 bytes; a tenant name less).
 const MAX_ANSWER: usize = 1024;
@@ -22,65 +20,33 @@ pub fn ask_line(prompt: &str, cancel: &AtomicBool) -> Result<String, CliError> {
     eprint!("{prompt}: ");
     let _ = std::io::stderr().flush();
     let mut buffer = [0u8; ANSWER_ROOM];
-    let mut filled = 0;
-    let line = loop {
-        if !wait_readable(cancel, || {})? {
+    let length = match read_line(&mut buffer, MAX_ANSWER, cancel, || {}) {
+        Ok(length) => length,
+        Err(NoLine::Cancelled) => {
             eprintln!();
             return Err(CliError::device("cancelled; nothing was changed"));
         }
-        let n = match rustix::io::read(rustix::stdio::stdin(), &mut buffer[filled..]) {
-            Ok(n) => n,
-            Err(Errno::INTR | Errno::AGAIN) => continue,
-            Err(e) => {
-                return Err(CliError::usage(format!(
-                    "could not read the answer from the terminal ({e}); nothing was changed"
-                )))
-            }
-        };
-        if n == 0 {
+        Err(NoLine::EndOfInput) => {
             eprintln!();
             return Err(CliError::usage(
                 "no answer (end of input); nothing was changed",
             ));
         }
-        filled += n;
-        match gathered(&buffer[..filled]) {
-            Gathered::Line(line) => break line.to_vec(),
-            Gathered::NeedMore => {}
-            Gathered::TooLong => {
-                discard_pending_input();
-                return Err(CliError::usage(format!(
-                    "the answer is longer than {MAX_ANSWER} bytes; nothing was changed"
-                )));
-            }
+        Err(NoLine::TooLong) => {
+            discard_pending_input();
+            return Err(CliError::usage(format!(
+                "the answer is longer than {MAX_ANSWER} bytes; nothing was changed"
+            )));
         }
+        Err(NoLine::ReadFailed(e)) => {
+            return Err(CliError::usage(format!(
+                "could not read the answer from the terminal ({e}); nothing was changed"
+            )))
+        }
+        Err(NoLine::WaitFailed(e)) => return Err(e),
     };
-    String::from_utf8(line).map_err(|_| CliError::usage("the answer is not valid UTF-8"))
-}
-
-/// What the bytes read so far hold.
-#[derive(Debug, PartialEq, Eq)]
-enum Gathered<'a> {
-    /// A whole answer, without its line end.
-    Line(&'a [u8]),
-    NeedMore,
-    /// More than `MAX_ANSWER` bytes before the line end.
-    TooLong,
-}
-
-fn gathered(read: &[u8]) -> Gathered<'_> {
-    match read.iter().position(|&b| b == b'\n') {
-        Some(end) => {
-            let line = read[..end].strip_suffix(b"\r").unwrap_or(&read[..end]);
-            if line.len() > MAX_ANSWER {
-                Gathered::TooLong
-            } else {
-                Gathered::Line(line)
-            }
-        }
-        None if read.len() >= ANSWER_ROOM => Gathered::TooLong,
-        None => Gathered::NeedMore,
-    }
+    String::from_utf8(buffer[..length].to_vec())
+        .map_err(|_| CliError::usage("the answer is not valid UTF-8"))
 }
 
 /// Drops what the terminal holds unread: the rest of an over-long answer must not reach the
@@ -105,45 +71,7 @@ fn is_yes(answer: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{gathered, is_yes, Gathered, ANSWER_ROOM, MAX_ANSWER};
-
-    /// Feeds `input` in chunks of `chunk` bytes as `ask_line` does (never more than the room
-    /// left), until `gathered` decides.
-    fn gather(input: &[u8], chunk: usize) -> Result<Vec<u8>, &'static str> {
-        let mut filled = 0;
-        loop {
-            let room = ANSWER_ROOM - filled;
-            let n = chunk.min(room).min(input.len() - filled);
-            if n == 0 {
-                return Err("input ended");
-            }
-            filled += n;
-            match gathered(&input[..filled]) {
-                Gathered::Line(line) => return Ok(line.to_vec()),
-                Gathered::NeedMore => {}
-                Gathered::TooLong => return Err("too long"),
-            }
-        }
-    }
-
-    #[test]
-    fn the_answer_limit_is_exact_however_the_line_arrives() {
-        for chunk in [1, 7, 256, 4096] {
-            let longest = [vec![b'a'; MAX_ANSWER], b"\n".to_vec()].concat();
-            assert_eq!(
-                gather(&longest, chunk),
-                Ok(vec![b'a'; MAX_ANSWER]),
-                "{chunk}"
-            );
-            let crlf = [vec![b'a'; MAX_ANSWER], b"\r\n".to_vec()].concat();
-            assert_eq!(gather(&crlf, chunk), Ok(vec![b'a'; MAX_ANSWER]), "{chunk}");
-            for length in [MAX_ANSWER + 1, 1100, 1250, 5000] {
-                let long = [vec![b'a'; length], b"\n".to_vec()].concat();
-                assert_eq!(gather(&long, chunk), Err("too long"), "{chunk} {length}");
-            }
-        }
-        assert_eq!(gather(b"yes\r\n", 256), Ok(b"yes".to_vec()));
-    }
+    use super::is_yes;
 
     #[test]
     fn only_y_or_yes_is_yes() {

@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 
 use super::echo_off::EchoOff;
 use super::error::CliError;
+use super::terminal_line::{read_line, NoLine};
 use crate::secret::MAX_PIN_LINE;
 
 /// How often a waiting prompt looks at the Ctrl-C flag and the terminal's echo.
@@ -50,46 +51,38 @@ pub fn read_hidden(prompt: &str, cancel: &AtomicBool) -> Result<Zeroizing<String
     let mut echo_off = EchoOff::new()?;
     eprint!("{prompt}: ");
     let _ = std::io::stderr().flush();
+    // The limit and one byte: a line that fills it without its end is too long.
     let mut line = Zeroizing::new([0u8; MAX_PIN_LINE + 1]);
-    let mut len = 0;
-    loop {
-        if !wait_readable(cancel, || echo_off.reassert())? {
+    let len = match read_line(&mut line[..], MAX_PIN_LINE, cancel, || echo_off.reassert()) {
+        Ok(len) => len,
+        Err(NoLine::Cancelled) => {
             eprintln!();
             return Err(CliError::device(
                 "cancelled at the PIN prompt; nothing was sent",
             ));
         }
-        let n = match rustix::io::read(rustix::stdio::stdin(), &mut line[len..]) {
-            Ok(n) => n,
-            Err(Errno::INTR | Errno::AGAIN) => continue,
-            Err(e) => {
-                return Err(CliError::usage(format!(
-                    "could not read the PIN from the terminal ({e}); nothing was sent"
-                )))
-            }
-        };
-        if n == 0 {
+        Err(NoLine::EndOfInput) => {
             eprintln!();
             return Err(CliError::usage(
                 "no PIN was typed (end of input); nothing was sent",
             ));
         }
-        len += n;
-        if let Some(end) = line[..len].iter().position(|&b| b == b'\n') {
-            len = end;
-            break;
-        }
-        if len > MAX_PIN_LINE {
+        Err(NoLine::TooLong) => {
             echo_off.discard_input = true;
             eprintln!();
             return Err(CliError::usage(format!(
                 "the PIN line is longer than {MAX_PIN_LINE} bytes: that is not a PIN; nothing was sent"
             )));
         }
-    }
+        Err(NoLine::ReadFailed(e)) => {
+            return Err(CliError::usage(format!(
+                "could not read the PIN from the terminal ({e}); nothing was sent"
+            )))
+        }
+        Err(NoLine::WaitFailed(e)) => return Err(e),
+    };
     drop(echo_off);
-    let text = line[..len].strip_suffix(b"\r").unwrap_or(&line[..len]);
-    let text = std::str::from_utf8(text)
+    let text = std::str::from_utf8(&line[..len])
         .map_err(|_| CliError::usage("the PIN is not valid UTF-8; nothing was sent"))?;
     Ok(Zeroizing::new(text.to_owned()))
 }
