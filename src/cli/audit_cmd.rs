@@ -80,7 +80,6 @@ pub fn audit_with_report(
             }
         })
         .collect();
-    let needing = observed.iter().filter(|(_, c, _)| c.wants_pin).count();
     // The inventory's other keys: a PIN file may hold their lines (one key checked at a time),
     // and a serial one of them shares with a key here names neither for sure.
     let absent: Vec<PinTarget> = inv
@@ -91,19 +90,9 @@ pub fn audit_with_report(
                 .iter()
                 .any(|t| t.label.as_deref() == Some(k.label.as_str()))
         })
-        .map(|k| PinTarget {
-            label: Some(k.label.clone()),
-            serials: k
-                .vendor_serial
-                .map(|s| s.to_string())
-                .into_iter()
-                .chain(k.usb_serial.clone())
-                .collect(),
-            device: None,
-            needs_pin: false,
-        })
+        .map(PinTarget::inventoried_absent)
         .collect();
-    let run = PinRun::new(&targets, needing).with_absent(&absent);
+    let run = PinRun::new(&targets).with_absent(&absent);
     let mut checks = Vec::new();
     for ((mut key, mut check, transport), target) in observed.into_iter().zip(&targets) {
         if check.wants_pin {

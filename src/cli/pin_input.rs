@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 
 use super::error::CliError;
 use crate::device::{Key, KeyFacts};
+use crate::inventory::model::KeyEntry;
 use crate::secret::{read_line_bounded, Pin, MAX_PIN_LINE};
 
 /// No run needs more PIN lines than this (two per key for a change, a few dozen keys at most);
@@ -48,20 +49,33 @@ pub struct PinTarget {
     pub needs_pin: bool,
 }
 
+/// The serial numbers a key answers to in a PIN line: the vendor's, then the USB one.
+fn serials(vendor: Option<u32>, usb: Option<&str>) -> Vec<String> {
+    vendor
+        .map(|s| s.to_string())
+        .into_iter()
+        .chain(usb.map(str::to_owned))
+        .collect()
+}
+
 impl PinTarget {
     pub fn from_facts(facts: &KeyFacts, label: Option<&str>) -> Self {
-        let mut serials = Vec::new();
-        if let Some(s) = facts.vendor_serial {
-            serials.push(s.to_string());
-        }
-        if let Some(s) = &facts.usb_serial {
-            serials.push(s.clone());
-        }
         Self {
             label: label.map(str::to_owned),
-            serials,
+            serials: serials(facts.vendor_serial, facts.usb_serial.as_deref()),
             device: Some(facts.device.clone()),
             needs_pin: true,
+        }
+    }
+
+    /// An inventoried key that is not in this run, by its recorded label and serials; it is
+    /// given no PIN.
+    pub fn inventoried_absent(entry: &KeyEntry) -> Self {
+        Self {
+            label: Some(entry.label.clone()),
+            serials: serials(entry.vendor_serial, entry.usb_serial.as_deref()),
+            device: None,
+            needs_pin: false,
         }
     }
 
@@ -100,12 +114,10 @@ impl PinTarget {
     }
 }
 
-/// The keys of one run that PIN lines may name, and how many of them need a PIN.
+/// The keys of one run that PIN lines may name (each says whether it needs a PIN).
 #[derive(Debug, Clone, Default)]
 pub struct PinRun {
     targets: Vec<PinTarget>,
-    keys: usize,
-    pub keys_needing_pin: usize,
     /// Keys of the inventory that are not in this run (see [`PinRun::with_absent`]).
     absent: Vec<PinTarget>,
     /// This key's PIN is followed by lines read later (a change): its input is read in turn,
@@ -114,12 +126,9 @@ pub struct PinRun {
 }
 
 impl PinRun {
-    pub fn new<'a>(keys: impl IntoIterator<Item = &'a PinTarget>, keys_needing_pin: usize) -> Self {
-        let targets: Vec<PinTarget> = keys.into_iter().cloned().collect();
+    pub fn new<'a>(keys: impl IntoIterator<Item = &'a PinTarget>) -> Self {
         Self {
-            keys: targets.len(),
-            targets,
-            keys_needing_pin,
+            targets: keys.into_iter().cloned().collect(),
             absent: Vec::new(),
             more_lines_follow: false,
         }
@@ -132,7 +141,7 @@ impl PinRun {
             needs_pin: true,
             ..target.clone()
         };
-        Self::new([&target], 1)
+        Self::new([&target])
     }
 
     /// Keys of the inventory that are not in this run: lines may name them (a PIN file for
@@ -253,7 +262,7 @@ impl PinLines {
             let covered = run.targets.iter().filter(|t| t.needs_pin).all(|t| {
                 self.waiting.iter().any(|l| match &l.name {
                     Some(n) => t.is_named(n),
-                    None => run.keys == 1,
+                    None => run.targets.len() == 1,
                 })
             });
             if covered && !self.reader.input_ready() {
@@ -279,7 +288,7 @@ impl PinLines {
                 .iter()
                 .filter(|l| match &l.name {
                     Some(n) => target.is_named(n),
-                    None => run.keys == 1 && unnamed.len() == 1,
+                    None => run.targets.len() == 1 && unnamed.len() == 1,
                 })
                 .map(|l| l.number)
                 .collect();
@@ -293,10 +302,10 @@ impl PinLines {
         match unnamed.first() {
             // Which key needs a PIN depends on what the user cannot see (retries, a failed
             // proof), so with several keys an unnamed line is never taken as any one's.
-            Some(number) if run.keys > 1 => {
+            Some(number) if run.targets.len() > 1 => {
                 return Err(CliError::usage(format!(
                     "{} keys are in this run but line {number} on stdin does not name its key: write each as LABEL=PIN or SERIAL=PIN; no PIN was sent",
-                    run.keys
+                    run.targets.len()
                 )))
             }
             // Input that names other keys is input for several keys: an unnamed line in it
@@ -319,7 +328,7 @@ impl PinLines {
         for target in run.targets.iter().filter(|t| t.needs_pin) {
             let has_line = self.waiting.iter().any(|l| match &l.name {
                 Some(n) => target.is_named(n),
-                None => run.keys == 1,
+                None => run.targets.len() == 1,
             });
             if !has_line {
                 return Err(CliError::usage(format!(
@@ -403,14 +412,14 @@ impl PinLines {
                 "no PIN for {who} on stdin: give one line per key as LABEL=PIN or SERIAL=PIN (a single unnamed line only when one key needs a PIN)"
             ))
         };
-        if run.keys > 1 || !run.more_lines_follow {
+        if run.targets.len() > 1 || !run.more_lines_follow {
             self.drain(run)?;
             let named = self
                 .waiting
                 .iter()
                 .position(|l| l.name.as_deref().is_some_and(|n| target.is_named(n)));
             let unnamed = || {
-                (run.keys == 1)
+                (run.targets.len() == 1)
                     .then(|| self.waiting.iter().position(|l| l.name.is_none()))
                     .flatten()
             };
@@ -481,7 +490,7 @@ mod tests {
     #[test]
     fn named_lines_go_to_their_key_in_any_order() {
         let (a, b) = (target("BG01-A", "31337001"), target("BG02-A", "31337002"));
-        let run = PinRun::new([&a, &b], 2);
+        let run = PinRun::new([&a, &b]);
         let mut input = lines("31337002=246813579\nBG01-A\t135792468\n");
         assert_eq!(input.take(&a, &run).unwrap().expose(), "135792468");
         assert_eq!(input.take(&b, &run).unwrap().expose(), "246813579");
@@ -498,7 +507,7 @@ mod tests {
             "13579246"
         );
         let b = target("BG02-A", "2");
-        let two = PinRun::new([&a, &b], 2);
+        let two = PinRun::new([&a, &b]);
         let err = lines("13579246\n13579246\n").take(&a, &two).unwrap_err();
         assert!(
             err.message.contains("does not name its key"),
@@ -510,7 +519,7 @@ mod tests {
     #[test]
     fn a_line_naming_another_key_is_never_offered() {
         let (a, b) = (target("BG01-A", "1"), target("BG02-A", "2"));
-        let run = PinRun::new([&a, &b], 2);
+        let run = PinRun::new([&a, &b]);
         let err = lines("BG02-A=13579246\n").take(&a, &run).unwrap_err();
         assert!(err.message.contains("no PIN for BG01-A"), "{}", err.message);
     }
@@ -545,7 +554,7 @@ mod tests {
             ),
             (target("2002", "1"), target("Y", "2002"), "2002=44444444\n"),
         ] {
-            let run = PinRun::new([&a, &b], 2);
+            let run = PinRun::new([&a, &b]);
             let err = lines(line).take(&a, &run).unwrap_err();
             assert!(
                 err.message.contains("2 keys of this run"),
@@ -557,7 +566,7 @@ mod tests {
         // A key that needs no PIN (a look-alike answering to the label) makes no ambiguity.
         let (a, mut b) = (target("KA", "2001"), target("KA", "9"));
         b.needs_pin = false;
-        let run = PinRun::new([&a, &b], 1);
+        let run = PinRun::new([&a, &b]);
         assert_eq!(
             lines("KA=44444444\n").take(&a, &run).unwrap().expose(),
             "44444444"
@@ -567,7 +576,7 @@ mod tests {
     #[test]
     fn two_lines_for_one_key_are_refused_before_any_pin_is_given() {
         let (a, b) = (target("BG01-A", "1"), target("BG02-A", "2"));
-        let run = PinRun::new([&a, &b], 2);
+        let run = PinRun::new([&a, &b]);
         let err = lines("BG01-A=11111111\nBG02-A=22222222\nBG01-A=33333333\n")
             .take(&a, &run)
             .unwrap_err();
@@ -586,7 +595,7 @@ mod tests {
     #[test]
     fn a_trailing_blank_line_is_no_pin_with_several_keys() {
         let (a, b) = (target("BG01-A", "1"), target("BG02-A", "2"));
-        let run = PinRun::new([&a, &b], 2);
+        let run = PinRun::new([&a, &b]);
         let mut input = lines("BG01-A=11111111\nBG02-A=22222222\n\n");
         assert_eq!(input.take(&a, &run).unwrap().expose(), "11111111");
         assert_eq!(input.take(&b, &run).unwrap().expose(), "22222222");
@@ -693,7 +702,7 @@ mod tests {
     fn an_unnamed_line_is_refused_whenever_several_keys_are_in_the_run() {
         let (a, mut b) = (target("BG01-A", "1"), target("BG02-A", "2"));
         b.needs_pin = false;
-        let run = PinRun::new([&a, &b], 1);
+        let run = PinRun::new([&a, &b]);
         let err = lines("13579246\n").take(&a, &run).unwrap_err();
         assert!(
             err.message.contains("does not name its key"),
@@ -707,7 +716,7 @@ mod tests {
     #[test]
     fn a_key_without_a_line_stops_the_run_before_any_pin_is_given() {
         let (a, b) = (target("BG01-A", "1"), target("BG02-A", "2"));
-        let run = PinRun::new([&a, &b], 2);
+        let run = PinRun::new([&a, &b]);
         let err = lines("BG01-A=13579246\n").take(&a, &run).unwrap_err();
         assert!(err.message.contains("no PIN for BG02-A"), "{}", err.message);
         assert!(err.message.contains("no PIN was sent"), "{}", err.message);
